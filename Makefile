@@ -1,0 +1,15 @@
+# kubelab build. `make build` writes bin/kubelab.
+K8S_VERSION := v1.37.2
+LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(K8S_VERSION) \
+           -X k8s.io/component-base/version.gitMajor=1 \
+           -X k8s.io/component-base/version.gitMinor=37 \
+           -X k8s.io/client-go/pkg/version.gitVersion=$(K8S_VERSION) \
+           -X k8s.io/client-go/pkg/version.gitMajor=1 \
+           -X k8s.io/client-go/pkg/version.gitMinor=37
+
+.PHONY: build test
+build:
+	go build -ldflags "$(LDFLAGS)" -o bin/kubelab ./cmd/kubelab
+
+test:
+	./scripts/test.sh

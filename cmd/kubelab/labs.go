@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/sandbox"
+)
+
+func labsCommand() *cobra.Command {
+	var asJSON bool
+	var lang string
+	cmd := &cobra.Command{
+		Use:   "labs",
+		Short: "List the labs and their steps",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cat, err := labs.Load()
+			if err != nil {
+				return err
+			}
+			type step struct {
+				ID     string `json:"id"`
+				Title  string `json:"title"`
+				Graded bool   `json:"graded"`
+			}
+			type lab struct {
+				ID    string `json:"id"`
+				Kind  string `json:"kind"`
+				Title string `json:"title"`
+				Quiz  string `json:"quiz,omitempty"`
+				Steps []step `json:"steps"`
+			}
+			var out []lab
+			for _, l := range cat.Labs {
+				x := lab{ID: l.ID, Kind: l.Kind, Title: l.Title.In(lang), Quiz: l.Quiz}
+				for _, s := range l.Steps {
+					x.Steps = append(x.Steps, step{ID: s.ID, Title: s.Title.In(lang), Graded: s.Graded()})
+				}
+				out = append(out, x)
+			}
+			if asJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			for _, l := range out {
+				fmt.Printf("%-22s %-8s %s\n", l.ID, l.Kind, l.Title)
+				for _, s := range l.Steps {
+					fmt.Printf("  - %s\n", s.ID)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&lang, "lang", "en", "ko or en")
+	return cmd
+}
+
+func checkCommand() *cobra.Command {
+	var labID, kubeconfig, lang string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "check --lab ID --kubeconfig FILE",
+		Short: "Grade a lab against any cluster (exit status 1 if a step fails)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cat, err := labs.Load()
+			if err != nil {
+				return err
+			}
+			lab := cat.Lab(labID)
+			if lab == nil {
+				return fmt.Errorf("no lab %q (see `kubelab labs`)", labID)
+			}
+			cfg, err := sandbox.RESTFromKubeconfig(kubeconfig)
+			if err != nil {
+				return err
+			}
+			state, err := labs.NewClusterState(cfg)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			results := cat.GradeLab(ctx, lab, state, labs.Activity{Commands: []string{}})
+			type row struct {
+				ID       string   `json:"id"`
+				Passed   bool     `json:"passed"`
+				Score    float64  `json:"score"`
+				Messages []string `json:"messages"`
+			}
+			rows := make([]row, 0, len(results))
+			failed := false
+			for _, r := range results {
+				rows = append(rows, row{ID: r.ID, Passed: r.Passed, Score: r.Score, Messages: r.Messages(lang)})
+				failed = failed || !r.Passed
+			}
+			if asJSON {
+				enc := json.NewEncoder(os.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rows); err != nil {
+					return err
+				}
+			} else {
+				for _, r := range rows {
+					mark := "PASS"
+					if !r.Passed {
+						mark = "FAIL"
+					}
+					fmt.Printf("%s %s", mark, r.ID)
+					if len(r.Messages) > 0 {
+						fmt.Printf(": %s", strings.Join(r.Messages, "; "))
+					}
+					fmt.Println()
+				}
+			}
+			if failed {
+				os.Exit(1)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&labID, "lab", "", "lab id (see `kubelab labs`)")
+	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster to grade")
+	cmd.Flags().StringVar(&lang, "lang", "en", "language of messages: ko or en")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: per step id, passed, messages")
+	_ = cmd.MarkFlagRequired("lab")
+	_ = cmd.MarkFlagRequired("kubeconfig")
+	return cmd
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelab/kubelab/console"
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/quizzes"
+	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/sandbox/embedded"
+	"github.com/kubelab/kubelab/server"
+	"github.com/kubelab/kubelab/store"
+)
+
+func serveCommand() *cobra.Command {
+	var addr, dataDir, mode, topology string
+	var pool, maxSandboxes int
+	var idle time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the kubelab web server (local mode: one learner, no login)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
+				return fmt.Errorf("data directory: %w", err)
+			}
+			st, err := store.Open(filepath.Join(dataDir, "kubelab.db"))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			cat, err := labs.Load()
+			if err != nil {
+				return err
+			}
+			qs, err := quizzes.Load(cat)
+			if err != nil {
+				return err
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("find own executable: %w", err)
+			}
+			var args []string
+			if topology != "" {
+				args = []string{"--topology", topology}
+			}
+			backend, err := embedded.New(embedded.Options{Dir: filepath.Join(dataDir, "sandboxes"), Binary: exe, Args: args,
+				WarmPool: pool, MaxRunning: maxSandboxes, IdleTimeout: idle})
+			if err != nil {
+				return err
+			}
+			provider := sandbox.NewProvider(backend)
+			defer func() {
+				cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				_ = provider.Close(cctx)
+			}()
+			srv, err := server.New(server.Config{Mode: mode, Provider: provider, Store: st, Catalog: cat, Quizzes: qs,
+				Console: &console.Runner{Binary: exe}, Logger: log})
+			if err != nil {
+				return err
+			}
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", addr, err)
+			}
+			if mode == server.ModeLocal {
+				srv.Warm(ctx)
+			}
+			fmt.Printf("kubelab is running: open http://%s\n", l.Addr())
+			return srv.Serve(ctx, l)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().StringVar(&dataDir, "data", "data", "directory for the database and the sandboxes")
+	cmd.Flags().StringVar(&mode, "mode", server.ModeLocal, "local (one learner, no login) or class")
+	cmd.Flags().StringVar(&topology, "topology", "", "simulated nodes configuration file for embedded sandboxes")
+	cmd.Flags().IntVar(&pool, "pool", 0, "warm sandboxes kept ready for new learners")
+	cmd.Flags().IntVar(&maxSandboxes, "max-sandboxes", 40, "running sandboxes this machine may hold")
+	cmd.Flags().DurationVar(&idle, "idle", 30*time.Minute, "stop a sandbox nobody used for this long (its state is kept)")
+	return cmd
+}

@@ -1,0 +1,434 @@
+// Package controlplane runs a real Kubernetes control plane inside the
+// current process: embedded etcd, kube-apiserver, kube-controller-manager and
+// kube-scheduler, built from the Kubernetes Go modules.
+//
+// One process holds at most one control plane: the components register
+// process-wide state (metrics, feature gates, informer names). The embedded
+// sandbox backend therefore runs each sandbox in a child process.
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/pflag"
+	"go.etcd.io/etcd/server/v3/embed"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	cliflag "k8s.io/component-base/cli/flag"
+	"k8s.io/klog/v2"
+	apiserverapp "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	apiserveroptions "k8s.io/kubernetes/cmd/kube-apiserver/app/options"
+	kcmapp "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	kcmoptions "k8s.io/kubernetes/cmd/kube-controller-manager/app/options"
+	schedulerapp "k8s.io/kubernetes/cmd/kube-scheduler/app"
+	scheduleroptions "k8s.io/kubernetes/cmd/kube-scheduler/app/options"
+
+	"github.com/kubelab/kubelab/sandbox/internal/pki"
+)
+
+// ServiceCIDR is the Service IP range, as on Amazon EKS.
+const ServiceCIDR = "10.100.0.0/16"
+
+// Config says where a control plane keeps its state and how it is reached.
+type Config struct {
+	// Dir holds etcd's data, the PKI and the kubeconfig files.
+	Dir string
+	// APIPort is the API server's port on 127.0.0.1; 0 picks a free one.
+	APIPort int
+	// EgressProxy, if set, is the unix socket of an HTTP CONNECT proxy that
+	// the API server uses to reach nodes, pods and services.
+	EgressProxy string
+	// EtcdQuotaBytes caps the size of the sandbox's etcd database; 0 = 256 MiB.
+	EtcdQuotaBytes int64
+	// Log receives the components' logs; nil discards them.
+	Log io.Writer
+}
+
+// ControlPlane is a running control plane.
+type ControlPlane struct {
+	// Server is the API server's URL.
+	Server string
+	// PKI holds the sandbox's certificates.
+	PKI pki.Bundle
+	// AdminKubeconfig is the path of the admin kubeconfig.
+	AdminKubeconfig string
+
+	etcd *embed.Etcd
+	errc chan error
+}
+
+// Errors returns a channel that receives the first component failure.
+func (c *ControlPlane) Errors() <-chan error { return c.errc }
+
+// ClientConfig returns a REST config for one of the identities in pki.Clients.
+func (c *ControlPlane) ClientConfig(identity string) *rest.Config {
+	return &rest.Config{
+		Host: c.Server,
+		TLSClientConfig: rest.TLSClientConfig{
+			CAFile:   c.PKI.Path("ca.crt"),
+			CertFile: c.PKI.Path(identity + ".crt"),
+			KeyFile:  c.PKI.Path(identity + ".key"),
+		},
+		QPS:   200,
+		Burst: 400,
+	}
+}
+
+// Close stops etcd. The other components stop when the context given to
+// Start is cancelled; the process is expected to exit soon after.
+func (c *ControlPlane) Close() {
+	if c.etcd != nil {
+		c.etcd.Close()
+	}
+}
+
+// Start starts etcd, the API server, the controller manager and the
+// scheduler, and returns once the API server answers /readyz.
+func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("controlplane: no directory given")
+	}
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("controlplane: %w", err)
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	logTo(cfg.Log)
+	bundle, err := pki.Ensure(filepath.Join(dir, "pki"),
+		[]net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.100.0.1")},
+		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"})
+	if err != nil {
+		return nil, err
+	}
+	port := cfg.APIPort
+	if port == 0 {
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	cp := &ControlPlane{
+		Server:          "https://127.0.0.1:" + strconv.Itoa(port),
+		PKI:             bundle,
+		AdminKubeconfig: filepath.Join(dir, "kubeconfig"),
+		errc:            make(chan error, 4),
+	}
+	etcdURL, err := cp.startEtcd(filepath.Join(dir, "etcd"), cfg.EtcdQuotaBytes)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range []string{"controller-manager", "scheduler"} {
+		if err := WriteKubeconfig(filepath.Join(dir, id+".kubeconfig"), cp.Server, bundle, id, "kubelab"); err != nil {
+			cp.Close()
+			return nil, err
+		}
+	}
+	if err := cp.startAPIServer(ctx, dir, port, etcdURL, cfg.EgressProxy); err != nil {
+		cp.Close()
+		return nil, err
+	}
+	if err := cp.waitReady(ctx); err != nil {
+		cp.Close()
+		return nil, err
+	}
+	if err := cp.startControllerManager(ctx, dir); err != nil {
+		cp.Close()
+		return nil, err
+	}
+	if err := cp.startScheduler(ctx, dir); err != nil {
+		cp.Close()
+		return nil, err
+	}
+	if err := WriteKubeconfig(cp.AdminKubeconfig, cp.Server, bundle, "admin", "kubelab"); err != nil {
+		cp.Close()
+		return nil, err
+	}
+	return cp, nil
+}
+
+func (c *ControlPlane) startEtcd(dir string, quota int64) (string, error) {
+	clientPort, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	peerPort, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	ec := embed.NewConfig()
+	ec.Name = "sandbox"
+	ec.Dir = dir
+	ec.LogLevel = "error"
+	ec.UnsafeNoFsync = true
+	ec.QuotaBackendBytes = quota
+	if ec.QuotaBackendBytes == 0 {
+		ec.QuotaBackendBytes = 256 << 20
+	}
+	cu := url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(clientPort)}
+	pu := url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(peerPort)}
+	ec.ListenClientUrls = []url.URL{cu}
+	ec.AdvertiseClientUrls = []url.URL{cu}
+	ec.ListenPeerUrls = []url.URL{pu}
+	ec.AdvertisePeerUrls = []url.URL{pu}
+	ec.InitialCluster = ec.InitialClusterFromName(ec.Name)
+	ec.ListenMetricsUrls = nil
+	e, err := embed.StartEtcd(ec)
+	if err != nil {
+		return "", fmt.Errorf("controlplane: start etcd in %s: %w", dir, err)
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+	case <-time.After(30 * time.Second):
+		e.Close()
+		return "", errors.New("controlplane: etcd not ready after 30s")
+	}
+	c.etcd = e
+	go func() {
+		if err, ok := <-e.Err(); ok && err != nil {
+			c.errc <- fmt.Errorf("etcd: %w", err)
+		}
+	}()
+	return cu.String(), nil
+}
+
+func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string) error {
+	s := apiserveroptions.NewServerRunOptions()
+	args := []string{
+		"--etcd-servers=" + etcdURL,
+		"--bind-address=127.0.0.1",
+		"--advertise-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port),
+		"--cert-dir=" + filepath.Join(dir, "pki"),
+		"--tls-cert-file=" + c.PKI.Path("apiserver.crt"),
+		"--tls-private-key-file=" + c.PKI.Path("apiserver.key"),
+		"--client-ca-file=" + c.PKI.Path("ca.crt"),
+		"--service-account-key-file=" + c.PKI.Path("sa.pub"),
+		"--service-account-signing-key-file=" + c.PKI.Path("sa.key"),
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--authorization-mode=Node,RBAC",
+		"--service-cluster-ip-range=" + ServiceCIDR,
+		"--endpoint-reconciler-type=none",
+		"--kubelet-client-certificate=" + c.PKI.Path("apiserver-kubelet-client.crt"),
+		"--kubelet-client-key=" + c.PKI.Path("apiserver-kubelet-client.key"),
+		"--kubelet-preferred-address-types=InternalIP",
+		"--kubelet-timeout=5s",
+		"--enable-admission-plugins=NodeRestriction",
+		"--allow-privileged=true",
+		"--profiling=false",
+		"--enable-priority-and-fairness=false",
+		"--event-ttl=2h",
+	}
+	if egressProxy != "" {
+		path := filepath.Join(dir, "egress-selector.yaml")
+		conf := fmt.Sprintf(`apiVersion: apiserver.k8s.io/v1beta1
+kind: EgressSelectorConfiguration
+egressSelections:
+- name: cluster
+  connection:
+    proxyProtocol: HTTPConnect
+    transport:
+      uds:
+        udsName: %s
+`, egressProxy)
+		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+			return fmt.Errorf("controlplane: write egress selector: %w", err)
+		}
+		args = append(args, "--egress-selector-config-file="+path)
+	}
+	if err := parseFlags("kube-apiserver", s.Flags(), args); err != nil {
+		return err
+	}
+	if err := s.GenericServerRunOptions.ComponentGlobalsRegistry.Set(); err != nil {
+		return fmt.Errorf("controlplane: apiserver feature gates: %w", err)
+	}
+	rest.SetDefaultWarningHandler(rest.NoWarnings{})
+	completed, err := s.Complete(ctx)
+	if err != nil {
+		return fmt.Errorf("controlplane: complete apiserver options: %w", err)
+	}
+	if errs := completed.Validate(); len(errs) != 0 {
+		return fmt.Errorf("controlplane: apiserver options: %w", utilerrors.NewAggregate(errs))
+	}
+	go func() {
+		if err := apiserverapp.Run(ctx, completed); err != nil && ctx.Err() == nil {
+			c.errc <- fmt.Errorf("kube-apiserver: %w", err)
+		}
+	}()
+	return nil
+}
+
+func (c *ControlPlane) startControllerManager(ctx context.Context, dir string) error {
+	s, err := kcmoptions.NewKubeControllerManagerOptions()
+	if err != nil {
+		return fmt.Errorf("controlplane: controller manager options: %w", err)
+	}
+	kubeconfig := filepath.Join(dir, "controller-manager.kubeconfig")
+	args := []string{
+		"--kubeconfig=" + kubeconfig,
+		"--authentication-kubeconfig=" + kubeconfig,
+		"--authorization-kubeconfig=" + kubeconfig,
+		"--leader-elect=false",
+		"--secure-port=0",
+		"--controllers=*",
+		"--use-service-account-credentials=true",
+		"--service-account-private-key-file=" + c.PKI.Path("sa.key"),
+		"--root-ca-file=" + c.PKI.Path("ca.crt"),
+		"--cluster-signing-cert-file=" + c.PKI.Path("ca.crt"),
+		"--cluster-signing-key-file=" + c.PKI.Path("ca.key"),
+		"--service-cluster-ip-range=" + ServiceCIDR,
+		"--node-monitor-grace-period=40s",
+		"--flex-volume-plugin-dir=" + filepath.Join(dir, "flexvolume"),
+		"--profiling=false",
+		"--kube-api-qps=100",
+		"--kube-api-burst=200",
+	}
+	fss := s.Flags(kcmapp.KnownControllers(), kcmapp.ControllersDisabledByDefault(), kcmapp.ControllerAliases())
+	s.ParsedFlags = &fss
+	if err := parseFlags("kube-controller-manager", fss, args); err != nil {
+		return err
+	}
+	if err := s.ComponentGlobalsRegistry.Set(); err != nil {
+		return fmt.Errorf("controlplane: controller manager feature gates: %w", err)
+	}
+	conf, err := s.Config(ctx, kcmapp.KnownControllers(), kcmapp.ControllersDisabledByDefault(), kcmapp.ControllerAliases())
+	if err != nil {
+		return fmt.Errorf("controlplane: controller manager config: %w", err)
+	}
+	go func() {
+		if err := kcmapp.Run(ctx, conf.Complete()); err != nil && ctx.Err() == nil {
+			c.errc <- fmt.Errorf("kube-controller-manager: %w", err)
+		}
+	}()
+	return nil
+}
+
+func (c *ControlPlane) startScheduler(ctx context.Context, dir string) error {
+	opts := scheduleroptions.NewOptions()
+	kubeconfig := filepath.Join(dir, "scheduler.kubeconfig")
+	args := []string{
+		"--kubeconfig=" + kubeconfig,
+		"--authentication-kubeconfig=" + kubeconfig,
+		"--authorization-kubeconfig=" + kubeconfig,
+		"--leader-elect=false",
+		"--secure-port=0",
+		"--profiling=false",
+	}
+	if err := parseFlags("kube-scheduler", *opts.Flags, args); err != nil {
+		return err
+	}
+	if err := opts.ComponentGlobalsRegistry.Set(); err != nil {
+		return fmt.Errorf("controlplane: scheduler feature gates: %w", err)
+	}
+	name, err := cache.NewInformerName("kube-scheduler")
+	if err != nil {
+		return fmt.Errorf("controlplane: scheduler informer name: %w", err)
+	}
+	opts.InformerName = name
+	cc, sched, err := schedulerapp.Setup(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("controlplane: scheduler setup: %w", err)
+	}
+	go func() {
+		if err := schedulerapp.Run(ctx, cc, sched); err != nil && ctx.Err() == nil {
+			c.errc <- fmt.Errorf("kube-scheduler: %w", err)
+		}
+	}()
+	return nil
+}
+
+func (c *ControlPlane) waitReady(ctx context.Context) error {
+	client, err := kubernetes.NewForConfig(c.ClientConfig("admin"))
+	if err != nil {
+		return fmt.Errorf("controlplane: admin client: %w", err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-c.errc:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		if err == nil && string(body) == "ok" {
+			return nil
+		}
+		last = err
+	}
+	return fmt.Errorf("controlplane: API server not ready after 60s: %v", last)
+}
+
+// WriteKubeconfig writes a kubeconfig for one identity of the bundle, with
+// the certificates embedded so the file can be moved.
+func WriteKubeconfig(path, server string, b pki.Bundle, identity, name string) error {
+	ca, err := os.ReadFile(b.Path("ca.crt"))
+	if err != nil {
+		return fmt.Errorf("controlplane: kubeconfig: %w", err)
+	}
+	crt, err := os.ReadFile(b.Path(identity + ".crt"))
+	if err != nil {
+		return fmt.Errorf("controlplane: kubeconfig: %w", err)
+	}
+	key, err := os.ReadFile(b.Path(identity + ".key"))
+	if err != nil {
+		return fmt.Errorf("controlplane: kubeconfig: %w", err)
+	}
+	user := identity
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters[name] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: ca}
+	cfg.AuthInfos[user] = &clientcmdapi.AuthInfo{ClientCertificateData: crt, ClientKeyData: key}
+	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: user, Namespace: "default"}
+	cfg.CurrentContext = name
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		return fmt.Errorf("controlplane: write %s: %w", path, err)
+	}
+	return os.Chmod(path, 0o600)
+}
+
+func parseFlags(component string, fss cliflag.NamedFlagSets, args []string) error {
+	fs := pflag.NewFlagSet(component, pflag.ContinueOnError)
+	for _, f := range fss.FlagSets {
+		fs.AddFlagSet(f)
+	}
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("controlplane: %s flags: %w", component, err)
+	}
+	return nil
+}
+
+// logTo sends the components' klog output to w (stderr stays quiet).
+func logTo(w io.Writer) {
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("alsologtostderr", "false")
+	_ = fs.Set("stderrthreshold", "FATAL")
+	_ = fs.Set("v", "0")
+	klog.SetOutputBySeverity("INFO", w)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("controlplane: find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

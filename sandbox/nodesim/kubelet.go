@@ -1,0 +1,159 @@
+package nodesim
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// SimulatedMessage is what kubectl shows when it asks a simulated node for
+// something that needs a real container.
+const SimulatedMessage = "kubelab: this node is simulated (embedded sandbox): containers do not really run, so %s is not available here. " +
+	"Use the kind backend for real containers. / kubelab: 이 노드는 시뮬레이션입니다(embedded 샌드박스). 컨테이너가 실제로 실행되지 않으므로 %s 기능을 쓸 수 없습니다."
+
+// KubeletServer answers the API server's requests to the simulated nodes'
+// kubelets: container logs are simulated; exec, attach and port-forward
+// get a clear refusal instead of a network timeout.
+func (s *Simulator) KubeletServer() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/containerLogs/{ns}/{pod}/{container}", s.serveLogs)
+	refuse := func(what string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			writeStatus(w, http.StatusNotImplemented, fmt.Sprintf(SimulatedMessage, what, what))
+		}
+	}
+	mux.HandleFunc("/exec/", refuse("kubectl exec"))
+	mux.HandleFunc("/attach/", refuse("kubectl attach"))
+	mux.HandleFunc("/portForward/", refuse("kubectl port-forward"))
+	mux.HandleFunc("/run/", refuse("kubectl exec"))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
+	mux.HandleFunc("/", refuse("the node's "+"kubelet API"))
+	return mux
+}
+
+func writeStatus(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
+		Status: metav1.StatusFailure, Message: msg, Reason: metav1.StatusReasonBadRequest, Code: int32(code)})
+}
+
+func (s *Simulator) serveLogs(w http.ResponseWriter, r *http.Request) {
+	ns, name, cname := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
+	pod, err := s.pods.Pods(ns).Get(name)
+	if err != nil {
+		writeStatus(w, http.StatusNotFound, fmt.Sprintf("pod %q not found", name))
+		return
+	}
+	var c *corev1.Container
+	for i := range pod.Spec.Containers {
+		if pod.Spec.Containers[i].Name == cname {
+			c = &pod.Spec.Containers[i]
+		}
+	}
+	for i := range pod.Spec.InitContainers {
+		if pod.Spec.InitContainers[i].Name == cname {
+			c = &pod.Spec.InitContainers[i]
+		}
+	}
+	if c == nil {
+		writeStatus(w, http.StatusBadRequest, fmt.Sprintf("container %s is not valid for pod %s", cname, name))
+		return
+	}
+	started := false
+	var startedAt time.Time
+	for _, cs := range append(append([]corev1.ContainerStatus{}, pod.Status.ContainerStatuses...), pod.Status.InitContainerStatuses...) {
+		if cs.Name != cname {
+			continue
+		}
+		if cs.State.Running != nil {
+			started, startedAt = true, cs.State.Running.StartedAt.Time
+		}
+		if cs.State.Terminated != nil {
+			started, startedAt = true, cs.State.Terminated.StartedAt.Time
+		}
+	}
+	if !started {
+		writeStatus(w, http.StatusBadRequest, fmt.Sprintf("container %q in pod %q is waiting to start: ContainerCreating", cname, name))
+		return
+	}
+	lines := planProcess(pod, c, s.cfg.Behaviour, ownedByJob(pod)).output
+	if tail := r.URL.Query().Get("tailLines"); tail != "" {
+		if n, err := strconv.Atoi(tail); err == nil && n < len(lines) {
+			lines = lines[len(lines)-n:]
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	ts := r.URL.Query().Get("timestamps") == "true"
+	for _, l := range lines {
+		if ts {
+			_, _ = io.WriteString(w, startedAt.UTC().Format(time.RFC3339Nano)+" ")
+		}
+		_, _ = io.WriteString(w, l+"\n")
+	}
+}
+
+// ServeKubelet serves KubeletServer over TLS on l until ctx ends.
+func (s *Simulator) ServeKubelet(ctx context.Context, l net.Listener, cert tls.Certificate) {
+	srv := &http.Server{Handler: s.KubeletServer(), TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	_ = srv.ServeTLS(l, "", "")
+}
+
+// EgressProxy is the HTTP CONNECT proxy through which the API server
+// reaches the cluster network. Every node address leads to the simulated
+// kubelet endpoint at kubeletAddr; pod and Service addresses, which only
+// exist on paper here, are refused with a clear message.
+func EgressProxy(kubeletAddr string, kubeletPort int32) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		_, port, err := net.SplitHostPort(r.Host)
+		if err != nil || port != strconv.Itoa(int(kubeletPort)) {
+			http.Error(w, fmt.Sprintf(SimulatedMessage, "traffic to "+r.Host, "traffic to "+r.Host), http.StatusBadGateway)
+			return
+		}
+		up, err := net.DialTimeout("tcp", kubeletAddr, 5*time.Second)
+		if err != nil {
+			http.Error(w, "kubelet endpoint: "+err.Error(), http.StatusBadGateway)
+			return
+		}
+		hj, ok := w.(http.Hijacker)
+		if !ok {
+			up.Close()
+			http.Error(w, "no hijack", http.StatusInternalServerError)
+			return
+		}
+		conn, buf, err := hj.Hijack()
+		if err != nil {
+			up.Close()
+			return
+		}
+		_, _ = conn.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
+		go func() {
+			defer up.Close()
+			defer conn.Close()
+			if buf.Reader.Buffered() > 0 {
+				b, _ := buf.Reader.Peek(buf.Reader.Buffered())
+				_, _ = up.Write(b)
+			}
+			go func() { _, _ = io.Copy(up, conn) }()
+			_, _ = io.Copy(conn, up)
+		}()
+	})
+}
+
+var _ = strings.TrimSpace

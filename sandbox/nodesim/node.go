@@ -1,0 +1,104 @@
+package nodesim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+)
+
+// heartbeat renews the node's lease and reports its status, as a kubelet
+// does, until ctx ends or the node is made NotReady.
+func (s *Simulator) heartbeat(ctx context.Context, n *simNode) {
+	b := s.cfg.Behaviour
+	lease := time.NewTicker(b.LeaseRenew.Duration)
+	report := time.NewTicker(b.StatusReport.Duration)
+	defer lease.Stop()
+	defer report.Stop()
+	s.renewLease(ctx, n)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-lease.C:
+			if !s.isNotReady(n) {
+				s.renewLease(ctx, n)
+			}
+		case <-report.C:
+			if !s.isNotReady(n) {
+				s.reportStatus(ctx, n)
+			}
+		}
+	}
+}
+
+func (s *Simulator) isNotReady(n *simNode) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return n.notReady
+}
+
+// SetNodeReady stops (false) or resumes (true) a node's kubelet: a stopped
+// node's lease expires, the node controller marks it NotReady and, after
+// the eviction timeout, its pods are replaced on other nodes.
+func (s *Simulator) SetNodeReady(ctx context.Context, name string, ready bool) error {
+	n := s.nodes[name]
+	if n == nil {
+		return fmt.Errorf("nodesim: no node %q", name)
+	}
+	s.mu.Lock()
+	n.notReady = !ready
+	s.mu.Unlock()
+	if ready {
+		s.renewLease(ctx, n)
+		s.reportStatus(ctx, n)
+	}
+	return nil
+}
+
+func (s *Simulator) renewLease(ctx context.Context, n *simNode) {
+	leases := s.client.CoordinationV1().Leases(corev1.NamespaceNodeLease)
+	now := metav1.NewMicroTime(time.Now())
+	l, err := leases.Get(ctx, n.spec.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		node, err := s.client.CoreV1().Nodes().Get(ctx, n.spec.Name, metav1.GetOptions{})
+		if err != nil {
+			return
+		}
+		l = &coordinationv1.Lease{
+			ObjectMeta: metav1.ObjectMeta{Name: n.spec.Name, Namespace: corev1.NamespaceNodeLease,
+				OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: node.Name, UID: node.UID}}},
+			Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(n.spec.Name), LeaseDurationSeconds: ptr.To[int32](40), RenewTime: &now},
+		}
+		_, _ = leases.Create(ctx, l, metav1.CreateOptions{})
+		return
+	}
+	if err != nil {
+		return
+	}
+	l.Spec.RenewTime = &now
+	_, _ = leases.Update(ctx, l, metav1.UpdateOptions{})
+}
+
+func (s *Simulator) reportStatus(ctx context.Context, n *simNode) {
+	node, err := s.client.CoreV1().Nodes().Get(ctx, n.spec.Name, metav1.GetOptions{})
+	if err != nil {
+		return
+	}
+	now := metav1.Now()
+	for i := range node.Status.Conditions {
+		c := &node.Status.Conditions[i]
+		c.LastHeartbeatTime = now
+		if c.Type == corev1.NodeReady && c.Status != corev1.ConditionTrue {
+			c.Status, c.Reason, c.Message, c.LastTransitionTime = corev1.ConditionTrue, "KubeletReady", "kubelet is posting ready status", now
+			n.recorder.Eventf(&corev1.ObjectReference{Kind: "Node", Name: node.Name, UID: node.UID}, corev1.EventTypeNormal, "NodeReady",
+				"Node %s status is now: NodeReady", node.Name)
+		}
+	}
+	_, _ = s.client.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{})
+}

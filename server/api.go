@@ -1,0 +1,182 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kubelab/kubelab/console"
+	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/store"
+)
+
+// apiError is the JSON error every API route returns.
+type apiError struct {
+	Error string `json:"error"`
+	Code  string `json:"code,omitempty"`
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, apiError{Error: "request too large", Code: "too_large"})
+		} else {
+			writeJSON(w, http.StatusBadRequest, apiError{Error: "malformed JSON: " + err.Error(), Code: "bad_json"})
+		}
+		return false
+	}
+	return true
+}
+
+// readySandbox returns the learner's running sandbox, or writes a clear
+// error (and starts it) when it is not running.
+func (s *Server) readySandbox(w http.ResponseWriter, r *http.Request) (*learner, *sandbox.Sandbox, bool) {
+	l := s.learnerFor(userOf(r))
+	st, msg, box, _ := l.snapshot()
+	if box == nil {
+		l.ensure()
+		text := map[string]string{"ko": "샌드박스가 아직 준비되지 않았습니다 (" + string(st) + "). 잠시 후 다시 시도하세요.",
+			"en": "your sandbox is not ready yet (" + string(st) + "); try again in a moment."}[lang(r)]
+		if msg != "" {
+			text += " " + msg
+		}
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: text, Code: "sandbox_" + string(st)})
+		return nil, nil, false
+	}
+	s.cfg.Provider.Touch(l.name)
+	return l, box, true
+}
+
+type consoleRequest struct {
+	Command string `json:"command"`
+}
+
+type consoleResponse struct {
+	Output    string `json:"output"`
+	ExitCode  int    `json:"exitCode"`
+	Error     string `json:"error,omitempty"`
+	Truncated bool   `json:"truncated,omitempty"`
+	TimedOut  bool   `json:"timedOut,omitempty"`
+}
+
+// maxConsoleOutputStored bounds the output kept in the history.
+const maxConsoleOutputStored = 8 << 10
+
+func (s *Server) runConsole(w http.ResponseWriter, r *http.Request) {
+	var req consoleRequest
+	if !readJSON(w, r, maxJSONBody, &req) {
+		return
+	}
+	argv, err := console.Parse(req.Command)
+	if err != nil {
+		msg := err.Error()
+		var ce *console.Error
+		if errors.As(err, &ce) && lang(r) == "ko" {
+			msg = ce.Ko
+		}
+		writeJSON(w, http.StatusBadRequest, consoleResponse{Error: msg, ExitCode: -1})
+		return
+	}
+	l, box, ok := s.readySandbox(w, r)
+	if !ok {
+		return
+	}
+	started := time.Now()
+	res := s.cfg.Console.Run(r.Context(), box.Kubeconfig, argv)
+	stored := res.Output
+	if len(stored) > maxConsoleOutputStored {
+		stored = stored[:maxConsoleOutputStored]
+	}
+	if _, err := s.cfg.Store.AppendConsole(r.Context(), store.ConsoleEntry{UserID: l.user.ID, Command: strings.TrimSpace(req.Command),
+		ExitCode: res.ExitCode, Output: stored, StartedAt: started, Duration: res.Duration}); err != nil {
+		s.log.Warn("console history", "err", err)
+	}
+	l.poke()
+	writeJSON(w, http.StatusOK, consoleResponse{Output: res.Output, ExitCode: res.ExitCode, Truncated: res.Truncated, TimedOut: res.TimedOut})
+}
+
+func (s *Server) consoleHistory(w http.ResponseWriter, r *http.Request) {
+	entries, err := s.cfg.Store.ConsoleHistory(r.Context(), userOf(r).ID, 200)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: err.Error()})
+		return
+	}
+	out := make([]map[string]any, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, map[string]any{"command": e.Command, "exitCode": e.ExitCode, "at": e.StartedAt})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) resetSandbox(w http.ResponseWriter, r *http.Request) {
+	l := s.learnerFor(userOf(r))
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	if err := l.reset(ctx); err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: err.Error()})
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		writeJSON(w, http.StatusAccepted, l.stateMessage())
+		return
+	}
+	http.Redirect(w, r, safeBack(r.Header.Get("Referer")), http.StatusSeeOther)
+}
+
+func (s *Server) sandboxStatus(w http.ResponseWriter, r *http.Request) {
+	l := s.learnerFor(userOf(r))
+	if r.URL.Query().Get("start") == "1" {
+		l.ensure()
+	}
+	writeJSON(w, http.StatusOK, l.stateMessage())
+}
+
+// kubeconfig lets a local learner use their own kubectl. Class mode never
+// hands out credentials.
+func (s *Server) kubeconfig(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Mode != ModeLocal {
+		writeJSON(w, http.StatusForbidden, apiError{Error: "kubeconfig download is only available in local mode"})
+		return
+	}
+	_, box, ok := s.readySandbox(w, r)
+	if !ok {
+		return
+	}
+	data, err := os.ReadFile(box.Kubeconfig)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: "read kubeconfig: " + err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	w.Header().Set("Content-Disposition", `attachment; filename="kubelab-kubeconfig.yaml"`)
+	_, _ = w.Write(data)
+}
+
+// labStatus returns the current verdicts of a lab's steps (grading now).
+func (s *Server) labStatus(w http.ResponseWriter, r *http.Request) {
+	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
+	if lab == nil {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "no such lab"})
+		return
+	}
+	l, _, ok := s.readySandbox(w, r)
+	if !ok {
+		return
+	}
+	results := l.gradeNow(r.Context(), lab)
+	out := make([]map[string]any, 0, len(results))
+	for _, res := range results {
+		out = append(out, map[string]any{"id": res.ID, "passed": res.Passed, "score": res.Score, "messages": res.Messages(lang(r))})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/manifest"
+)
+
+type applyRequest struct {
+	YAML   string `json:"yaml"`
+	DryRun bool   `json:"dryRun"`
+}
+
+type applyResponse struct {
+	Results []manifest.Result    `json:"results"`
+	Errors  []manifest.LineError `json:"errors"`
+}
+
+// apply is the YAML editor's back end: parse, then server-side apply with
+// strict validation (or a server-side dry run).
+func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
+	var req applyRequest
+	if !readJSON(w, r, maxApplyBody, &req) {
+		return
+	}
+	docs, errs := manifest.Parse(req.YAML)
+	if len(errs) > 0 || len(docs) == 0 {
+		if len(errs) == 0 {
+			errs = []manifest.LineError{{Message: map[string]string{"ko": "적용할 객체가 없습니다", "en": "nothing to apply"}[lang(r)]}}
+		}
+		writeJSON(w, http.StatusUnprocessableEntity, applyResponse{Results: []manifest.Result{}, Errors: errs})
+		return
+	}
+	l, box, ok := s.readySandbox(w, r)
+	if !ok {
+		return
+	}
+	cs, err := l.clusterState(box)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, apiError{Error: err.Error()})
+		return
+	}
+	results := manifest.Apply(r.Context(), cs.Dynamic(), cs, docs, req.DryRun)
+	resp := applyResponse{Results: results, Errors: []manifest.LineError{}}
+	code := http.StatusOK
+	for _, res := range results {
+		if res.Error != "" {
+			resp.Errors = append(resp.Errors, manifest.LineError{Line: res.Line, Message: res.Object + ": " + res.Error})
+			code = http.StatusUnprocessableEntity
+		}
+	}
+	l.poke()
+	writeJSON(w, code, resp)
+}
+
+var _ labs.State = (*labs.ClusterState)(nil)

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/watch"
+)
+
+// gradeDelay lets a burst of watch events settle before grading once.
+const gradeDelay = 80 * time.Millisecond
+
+func (l *learner) clusterState(box *sandbox.Sandbox) (*labs.ClusterState, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cs != nil && l.csFor == box.Kubeconfig {
+		return l.cs, nil
+	}
+	cs, err := labs.NewClusterState(box.REST)
+	if err != nil {
+		return nil, err
+	}
+	l.cs, l.csFor = cs, box.Kubeconfig
+	return cs, nil
+}
+
+func (l *learner) lastVerdict(lab, step string) *labs.StepResult {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if v, ok := l.verdicts[lab+"/"+step]; ok {
+		return &v
+	}
+	return nil
+}
+
+// grader re-grades the open lab whenever the cluster changes or the
+// learner runs a command: event-driven, never polling.
+func (l *learner) grader(ctx context.Context, w *watch.Watcher) {
+	_, sub := w.Subscribe(256)
+	defer sub.Close()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	pending := false
+	arm := func() {
+		if !pending {
+			pending = true
+			timer.Reset(gradeDelay)
+		}
+	}
+	arm()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.C():
+			arm()
+		case <-sub.Overflowed():
+			sub.Resync()
+			arm()
+		case <-l.kick:
+			arm()
+		case <-timer.C:
+			pending = false
+			l.mu.Lock()
+			labID := l.openLab
+			l.mu.Unlock()
+			if lab := l.s.cfg.Catalog.Lab(labID); lab != nil {
+				l.grade(ctx, lab, w)
+			}
+		}
+	}
+}
+
+// gradeNow grades a lab at once (the status API and tests).
+func (l *learner) gradeNow(ctx context.Context, lab *labs.Lab) []labs.StepResult {
+	_, _, _, w := l.snapshot()
+	if w == nil {
+		return nil
+	}
+	return l.grade(ctx, lab, w)
+}
+
+// grade evaluates the lab, stores changed verdicts and pushes them to the
+// learner's pages.
+func (l *learner) grade(ctx context.Context, lab *labs.Lab, w *watch.Watcher) []labs.StepResult {
+	act := l.activity(ctx, w)
+	results := l.s.cfg.Catalog.GradeLab(ctx, lab, w, act)
+	for _, res := range results {
+		key := lab.ID + "/" + res.ID
+		l.mu.Lock()
+		prev, seen := l.verdicts[key]
+		l.verdicts[key] = res
+		l.mu.Unlock()
+		if seen && sameVerdict(prev, res) {
+			continue
+		}
+		msg := strings.Join(res.Messages("en"), "; ")
+		if _, err := l.s.cfg.Store.RecordVerdict(ctx, l.user.ID, lab.ID, res.ID, res.Passed, res.Score, msg); err != nil {
+			l.s.log.Warn("record verdict", "err", err)
+		}
+		l.send(verdictMessage(lab.ID, res, l.user.Locale))
+	}
+	return results
+}
+
+func (l *learner) activity(ctx context.Context, w *watch.Watcher) labs.Activity {
+	l.mu.Lock()
+	since := l.openedAt
+	l.mu.Unlock()
+	act := labs.Activity{Events: w.Since(since), Commands: []string{}}
+	if entries, err := l.s.cfg.Store.ConsoleSince(ctx, l.user.ID, since); err == nil {
+		for _, e := range entries {
+			act.Commands = append(act.Commands, e.Command)
+		}
+	}
+	return act
+}
+
+func sameVerdict(a, b labs.StepResult) bool {
+	if a.Passed != b.Passed || a.Score != b.Score || len(a.Checks) != len(b.Checks) {
+		return false
+	}
+	for i := range a.Checks {
+		if a.Checks[i].Passed != b.Checks[i].Passed || a.Checks[i].Message != b.Checks[i].Message {
+			return false
+		}
+	}
+	return true
+}
+
+// verdictMessage is the websocket message of docs/stream.md; messages in
+// both languages so the page can switch without asking again.
+func verdictMessage(lab string, r labs.StepResult, _ string) map[string]any {
+	checks := make([]map[string]any, 0, len(r.Checks))
+	for _, c := range r.Checks {
+		checks = append(checks, map[string]any{"id": c.ID, "passed": c.Passed,
+			"message": c.Message.Ko, "messageKo": c.Message.Ko, "messageEn": c.Message.En})
+	}
+	return map[string]any{"type": "verdict", "lab": lab, "step": r.ID, "passed": r.Passed, "score": r.Score, "checks": checks}
+}

@@ -1,0 +1,233 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/watch"
+)
+
+// learner is the server's live state for one user: their sandbox, its
+// watcher, their open websockets and their grader.
+type learner struct {
+	s    *Server
+	user store.User
+	name string // sandbox name
+
+	mu       sync.Mutex
+	state    sandbox.State
+	message  string
+	box      *sandbox.Sandbox
+	watcher  *watch.Watcher
+	cs       *labs.ClusterState
+	csFor    string
+	cancel   context.CancelFunc // stops watcher and grader
+	starting bool
+	conns    map[*wsConn]struct{}
+	openLab  string
+	openedAt time.Time
+	verdicts map[string]labs.StepResult // by lab/step
+	kick     chan struct{}
+}
+
+func sandboxName(u store.User) string { return "u" + strconv.FormatInt(u.ID, 10) }
+
+func (s *Server) learnerFor(u store.User) *learner {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.learners[u.ID]
+	if l == nil {
+		l = &learner{s: s, user: u, name: sandboxName(u), state: sandbox.StateStopped,
+			conns: map[*wsConn]struct{}{}, verdicts: map[string]labs.StepResult{}, kick: make(chan struct{}, 1)}
+		s.learners[u.ID] = l
+	}
+	return l
+}
+
+// snapshot returns the sandbox state and the watcher if ready.
+func (l *learner) snapshot() (sandbox.State, string, *sandbox.Sandbox, *watch.Watcher) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.state, l.message, l.box, l.watcher
+}
+
+// ensure starts the learner's sandbox in the background unless it runs.
+func (l *learner) ensure() {
+	l.mu.Lock()
+	if l.starting || l.state == sandbox.StateReady {
+		l.mu.Unlock()
+		return
+	}
+	l.starting = true
+	l.state, l.message = sandbox.StateStarting, ""
+	l.mu.Unlock()
+	l.broadcastState()
+	go l.provision()
+}
+
+func (l *learner) provision() {
+	ctx, cancel := context.WithTimeout(l.s.ctx, 3*time.Minute)
+	defer cancel()
+	_, _ = l.s.cfg.Store.UpsertSandbox(ctx, store.Sandbox{UserID: l.user.ID, Name: l.name,
+		Backend: l.s.cfg.Provider.Name(), State: store.SandboxStarting})
+	box, err := l.s.cfg.Provider.Acquire(ctx, l.name)
+	var w *watch.Watcher
+	if err == nil {
+		w, err = watch.Start(l.s.ctx, box.REST)
+	}
+	l.mu.Lock()
+	l.starting = false
+	if err != nil {
+		l.state, l.message = sandbox.StateFailed, err.Error()
+		if errors.Is(err, sandbox.ErrCapacity) {
+			l.message = sandbox.ErrCapacity.Error()
+		}
+		l.mu.Unlock()
+		l.s.log.Warn("sandbox failed", "learner", l.name, "err", err)
+		_, _ = l.s.cfg.Store.UpsertSandbox(context.Background(), store.Sandbox{UserID: l.user.ID, Name: l.name,
+			Backend: l.s.cfg.Provider.Name(), State: store.SandboxFailed, Message: l.message})
+		l.broadcastState()
+		return
+	}
+	wctx, wcancel := context.WithCancel(l.s.ctx)
+	l.box, l.watcher, l.cancel = box, w, wcancel
+	l.state, l.message = sandbox.StateReady, ""
+	conns := l.connsLocked()
+	l.mu.Unlock()
+	_, _ = l.s.cfg.Store.UpsertSandbox(context.Background(), store.Sandbox{UserID: l.user.ID, Name: l.name,
+		Backend: l.s.cfg.Provider.Name(), State: store.SandboxReady})
+	l.broadcastState()
+	for _, c := range conns {
+		c.attach(w)
+	}
+	go l.grader(wctx, w)
+	go l.supervise(wctx)
+}
+
+// supervise notices a sandbox that stopped under us (idle timeout, crash)
+// and tells the page; the next visit starts it again.
+func (l *learner) supervise(ctx context.Context) {
+	t := time.NewTicker(3 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st, err := l.s.cfg.Provider.Status(l.name)
+		if err != nil || st.State == sandbox.StateReady {
+			continue
+		}
+		l.stopWatch()
+		l.mu.Lock()
+		l.state, l.message = st.State, st.Message
+		if st.State == sandbox.StateStopped {
+			l.message = "stopped after a period of inactivity or by a restart; it resumes with your objects when you continue"
+		}
+		l.mu.Unlock()
+		l.broadcastState()
+		return
+	}
+}
+
+func (l *learner) stopWatch() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cancel != nil {
+		l.cancel()
+		l.cancel = nil
+	}
+	if l.watcher != nil {
+		l.watcher.Stop()
+		l.watcher = nil
+	}
+	l.box = nil
+	if l.state == sandbox.StateReady {
+		l.state = sandbox.StateStopped
+	}
+}
+
+// reset deletes the learner's sandbox and starts a fresh one. Recorded
+// progress is kept.
+func (l *learner) reset(ctx context.Context) error {
+	l.stopWatch()
+	if err := l.s.cfg.Provider.Delete(ctx, l.name); err != nil {
+		return fmt.Errorf("reset sandbox: %w", err)
+	}
+	l.mu.Lock()
+	l.state = sandbox.StateStopped
+	l.mu.Unlock()
+	l.ensure()
+	return nil
+}
+
+func (l *learner) connsLocked() []*wsConn {
+	out := make([]*wsConn, 0, len(l.conns))
+	for c := range l.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+// send delivers a user-level message to every open page of the learner.
+func (l *learner) send(msg any) {
+	data, err := json.Marshal(msg)
+	if err != nil {
+		return
+	}
+	l.mu.Lock()
+	conns := l.connsLocked()
+	l.mu.Unlock()
+	for _, c := range conns {
+		c.sendRaw(data)
+	}
+}
+
+func (l *learner) stateMessage() map[string]any {
+	st, msg, _, _ := l.snapshot()
+	return map[string]any{"type": "sandbox", "state": st, "message": msg, "backend": l.s.cfg.Provider.Name()}
+}
+
+func (l *learner) broadcastState() { l.send(l.stateMessage()) }
+
+// openLabPage records that the learner works on lab id now; the grader
+// follows that lab, and `events`/`commands` count from the first opening.
+func (l *learner) openLabPage(ctx context.Context, id string) {
+	key := "opened:" + strconv.FormatInt(l.user.ID, 10) + ":" + id
+	var opened time.Time
+	if v, ok, _ := l.s.cfg.Store.GetSetting(ctx, key); ok {
+		opened, _ = time.Parse(time.RFC3339Nano, v)
+	}
+	if opened.IsZero() {
+		opened = time.Now()
+		_ = l.s.cfg.Store.SetSetting(ctx, key, opened.Format(time.RFC3339Nano))
+	}
+	l.mu.Lock()
+	l.openLab, l.openedAt = id, opened
+	l.mu.Unlock()
+	l.poke()
+}
+
+// poke asks the grader to look again (after a console command).
+func (l *learner) poke() {
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
