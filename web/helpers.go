@@ -22,6 +22,10 @@ var SandboxStates = []string{"starting", "ready", "stopped", "failed"}
 // Backends are the sandbox backends, for the UI strings backend.*.
 var Backends = []string{"embedded", "kind", "remote"}
 
+// CourseParts are the parts of the module (docs/content-format.md), for the UI strings part.*
+// the server uses as Part titles.
+var CourseParts = []string{"benefits", "orchestration", "inside", "scheduling", "kubectl", "objects", "checks"}
+
 //go:embed page.css
 var pageCSS string
 
@@ -94,12 +98,25 @@ func current(v LabView) (StepView, int, bool) {
 	return v.Steps[i], i, true
 }
 
-// stepState is a step's data-state: passed, failed or pending (not started).
+// checked reports whether a step has a verdict: a score, a passed check or a check message.
+func checked(s StepView) bool {
+	if s.Score > 0 {
+		return true
+	}
+	for _, c := range s.Checks {
+		if c.Passed || c.Message != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// stepState is a step's data-state: passed, failed (checked, not passed) or pending (not started).
 func stepState(s StepView) string {
 	switch {
 	case s.Passed:
 		return "passed"
-	case s.Graded:
+	case len(s.Checks) > 0 && checked(s):
 		return "failed"
 	}
 	return "pending"
@@ -125,7 +142,7 @@ func checkState(s StepView, c CheckView) string {
 	switch {
 	case c.Passed:
 		return "passed"
-	case s.Graded:
+	case c.Message != "" || checked(s):
 		return "failed"
 	}
 	return "pending"
@@ -212,6 +229,16 @@ func answerText(q QuestionView) string {
 	return q.Answer
 }
 
+// expectedText is the right answer as shown: a choice's text, or the live answer.
+func expectedText(q QuestionView) string {
+	for _, c := range q.Choices {
+		if c.ID == q.Expected {
+			return c.Text
+		}
+	}
+	return q.Expected
+}
+
 // errorText is an error page's explanation.
 func errorText(v ErrorView) string {
 	if v.Message != "" {
@@ -251,8 +278,16 @@ func inlineModule(js string) templ.Component {
 	})
 }
 
-// confirmJS asks before submitting a form[data-confirm] (the sandbox reset).
-const confirmJS = `document.addEventListener('submit', e => { const f = e.target; if (f instanceof HTMLFormElement && f.dataset.confirm && !confirm(f.dataset.confirm)) e.preventDefault() })`
+// nonceModule is inlineModule(js) when the request has a CSP nonce (templ.WithNonce), else
+// nothing: without a nonce the server's Content-Security-Policy would block it.
+func nonceModule(js string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		if templ.GetNonce(ctx) == "" {
+			return nil
+		}
+		return inlineModule(js).Render(ctx, w)
+	})
+}
 
 // startingJS reloads the starting page as soon as the stream says the sandbox left "starting".
 const startingJS = `import { createStore } from '/assets/js/store.js'

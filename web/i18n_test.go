@@ -71,6 +71,9 @@ func TestI18nKeysUsedExist(t *testing.T) {
 	for _, b := range Backends {
 		dynamic = append(dynamic, backendKey(b))
 	}
+	for _, p := range CourseParts {
+		dynamic = append(dynamic, "part."+p)
+	}
 	for _, p := range []string{"done", "started", "new"} {
 		dynamic = append(dynamic, "home."+p)
 	}

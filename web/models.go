@@ -86,9 +86,11 @@ type StepView struct {
 	// Diagram is the step's diagram name (cluster-map, control-loop, service-routing,
 	// rolling-update, why-pending, timeline, architecture) or "none".
 	Diagram string
-	// Graded reports whether the step has a verdict yet (its checks ran at least once).
-	// Passed reports whether the latest verdict passed; a reading step (no Checks) that the
-	// learner has opened is Passed. Score is passed checks / all checks of the latest verdict.
+	// Graded reports whether checks grade the step (false for a reading step).
+	// Passed reports whether the step is passed (a reading step once the learner opened it).
+	// Score is passed checks / all checks of the latest verdict (0 if none).
+	// A step that is not passed shows "not started" until it has a verdict (a passed check,
+	// a check message or a score above 0), then "not yet".
 	Graded, Passed bool
 	Score          float64
 	// Checks are the step's checks with their latest results (none for a reading step).
@@ -127,7 +129,8 @@ type QuestionView struct {
 	Answered bool
 	Answer   string
 	Correct  bool
-	// Expected is the right answer as shown to the learner (choice text, or the live value).
+	// Expected is the right answer: a choice id (shown as that choice's text) or the text of
+	// the right live answer ("" to show none).
 	Expected string
 	// Explanation is shown once the question is answered (trusted HTML).
 	Explanation template.HTML

@@ -152,7 +152,11 @@ func TestLabPageContract(t *testing.T) {
 	wantText(t, sb, "sandbox", "Cluster ready")
 	reset := one(t, d, "reset form", has("action", "/api/sandbox/reset"))
 	wantAttr(t, reset, "method", "post")
-	wantAttr(t, reset, "data-confirm", T("en", "reset.confirm"))
+	wantText(t, reset, "reset asks first", "Reset the sandbox? Every object you created")
+	wantText(t, one(t, reset, "submit", has("type", "submit")), "reset submit", "Yes, reset it")
+	if reset.Parent.Data != "details" || textOf(one(t, reset.Parent, "summary", tag("summary"))) != "Reset sandbox" {
+		t.Error("the reset form opens from a Reset sandbox disclosure")
+	}
 	wantAttr(t, one(t, reset, "back", has("name", "back")), "value", v.Path)
 	kc := one(t, d, "kubeconfig link", has("href", "/api/kubeconfig"))
 	wantText(t, kc, "kubeconfig", "Download kubeconfig")
@@ -165,7 +169,7 @@ func TestLabPageContract(t *testing.T) {
 	if strings.Contains(out, hostile) {
 		t.Error("a hostile string reached the page unescaped")
 	}
-	if n := len(all(d, tag("script"))); n != 2 { // lab.js and the confirm helper
+	if n := len(all(d, tag("script"))); n != 1 { // lab.js only: the server's CSP allows no inline scripts
 		t.Errorf("%d script elements", n)
 	}
 	wantText(t, one(t, d, "step title", has("id", "step-title")), "title", "Scale "+hostile)
@@ -182,7 +186,7 @@ func TestLabPageKoreanAndClassMode(t *testing.T) {
 	wantText(t, byID(t, d, "sandbox-state"), "sandbox", "클러스터 준비됨")
 	wantText(t, one(t, d, "run", has("data-run")), "run", "실행")
 	wantText(t, byID(t, d, "conn-state"), "conn", "연결 중…")
-	wantText(t, one(t, d, "reset", has("action", "/api/sandbox/reset")), "reset", "샌드박스 초기화")
+	wantText(t, one(t, d, "reset", has("class", "reset-box")), "reset", "샌드박스 초기화")
 	if len(all(d, has("href", "/api/kubeconfig"))) != 0 {
 		t.Error("no kubeconfig download in class mode")
 	}
@@ -261,11 +265,54 @@ func TestLayoutFrame(t *testing.T) {
 }
 
 func TestNonce(t *testing.T) {
+	p := page("en")
+	p.SandboxState = "starting"
+	inline := and(tag("script"), func(n *html.Node) bool { _, src := attrOf(n, "src"); return !src })
 	ctx := templ.WithNonce(context.Background(), `n0nce"x`)
-	d := doc(t, renderCtx(t, ctx, StartingPage(page("en"))))
-	for _, n := range append(all(d, tag("style")), all(d, and(tag("script"), func(n *html.Node) bool { _, src := attrOf(n, "src"); return !src }))...) {
+	d := doc(t, renderCtx(t, ctx, StartingPage(p)))
+	s := one(t, d, "inline script", inline)
+	for _, n := range []*html.Node{s, one(t, d, "style", tag("style"))} {
 		wantAttr(t, n, "nonce", `n0nce"x`)
 	}
+	if !strings.Contains(s.FirstChild.Data, "kubelab:sandbox") || !strings.Contains(s.FirstChild.Data, "/assets/js/stream.js") {
+		t.Error("the starting page listens to the sandbox event")
+	}
+	wantAttr(t, s, "type", "module")
+	d = doc(t, render(t, StartingPage(p)))
+	if len(all(d, inline)) != 0 {
+		t.Error("no inline script without a nonce")
+	}
+	if _, ok := attrOf(one(t, d, "style", tag("style")), "nonce"); ok {
+		t.Error("no nonce attribute without a nonce")
+	}
+}
+
+// TestStepStatusFromServerData covers steps as the server fills them: Graded means "has checks",
+// and a step without a verdict yet has no passed check, no message and no score.
+func TestStepStatusFromServerData(t *testing.T) {
+	v := labView("en")
+	v.Steps[1].Score, v.Steps[1].Hint = 0, ""
+	v.Steps[1].Checks = []CheckView{{ID: "replicas-3"}, {ID: "ready-3"}}
+	v.Steps[2].Passed = true // a reading step the learner has opened
+	d := doc(t, render(t, LabPage(v)))
+	for _, b := range all(d, has("data-step-status", "scale")) {
+		wantAttr(t, b, "data-state", "pending")
+		wantText(t, b, "unchecked step", "Not started")
+	}
+	for _, c := range all(d, has("data-check")) {
+		wantAttr(t, c, "data-state", "pending")
+		wantText(t, c, "unchecked check", "Not checked")
+	}
+	wantAttr(t, one(t, d, "reading step", has("data-step-status", "read-more")), "data-state", "passed")
+
+	v.Steps[1].Checks[1].Message = "Deployment web not found"
+	d = doc(t, render(t, LabPage(v)))
+	for _, b := range all(d, has("data-step-status", "scale")) {
+		wantAttr(t, b, "data-state", "failed")
+		wantText(t, b, "failing step", "Not yet")
+	}
+	wantAttr(t, one(t, d, "check", has("data-check", "replicas-3")), "data-state", "failed")
+	wantText(t, one(t, d, "check", has("data-check", "ready-3")), "message", "Deployment web not found")
 }
 
 func TestHomePage(t *testing.T) {
@@ -318,7 +365,7 @@ func TestHomePage(t *testing.T) {
 func quizView(lang string) QuizView {
 	return QuizView{Page: page(lang), QuizID: "services", Title: "Services quiz", LabID: "services", Questions: []QuestionView{
 		{ID: "what-is-a-service", Prompt: "What is a Service? " + hostile, Choices: []ChoiceView{{ID: "a", Text: "A stable address " + hostile}, {ID: "b", Text: "A pod"}},
-			Answered: true, Answer: "b", Correct: false, Expected: "A stable address", Explanation: template.HTML("<p>It routes to <code>ready</code> pods.</p>")},
+			Answered: true, Answer: "b", Correct: false, Expected: "a", Explanation: template.HTML("<p>It routes to <code>ready</code> pods.</p>")},
 		{ID: "backend-endpoints", Prompt: "How many endpoints has backend?", Live: true, Answered: true, Answer: "3", Correct: true, Expected: "3"},
 		{ID: "selector", Prompt: "Which field selects pods?", Choices: []ChoiceView{{ID: "a", Text: "spec.selector"}, {ID: "b", Text: "metadata.name"}}},
 	}}
@@ -363,7 +410,7 @@ func TestQuizPage(t *testing.T) {
 	q1 := byID(t, d, "q-what-is-a-service")
 	wantAttr(t, q1, "data-result", "wrong")
 	ans := one(t, q1, "answer", has("class", "answer"))
-	for _, want := range []string{"Not quite", "Your answer A pod", "The right answer A stable address", "Explanation It routes to ready pods."} {
+	for _, want := range []string{"Not quite", "Your answer A pod", "The right answer A stable address " + hostile, "Explanation It routes to ready pods."} {
 		wantText(t, ans, "answer", want)
 	}
 	one(t, ans, "explanation html", tag("code"))
@@ -412,7 +459,7 @@ func TestErrorPage(t *testing.T) {
 func TestStartingPage(t *testing.T) {
 	p := page("en")
 	p.SandboxState, p.Title = "starting", ""
-	d := doc(t, render(t, StartingPage(p)))
+	d := doc(t, renderCtx(t, templ.WithNonce(context.Background(), "n"), StartingPage(p)))
 	m := one(t, d, "refresh", has("http-equiv", "refresh"))
 	wantAttr(t, m, "content", "2")
 	if m.Parent.Data != "head" {
@@ -426,21 +473,12 @@ func TestStartingPage(t *testing.T) {
 	wantText(t, one(t, d, "h1", tag("h1")), "h1", "Preparing your cluster")
 	wantText(t, one(t, d, "main", tag("main")), "explanation", "Your own Kubernetes cluster is being created")
 	wantAttr(t, byID(t, d, "sandbox-state"), "data-state", "starting")
-	var stream bool
-	for _, s := range all(d, tag("script")) {
-		wantAttr(t, s, "type", "module")
-		if s.FirstChild != nil && strings.Contains(s.FirstChild.Data, "kubelab:sandbox") && strings.Contains(s.FirstChild.Data, "/assets/js/stream.js") {
-			stream = true
-		}
-	}
-	if !stream {
-		t.Error("the starting page listens to the sandbox event")
-	}
+	one(t, d, "stream script", tag("script"))
 
 	p.SandboxState, p.SandboxMessage, p.Lang = "failed", "image pull "+hostile, "ko"
-	out := render(t, StartingPage(p))
+	out := renderCtx(t, templ.WithNonce(context.Background(), "n"), StartingPage(p))
 	d = doc(t, out)
-	if len(all(d, has("http-equiv", "refresh"))) != 0 {
+	if len(all(d, has("http-equiv", "refresh")))+len(all(d, tag("script"))) != 0 {
 		t.Error("no reloading once starting failed")
 	}
 	if strings.Contains(out, hostile) {
