@@ -19,7 +19,7 @@ func (s *Server) page(r *http.Request, title string) web.Page {
 	l := s.learnerFor(u)
 	st, msg, box, _ := l.snapshot()
 	p := web.Page{Lang: lang(r), Title: title, Mode: s.cfg.Mode, UserName: u.DisplayName, Role: string(u.Role),
-		Backend: s.cfg.Provider.Name(), SandboxState: string(st), SandboxMessage: msg}
+		Backend: s.cfg.Provider.Name(), SandboxState: string(st), SandboxMessage: msg, Path: r.URL.RequestURI()}
 	if box != nil {
 		p.RealContainers = box.RealContainers
 	}
@@ -36,7 +36,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, c temp
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, msg string) {
-	p := web.Page{Lang: lang(r), Title: http.StatusText(code), Mode: s.cfg.Mode, Backend: s.cfg.Provider.Name()}
+	p := web.Page{Lang: lang(r), Mode: s.cfg.Mode, Backend: s.cfg.Provider.Name(), Path: r.URL.RequestURI()}
 	s.render(w, r, code, web.ErrorPage(web.ErrorView{Page: p, Code: code, Message: msg}))
 }
 

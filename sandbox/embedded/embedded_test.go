@@ -1,0 +1,225 @@
+package embedded_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubelab/kubelab/internal/testcluster"
+	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/sandbox/embedded"
+)
+
+func newBackend(t *testing.T, opts embedded.Options) *embedded.Backend {
+	t.Helper()
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	opts.Binary = testcluster.Binary(t)
+	b, err := embedded.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close(context.Background()) })
+	return b
+}
+
+func TestAcquireStopResumeDelete(t *testing.T) {
+	b := newBackend(t, embedded.Options{})
+	ctx := context.Background()
+	box, err := b.Acquire(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if box.Backend != "embedded" || box.RealContainers || box.Name != "alice" {
+		t.Fatalf("unexpected sandbox %+v", box)
+	}
+	c, err := kubernetes.NewForConfig(box.REST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "keep-me"},
+		Data: map[string]string{"k": "v"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := b.Acquire(ctx, "alice")
+	if err != nil || again.Kubeconfig != box.Kubeconfig {
+		t.Fatalf("a second Acquire should return the running sandbox: %v", err)
+	}
+	if err := b.Stop(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.Status("alice"); st.State != sandbox.StateStopped {
+		t.Fatalf("state after Stop: %s", st.State)
+	}
+	resumed, err := b.Acquire(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, _ := kubernetes.NewForConfig(resumed.REST)
+	cm, err := c2.CoreV1().ConfigMaps("default").Get(ctx, "keep-me", metav1.GetOptions{})
+	if err != nil || cm.Data["k"] != "v" {
+		t.Fatalf("resumed sandbox lost its objects: %v", err)
+	}
+	dir := filepath.Dir(resumed.Kubeconfig)
+	if err := b.Delete(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Delete left %s behind", dir)
+	}
+	if _, err := b.Status("alice"); !errors.Is(err, sandbox.ErrNotFound) {
+		t.Fatalf("status after delete: %v", err)
+	}
+}
+
+func TestWarmPoolHandsOutAReadySandbox(t *testing.T) {
+	b := newBackend(t, embedded.Options{WarmPool: 1})
+	deadline := time.Now().Add(2 * time.Minute)
+	for b.WarmCount() < 1 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if b.WarmCount() != 1 {
+		t.Fatal("warm pool did not fill")
+	}
+	start := time.Now()
+	box, err := b.Acquire(context.Background(), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("warm hand-out took %s", time.Since(start))
+	if _, err := kubernetes.NewForConfig(box.REST); err != nil {
+		t.Fatal(err)
+	}
+	// The pool refills in the background.
+	for b.WarmCount() < 1 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if b.WarmCount() != 1 {
+		t.Fatal("warm pool did not refill")
+	}
+}
+
+func TestCapacityAndNames(t *testing.T) {
+	b := newBackend(t, embedded.Options{MaxRunning: 1})
+	ctx := context.Background()
+	if _, err := b.Acquire(ctx, "../etc"); err == nil {
+		t.Fatal("a path-like name must be refused")
+	}
+	if _, err := b.Acquire(ctx, "one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Acquire(ctx, "two"); !errors.Is(err, sandbox.ErrCapacity) {
+		t.Fatalf("want ErrCapacity, got %v", err)
+	}
+}
+
+// A crashed server leaves child processes and half-made directories; the
+// next start cleans them up.
+func TestStartupCleansUpAfterACrash(t *testing.T) {
+	root := t.TempDir()
+	stale := filepath.Join(root, "sb-stale")
+	if err := os.MkdirAll(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// A process that looks like a sandbox of that directory.
+	cmd := exec.Command("sleep", "300", stale)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	if err := os.WriteFile(filepath.Join(stale, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	newBackend(t, embedded.Options{Dir: root})
+	select {
+	case err := <-waited:
+		if err == nil || !strings.Contains(err.Error(), "killed") {
+			t.Fatalf("stale process ended with %v, want killed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("stale sandbox process was not killed")
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("unassigned sandbox directory was not removed")
+	}
+}
+
+// Children die with the server: no orphans.
+func TestChildrenDoNotOutliveTheServer(t *testing.T) {
+	if os.Getenv("KUBELAB_ORPHAN_CHILD") == "1" {
+		b, err := embedded.New(embedded.Options{Dir: os.Getenv("KUBELAB_ORPHAN_DIR"), Binary: os.Getenv("KUBELAB_BIN")})
+		if err != nil {
+			os.Exit(2)
+		}
+		if _, err := b.Acquire(context.Background(), "orphan"); err != nil {
+			os.Exit(3)
+		}
+		os.Stdout.WriteString("acquired\n")
+		time.Sleep(time.Hour)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChildrenDoNotOutliveTheServer$")
+	cmd.Env = append(os.Environ(), "KUBELAB_ORPHAN_CHILD=1", "KUBELAB_ORPHAN_DIR="+dir, "KUBELAB_BIN="+testcluster.Binary(t))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	n, _ := out.Read(buf)
+	if !strings.Contains(string(buf[:n]), "acquired") {
+		_ = cmd.Process.Kill()
+		t.Fatalf("fake server did not acquire a sandbox: %q", buf[:n])
+	}
+	pids := sandboxPIDs(t, dir)
+	if len(pids) == 0 {
+		t.Fatal("no sandbox process found")
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		alive := 0
+		for _, pid := range pids {
+			if syscall.Kill(pid, 0) == nil {
+				alive++
+			}
+		}
+		if alive == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("sandbox processes %v outlived the killed server", pids)
+}
+
+func sandboxPIDs(t *testing.T, root string) []int {
+	var pids []int
+	matches, _ := filepath.Glob(filepath.Join(root, "*", "pid"))
+	for _, m := range matches {
+		data, err := os.ReadFile(m)
+		if err != nil {
+			continue
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
