@@ -1,0 +1,17 @@
+// Package console is the back end of the browser kubectl console: it turns
+// the line a learner types into kubectl arguments without any shell, refuses
+// whatever could reach beyond the learner's own sandbox cluster (other
+// programs, shell operators, other clusters or credentials, files on the
+// server, terminals), and runs the kubectl that is built into kubelab
+// against the sandbox's kubeconfig with a clean environment, a time limit
+// and an output cap.
+//
+// Typical use:
+//
+//	argv, err := console.Parse(line)
+//	if err != nil {
+//		var e *console.Error // errors.As(err, &e): show e.Ko or e.En
+//		...
+//	}
+//	res := runner.Run(ctx, sandboxKubeconfig, argv)
+package console

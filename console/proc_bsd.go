@@ -1,0 +1,11 @@
+//go:build unix && !linux
+
+package console
+
+import "syscall"
+
+// procAttr puts kubectl in a process group of its own, so that all of it
+// can be killed.
+func procAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
