@@ -1,0 +1,101 @@
+// Page glue for a lab page. It reads <main id="lab" data-lab data-step data-diagram>, opens the
+// stream, mounts the step's diagram into #diagram (switchable with [data-diagram-tab] buttons),
+// the console into #console and the editor into #editor, and shows verdicts
+// ([data-step-status], [data-check]), hints (#hint), sandbox (#sandbox-state) and connection
+// (#conn-state) state.
+
+import { createStore } from './store.js'
+import { connect } from './stream.js'
+import { t } from './i18n.js'
+import { mountConsole, bindCopy } from './console.js'
+import { mountEditor } from './editor.js'
+
+/** DIAGRAMS lists the diagram names a step may ask for (docs/content-format.md). */
+export const DIAGRAMS = ['cluster-map', 'control-loop', 'service-routing', 'rolling-update', 'why-pending', 'timeline', 'architecture']
+
+const esc = s => String(s).replace(/["\\]/g, '\\$&')
+
+function status (el, ok, score) {
+  el.dataset.state = ok ? 'passed' : 'failed'
+  el.textContent = t(ok ? 'st.passed' : 'st.failed') + (!ok && score > 0 ? ` · ${t('lab.score', { n: Math.round(score * 100) })}` : '')
+}
+
+/** showHint shows text in #hint (source: 'check' or 'instructor'). */
+export function showHint (doc, text, source) {
+  const el = doc.getElementById('hint')
+  if (!el || !text) return
+  el.hidden = false
+  el.dataset.source = source
+  const body = el.querySelector('[data-hint-text]') || el
+  body.textContent = text
+}
+
+/** applyVerdict updates [data-step-status="<step>"] badges and the [data-check="<id>"] items of a verdict message. */
+export function applyVerdict (doc, v, lab) {
+  if (!v || (lab && v.lab && v.lab !== lab)) return
+  for (const el of doc.querySelectorAll(`[data-step-status="${esc(v.step)}"]`)) status(el, v.passed, v.score)
+  const scope = doc.querySelector(`[data-step="${esc(v.step)}"]`) || doc
+  for (const c of v.checks || []) {
+    for (const el of scope.querySelectorAll(`[data-check="${esc(c.id)}"]`)) {
+      el.dataset.state = c.passed ? 'passed' : 'failed'
+      let st = el.querySelector('[data-check-status]')
+      if (!st) { st = doc.createElement('span'); st.className = 'kl-check-state'; st.setAttribute('data-check-status', ''); el.prepend(st) }
+      st.textContent = t(c.passed ? 'st.passed' : 'st.failed')
+      const m = el.querySelector('[data-check-message]')
+      if (m) { m.textContent = c.passed ? '' : c.message || ''; m.hidden = c.passed || !c.message }
+    }
+  }
+  if (v.hint && !v.passed) showHint(doc, v.hint, 'check')
+}
+
+/** start wires the page; it returns {store, conn, show(name), console, editor}. */
+export function start (doc = globalThis.document, { connectImpl = connect } = {}) {
+  const main = doc.getElementById('lab')
+  const d = main?.dataset || {}
+  const store = createStore()
+  const host = doc.getElementById('diagram')
+  const setText = (id, key, state, extra) => {
+    const el = doc.getElementById(id)
+    if (!el) return
+    el.dataset.state = state
+    el.textContent = t(key) + (extra ? ` — ${extra}` : '')
+  }
+  doc.addEventListener('kubelab:connection', e => setText('conn-state', 'conn.' + e.detail.state, e.detail.state))
+  doc.addEventListener('kubelab:sandbox', e => setText('sandbox-state', 'sb.' + e.detail.state, e.detail.state, e.detail.message))
+  doc.addEventListener('kubelab:verdict', e => applyVerdict(doc, e.detail, d.lab))
+  doc.addEventListener('kubelab:hint', e => showHint(doc, e.detail.text, 'instructor'))
+
+  let current = null; let want = ''
+  async function show (name) {
+    if (!host || !DIAGRAMS.includes(name)) { if (host && name === 'none') { current?.destroy(); current = null; host.hidden = true } return null }
+    want = name
+    host.hidden = false
+    host.dataset.diagram = name
+    for (const b of doc.querySelectorAll('[data-diagram-tab]')) b.setAttribute('aria-selected', String(b.dataset.diagramTab === name))
+    let mod
+    try { mod = await import(`./diagrams/${name}.js`) } catch (e) {
+      console.error(e); host.textContent = t('lab.loadFail'); return null
+    }
+    if (want !== name) return null
+    current?.destroy()
+    const { kind, name: objName, namespace } = host.dataset
+    current = mod.mount(host, store, { kind, name: objName, namespace })
+    return current
+  }
+  const onTab = e => {
+    const b = e.target.closest?.('[data-diagram-tab]')
+    if (b) { e.preventDefault(); show(b.dataset.diagramTab) }
+  }
+  doc.addEventListener('click', onTab)
+
+  bindCopy(doc)
+  const cEl = doc.getElementById('console'); const eEl = doc.getElementById('editor')
+  const consoleW = cEl && mountConsole(cEl)
+  const editorW = eEl && mountEditor(eEl, { storageKey: `kubelab.editor.${d.lab || ''}.${d.step || ''}` })
+  const conn = connectImpl({ store, target: doc })
+  const first = d.diagram || host?.dataset.diagram || doc.querySelector('[data-diagram-tab]')?.dataset.diagramTab
+  const ready = first ? show(first) : Promise.resolve(null)
+  return { store, conn, show, ready, console: consoleW, editor: editorW, get diagram () { return current } }
+}
+
+if (globalThis.document?.getElementById('lab') && !globalThis.KUBELAB_NO_AUTOSTART) globalThis.kubelab = start()

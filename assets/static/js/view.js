@@ -1,0 +1,174 @@
+// A tiny keyed DOM patcher for the diagrams, plus the mount() plumbing they share.
+// h() describes elements; patch() makes a parent's children match, reusing elements by key.
+// A new keyed element is inserted as is (CSS class kl-pop animates it in); a removed keyed
+// element gets class kl-leave and goes after its fade-out (at once under reduced motion).
+
+import { lang } from './i18n.js'
+import { trunc, mid } from './diagrams/common.js'
+
+const SVGNS = 'http://www.w3.org/2000/svg'
+
+/** h returns a virtual element. attrs.key identifies it among its siblings; on* attrs are handlers. */
+export function h (tag, attrs, ...kids) {
+  return { tag, attrs: attrs || {}, kids: clean(kids) }
+}
+const clean = vs => vs.flat(Infinity).filter(k => k != null && k !== false && k !== '')
+
+/** empty is what render() returns when there is nothing to draw. */
+export const empty = text => ({ w: 720, h: 90, label: text, nodes: [h('text', { x: 360, y: 50, 'text-anchor': 'middle', class: 'kl-empty' }, text)] })
+
+/** text returns a <text> kept within width by fit() (mid: shorten in the middle, for pod names). */
+export const text = (attrs, s, width, m) => h('text', { ...attrs, 'data-fit': Math.floor(width), 'data-mid': m || null }, (m ? mid : trunc)(s, Math.floor(width / 6)))
+
+/** fit shortens texts with a data-fit="<width>" attribute that are wider than that (data-mid: keep the end). */
+export function fit (root) {
+  for (const el of root.querySelectorAll('text[data-fit]')) {
+    const t = el.firstChild
+    if (typeof el.getComputedTextLength !== 'function' || !t || t.nodeType !== 3) return
+    const max = +el.getAttribute('data-fit'); const full = t.data
+    let w = el.getComputedTextLength(); let n = full.length
+    if (w <= max) continue
+    n = Math.floor(n * max / w)
+    const cut = k => el.hasAttribute('data-mid') && k > 10 ? full.slice(0, k - 7) + '…' + full.slice(-6) : full.slice(0, k - 1) + '…'
+    while (n > 3) { t.data = cut(n); if ((w = el.getComputedTextLength()) <= max) break; n-- }
+  }
+}
+
+/** reducedMotion reports whether the user asked for less motion. */
+export const reducedMotion = () => !!globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches
+
+function setAttrs (el, a, old = {}) {
+  for (const k in old) {
+    if (!(k in a) && k !== 'key') k.startsWith('on') ? (el[k.toLowerCase()] = null) : el.removeAttribute(k)
+  }
+  for (const k in a) {
+    const v = a[k]
+    if (k === 'key' || old[k] === v) continue
+    if (k.startsWith('on')) el[k.toLowerCase()] = v
+    else if (v == null || v === false) el.removeAttribute(k)
+    else el.setAttribute(k, v === true ? '' : String(v))
+  }
+}
+
+function create (doc, v, ns) {
+  if (typeof v !== 'object') return doc.createTextNode(String(v))
+  const svg = v.tag === 'svg' || (ns === SVGNS && v.tag !== 'foreignObject')
+  const el = svg ? doc.createElementNS(SVGNS, v.tag) : doc.createElement(v.tag)
+  setAttrs(el, v.attrs)
+  el.__a = v.attrs
+  patch(el, v.kids)
+  return el
+}
+
+const keyFor = (v, i) => typeof v !== 'object' ? '#t' + i : (v.attrs.key != null ? 'k' + v.attrs.key : v.tag + '#' + i)
+
+/** patch makes parent's children match the virtual list vs. */
+export function patch (parent, vs) {
+  vs = clean(vs)
+  const doc = parent.ownerDocument
+  const ns = parent.namespaceURI
+  const old = new Map()
+  for (const n of [...parent.childNodes]) {
+    if (n.__leaving) continue
+    if (n.__k == null) { n.remove(); continue }
+    old.set(n.__k, n)
+  }
+  const keys = vs.map(keyFor)
+  const keep = new Set(keys)
+  let ref = null // the node after which the next one goes
+  vs.forEach((v, i) => {
+    const k = keys[i]
+    let el = old.get(k)
+    if (el && (typeof v === 'object') !== (el.nodeType === 1)) el = null
+    if (el && typeof v === 'object' && el.localName !== v.tag) el = null
+    if (el) {
+      old.delete(k)
+      if (typeof v !== 'object') { if (el.data !== String(v)) el.data = String(v) } else {
+        setAttrs(el, v.attrs, el.__a); el.__a = v.attrs
+        patch(el, v.kids)
+      }
+    } else el = create(doc, v, ns)
+    el.__k = k
+    let want = ref ? ref.nextSibling : parent.firstChild
+    while (want && (want.__leaving || !keep.has(want.__k))) want = want.nextSibling // skip the ones going away
+    if (want !== el) parent.insertBefore(el, want)
+    ref = el
+  })
+  const quick = reducedMotion()
+  for (const [k, el] of old) {
+    if (quick || !k.startsWith('k') || el.nodeType !== 1) { el.remove(); continue }
+    el.__leaving = true
+    el.classList.add('kl-leave')
+    setTimeout(() => el.remove(), 400)
+  }
+}
+
+/**
+ * mountDiagram wires a diagram: it renders render(model(store, options), ctx) into el, again when
+ * the store changes one of kinds (all kinds if none), and on language change. render returns
+ * {w, h, label, nodes} for an SVG drawing, or {html: [vnodes]} for an HTML one.
+ * onChange(change, ctx) runs on every store change before the redraw; onMount(ctx) after the first
+ * drawing; onRender(ctx) after each; ctx.timers are cleared on destroy.
+ */
+export function mountDiagram (el, store, options = {}, { name, model, render, kinds, onChange, onMount, onRender, onDestroy }) {
+  const doc = el.ownerDocument
+  const root = doc.createElement('div')
+  root.className = 'kl-diagram kl-' + name
+  el.replaceChildren(root)
+  // a finished pop-in must not replay when its element moves in the DOM
+  root.addEventListener('animationend', e => e.animationName === 'kl-in' && e.target.classList.remove('kl-pop'))
+  const ctx = { root, store, options, svg: null, layer: null, overlay: null, model: null, timers: new Set(), update }
+  let queued = false; let dead = false
+  const raf = globalThis.requestAnimationFrame || (f => setTimeout(f, 16))
+
+  function update () {
+    queued = false
+    if (dead) return
+    const m = model(store, { ...options, lang: options.lang || lang(), now: Date.now(), ...ctx.extra })
+    ctx.model = m
+    const out = render(m, ctx)
+    if (out.html) {
+      if (ctx.svg) { ctx.svg.remove(); ctx.svg = null }
+      let box = [...root.children].find(c => c.className === 'kl-html')
+      if (!box) { box = doc.createElement('div'); box.className = 'kl-html'; root.append(box) }
+      patch(box, out.html)
+      onRender?.(ctx)
+      return
+    }
+    if (!ctx.svg) {
+      const svg = doc.createElementNS(SVGNS, 'svg')
+      svg.setAttribute('role', 'img')
+      svg.setAttribute('preserveAspectRatio', 'xMidYMin meet')
+      const title = doc.createElementNS(SVGNS, 'title')
+      ctx.layer = doc.createElementNS(SVGNS, 'g')
+      ctx.overlay = doc.createElementNS(SVGNS, 'g')
+      ctx.overlay.setAttribute('class', 'kl-overlay')
+      svg.append(title, ctx.layer, ctx.overlay)
+      root.append(svg)
+      ctx.svg = svg
+    }
+    ctx.svg.setAttribute('viewBox', `0 0 ${out.w} ${out.h}`)
+    ctx.svg.firstChild.textContent = out.label || ''
+    patch(ctx.layer, out.nodes)
+    fit(ctx.layer)
+    onRender?.(ctx)
+  }
+  const schedule = ctx.schedule = () => { if (!queued && !dead) { queued = true; raf(update) } }
+  const unsub = store.subscribe(ch => {
+    onChange?.(ch, ctx)
+    if (!kinds || kinds.some(k => ch.kinds.has(k))) schedule()
+  })
+  const mo = globalThis.MutationObserver && new globalThis.MutationObserver(schedule)
+  mo?.observe(doc.documentElement, { attributes: true, attributeFilter: ['lang'] })
+  update()
+  onMount?.(ctx)
+  return {
+    update,
+    destroy () {
+      dead = true; unsub(); mo?.disconnect()
+      for (const t of ctx.timers) { clearTimeout(t); clearInterval(t) }
+      onDestroy?.(ctx)
+      root.remove()
+    }
+  }
+}
