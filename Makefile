@@ -7,9 +7,16 @@ LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(K8S_VERSION) \
            -X k8s.io/client-go/pkg/version.gitMajor=1 \
            -X k8s.io/client-go/pkg/version.gitMinor=37
 
-.PHONY: build test
+.PHONY: build run test bench
 build:
 	go build -ldflags "$(LDFLAGS)" -o bin/kubelab ./cmd/kubelab
 
 test:
 	./scripts/test.sh
+
+# Runs kubelab for one learner on this machine: http://127.0.0.1:8080
+run: build
+	bin/kubelab serve
+
+bench: build
+	./bench/run.sh

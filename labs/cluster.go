@@ -94,6 +94,7 @@ func (s *ClusterState) Get(ctx context.Context, r Resource) (map[string]any, err
 	if err != nil {
 		return nil, fmt.Errorf("labs: get %s: %w", r.Describe("en"), err)
 	}
+	Prune(obj.Object)
 	return obj.Object, nil
 }
 
@@ -109,6 +110,7 @@ func (s *ClusterState) List(ctx context.Context, r Resource) ([]map[string]any, 
 	}
 	out := make([]map[string]any, 0, len(list.Items))
 	for _, it := range list.Items {
+		Prune(it.Object)
 		out = append(out, it.Object)
 	}
 	return out, nil
@@ -127,3 +129,22 @@ func (s *ClusterState) RESTMapping(gk schema.GroupKind, versions ...string) (*me
 
 // Dynamic returns the state's dynamic client.
 func (s *ClusterState) Dynamic() dynamic.Interface { return s.client }
+
+// Prune removes null values from an object, in place, as the API server's
+// own CEL does: a field that is null is absent, so has() is false for it.
+func Prune(obj map[string]any) {
+	for k, v := range obj {
+		switch t := v.(type) {
+		case nil:
+			delete(obj, k)
+		case map[string]any:
+			Prune(t)
+		case []any:
+			for _, e := range t {
+				if m, ok := e.(map[string]any); ok {
+					Prune(m)
+				}
+			}
+		}
+	}
+}

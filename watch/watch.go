@@ -137,6 +137,18 @@ func Start(ctx context.Context, cfg *rest.Config) (*Watcher, error) {
 	for _, k := range watched {
 		inf := factory.ForResource(k.gvr)
 		kind := k.kind
+		// Drop what nobody reads (managed fields) and nulls (CEL sees a
+		// null field as absent, as the API server's own CEL does).
+		if err := inf.Informer().SetTransform(func(obj any) (any, error) {
+			if u, ok := obj.(*unstructured.Unstructured); ok {
+				u.SetManagedFields(nil)
+				labs.Prune(u.Object)
+			}
+			return obj, nil
+		}); err != nil {
+			cancel()
+			return nil, fmt.Errorf("watch: transform for %s: %w", kind, err)
+		}
 		_, err := inf.Informer().AddEventHandler(cache.ResourceEventHandlerDetailedFuncs{
 			AddFunc: func(obj any, initial bool) { w.apply(kind, obj, "ADDED", initial) },
 			UpdateFunc: func(_, obj any) {

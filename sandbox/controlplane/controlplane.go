@@ -50,7 +50,9 @@ type Config struct {
 	// APIPort is the API server's port on 127.0.0.1; 0 picks a free one.
 	APIPort int
 	// EgressProxy, if set, is the unix socket of an HTTP CONNECT proxy that
-	// the API server uses to reach nodes, pods and services.
+	// the API server uses for every connection it makes outside etcd: to
+	// nodes, pods and Services, and to webhooks and aggregated APIs a
+	// learner may declare. The proxy decides what is reachable.
 	EgressProxy string
 	// EtcdQuotaBytes caps the size of the sandbox's etcd database; 0 = 256 MiB.
 	EtcdQuotaBytes int64
@@ -243,7 +245,13 @@ egressSelections:
     proxyProtocol: HTTPConnect
     transport:
       uds:
-        udsName: %s
+        udsName: %[1]s
+- name: controlplane
+  connection:
+    proxyProtocol: HTTPConnect
+    transport:
+      uds:
+        udsName: %[1]s
 `, egressProxy)
 		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 			return fmt.Errorf("controlplane: write egress selector: %w", err)
