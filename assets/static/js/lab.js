@@ -20,14 +20,17 @@ function status (el, ok, score) {
   el.textContent = t(ok ? 'st.passed' : 'st.failed') + (!ok && score > 0 ? ` · ${t('lab.score', { n: Math.round(score * 100) })}` : '')
 }
 
-/** showHint shows text in #hint (source: 'check' or 'instructor'). */
+/** showHint shows text in #hint (source: 'check' or 'instructor'); `backticks` become <code>. */
 export function showHint (doc, text, source) {
   const el = doc.getElementById('hint')
   if (!el || !text) return
   el.hidden = false
   el.dataset.source = source
   const body = el.querySelector('[data-hint-text]') || el
-  body.textContent = text
+  body.replaceChildren(...String(text).split('`').map((s, i) => {
+    if (!(i % 2)) return s
+    const c = doc.createElement('code'); c.textContent = s; return c
+  }))
 }
 
 /** applyVerdict updates [data-step-status="<step>"] badges and the [data-check="<id>"] items of a verdict message. */
