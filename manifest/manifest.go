@@ -59,7 +59,7 @@ func Parse(text string) ([]Doc, []LineError) {
 	line := 1
 	for i, chunk := range splitDocuments(text) {
 		start := line
-		line += strings.Count(chunk, "\n") + 1
+		line += strings.Count(chunk, "\n") + 2 // its lines and the "---" after it
 		if strings.TrimSpace(stripComments(chunk)) == "" {
 			continue
 		}
