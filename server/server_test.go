@@ -26,7 +26,7 @@ import (
 
 // env is a kubelab server on a real SQLite file and real sandboxes.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	ts   *httptest.Server
 	srv  *server.Server
@@ -34,7 +34,7 @@ type env struct {
 	prov *sandbox.Provider
 }
 
-func start(t *testing.T, dir string) *env {
+func start(t testing.TB, dir string) *env {
 	t.Helper()
 	bin := testcluster.Binary(t)
 	st, err := store.Open(filepath.Join(dir, "kubelab.db"))
@@ -129,7 +129,7 @@ func (e *env) console(cmd string) (int, map[string]any) {
 
 // wsReader reads the page websocket until want matches a message.
 type wsReader struct {
-	t *testing.T
+	t testing.TB
 	c *websocket.Conn
 }
 

@@ -1,0 +1,50 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+)
+
+// BenchmarkStreamLatency measures the time from a change accepted by the
+// learner's API server to its message on the page's websocket (the same
+// path a browser reads). Reported: p50 and p99 in milliseconds.
+func BenchmarkStreamLatency(b *testing.B) {
+	e := start(b, b.TempDir())
+	e.waitReady()
+	ws := e.dial()
+	ws.until(30*time.Second, "snapshot", func(m map[string]any) bool { return m["type"] == "snapshot" })
+	box, err := e.prov.Acquire(context.Background(), "u1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := kubernetes.NewForConfigOrDie(box.REST)
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		v := strconv.Itoa(i)
+		patch := fmt.Sprintf(`{"metadata":{"labels":{"bench":"%s"}}}`, v)
+		start := time.Now()
+		if _, err := client.CoreV1().Namespaces().Patch(context.Background(), "default", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		ws.until(10*time.Second, "the change", func(m map[string]any) bool {
+			o, _ := m["obj"].(map[string]any)
+			l, _ := o["labels"].(map[string]any)
+			return m["type"] == "upsert" && o["kind"] == "Namespace" && o["name"] == "default" && l["bench"] == v
+		})
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[(len(lat)*99)/100]), "p99-ms")
+}
