@@ -1,0 +1,168 @@
+// The live diagrams of a lab page, fed by the websocket stream from the learner's real
+// sandbox: pods appear on the cluster map, the control loop shows desired vs current while the
+// Deployment controller repairs it, the rolling update shows both ReplicaSets, and why-pending
+// explains an unschedulable pod.
+
+import { describe, test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { startServer } from './server.mjs'
+import { launch, newContext, openLab, runCommand, showDiagram, diagramLabel, UI } from './browser.mjs'
+
+const LAB = 'kubectl-activity'
+const shot = name => `/tmp/kubelab-diagram-${name}.png`
+
+/** chips returns the pod chips on the cluster map (not the ones fading out): [{title, tone}]. */
+const chips = page => page.evaluate(() => [...document.querySelectorAll('#diagram .kl-cluster-map g.kl-chip:not(.kl-leave)')]
+  .map(g => ({ title: g.querySelector('title')?.textContent || '', tone: (g.getAttribute('class').match(/tone-(\w+)/) || [])[1] })))
+
+describe('diagrams on a lab page', { timeout: 15 * 60_000 }, () => {
+  let server, browser, context, page, watch
+  let failed = false
+
+  before(async () => {
+    server = await startServer()
+    browser = await launch()
+    context = await newContext(browser, server)
+    ;({ page, watch } = await openLab(context, LAB))
+  }, { timeout: 180_000 })
+
+  after(async () => {
+    if (page && failed) await page.screenshot({ path: shot('failure'), fullPage: true }).catch(() => {})
+    await browser?.close().catch(() => {})
+    await server?.stop()
+    if (failed && server) console.log('--- kubelab log (tail) ---\n' + server.log().slice(-4000))
+  }, { timeout: 60_000 })
+
+  const t = (name, fn) => test(name, { timeout: 180_000 }, async () => {
+    try { await fn() } catch (e) { failed = true; throw e }
+  })
+
+  t('cluster map: a Deployment of 3 puts 3 pod chips on the nodes', async () => {
+    await showDiagram(page, 'cluster-map')
+    // the simulated nodes are drawn before anything runs
+    await page.waitForFunction(() => document.querySelectorAll('#diagram .kl-cluster-map g.kl-node').length >= 1, null, { timeout: UI })
+    assert.equal((await chips(page)).filter(c => c.title.startsWith('default/web-')).length, 0)
+    const r = await runCommand(page, 'kubectl create deployment web --image=nginx:1.25.1 --replicas=3')
+    assert.match(r.output, /deployment\.apps\/web created/, r.text)
+    await page.waitForFunction(() => [...document.querySelectorAll('#diagram .kl-cluster-map g.kl-chip:not(.kl-leave) title')]
+      .filter(t => t.textContent.startsWith('default/web-')).length === 3, null, { timeout: UI })
+    // and they end up Running (green chips) on nodes, not in the scheduling queue
+    await page.waitForFunction(() => {
+      const g = [...document.querySelectorAll('#diagram .kl-cluster-map g.kl-chip:not(.kl-leave)')]
+        .filter(c => c.querySelector('title')?.textContent.startsWith('default/web-'))
+      return g.length === 3 && g.every(c => c.classList.contains('tone-ok'))
+    }, null, { timeout: UI })
+    const label = await diagramLabel(page)
+    assert.ok(label.length > 0, 'the map has a text summary')
+    await page.waitForTimeout(500) // let the pop-in animation finish
+    await page.locator('#diagram').screenshot({ path: shot('cluster-map') })
+  })
+
+  t('control loop: deleting the pods shows desired 3 vs current < 3, then in sync again', async () => {
+    await showDiagram(page, 'control-loop')
+    await page.waitForFunction(() => {
+      const l = document.querySelector('#diagram svg > title')?.textContent || ''
+      return /^Deployment web\b/.test(l) && /Desired: replicas 3/.test(l) && /Current: 3 ready pods/.test(l) &&
+        !!document.querySelector('#diagram .kl-cycle.is-sync')
+    }, null, { timeout: UI })
+    // record every state the diagram goes through (it may be quick)
+    await page.evaluate(() => {
+      window.__loop = []
+      const host = document.getElementById('diagram')
+      const read = () => {
+        const l = host.querySelector('svg > title')?.textContent || ''
+        const m = l.match(/Desired: replicas (\d+), Current: (\d+) ready pods/)
+        const cycle = host.querySelector('.kl-cycle')
+        if (m) window.__loop.push({ desired: +m[1], current: +m[2], sync: !!cycle?.classList.contains('is-sync'), center: host.querySelector('.kl-center')?.textContent })
+      }
+      window.__loopObserver = new MutationObserver(read)
+      window.__loopObserver.observe(host, { subtree: true, childList: true, characterData: true, attributes: true })
+    })
+    const r = await runCommand(page, 'kubectl delete pod -l app=web --wait=false')
+    assert.equal((r.output.match(/deleted/g) || []).length, 3, r.text)
+    await page.waitForFunction(() => window.__loop.some(s => s.desired === 3 && s.current < 3 && !s.sync), null, { timeout: UI })
+    if (await page.locator('#diagram .kl-cycle.is-busy').count()) await page.locator('#diagram').screenshot({ path: shot('control-loop') })
+    await page.waitForFunction(() => {
+      const l = document.querySelector('#diagram svg > title')?.textContent || ''
+      return /Desired: replicas 3, Current: 3 ready pods/.test(l) && !!document.querySelector('#diagram .kl-cycle.is-sync')
+    }, null, { timeout: 60_000 })
+    const seen = await page.evaluate(() => { window.__loopObserver.disconnect(); return window.__loop })
+    const worst = Math.min(...seen.map(s => s.current))
+    console.log(`control loop went through ${seen.length} drawings; fewest ready pods seen: ${worst}`)
+    assert.ok(worst < 3)
+    await page.waitForTimeout(500)
+    await page.locator('#diagram').screenshot({ path: shot('control-loop-sync') })
+    // if the busy moment was too quick to catch, the in-sync picture stands for it
+    const fs = await import('node:fs')
+    if (!fs.existsSync(shot('control-loop'))) fs.copyFileSync(shot('control-loop-sync'), shot('control-loop'))
+  })
+
+  t('rolling update: set image shows two ReplicaSets and revision 2', async () => {
+    await showDiagram(page, 'rolling-update')
+    await page.waitForFunction(() => document.querySelectorAll('#diagram .kl-rolling-update g.kl-rs').length === 1, null, { timeout: UI })
+    const r = await runCommand(page, 'kubectl set image deployment/web nginx=nginx:1.25.2')
+    assert.match(r.output, /deployment\.apps\/web image updated/, r.text)
+    await page.waitForFunction(() => {
+      const rs = [...document.querySelectorAll('#diagram .kl-rolling-update g.kl-rs')]
+      const text = rs.map(g => g.textContent).join('\n')
+      return rs.length === 2 && /revision 1/.test(text) && /revision 2/.test(text) &&
+        rs.some(g => g.classList.contains('is-new')) && rs.some(g => g.classList.contains('is-old'))
+    }, null, { timeout: UI })
+    const cols = await page.evaluate(() => [...document.querySelectorAll('#diagram g.kl-rs')].map(g => ({
+      cls: g.getAttribute('class'), text: g.textContent
+    })))
+    const neu = cols.find(c => /is-new/.test(c.cls)); const old = cols.find(c => /is-old/.test(c.cls))
+    assert.match(neu.text, /revision 2/); assert.match(neu.text, /nginx:1\.25\.2/)
+    assert.match(old.text, /revision 1/); assert.match(old.text, /nginx:1\.25\.1/)
+    await page.locator('#diagram').screenshot({ path: shot('rolling-update-during') })
+    // the rollout completes: the new ReplicaSet has all 3 ready, the old one none
+    await page.waitForFunction(() => {
+      const rs = [...document.querySelectorAll('#diagram g.kl-rs')]
+      const n = rs.find(g => g.classList.contains('is-new')); const o = rs.find(g => g.classList.contains('is-old'))
+      return n && o && /desired 3 · ready 3/.test(n.textContent) && /desired 0 · ready 0/.test(o.textContent)
+    }, null, { timeout: 60_000 })
+    await page.waitForTimeout(600)
+    await page.locator('#diagram').screenshot({ path: shot('rolling-update') })
+  })
+
+  t('why pending: a pod requesting 64 CPUs is explained as insufficient CPU', async () => {
+    const overrides = JSON.stringify({ apiVersion: 'v1', spec: { containers: [{ name: 'too-big', image: 'nginx', resources: { requests: { cpu: '64' } } }] } })
+    const r = await runCommand(page, `kubectl run too-big --image=nginx --overrides='${overrides}'`)
+    assert.match(r.output, /pod\/too-big created/, r.text)
+    await showDiagram(page, 'why-pending')
+    await page.waitForFunction(() => {
+      const d = document.querySelector('#diagram .kl-why-pending')
+      return d && /too-big/.test(d.querySelector('.kl-wp-title')?.textContent || '') && d.querySelector('.kl-reasons li.cat-cpu')
+    }, null, { timeout: 60_000 })
+    const text = await page.locator('#diagram .kl-why-pending').textContent()
+    assert.match(text, /Why pod too-big is Pending/)
+    assert.match(text, /requests: cpu 64000m/)
+    assert.match(await page.locator('#diagram .kl-reasons li.cat-cpu').textContent(), /CPU/i)
+    assert.match(text, /Nodes that can take this pod: 0 of \d+/)
+    // every node is greyed out with its reason: not enough free CPU
+    const nodes = await page.locator('#diagram .kl-wp-node').count()
+    assert.ok(nodes >= 1)
+    assert.equal(await page.locator('#diagram .kl-wp-node.is-blocked').count(), nodes)
+    await page.waitForTimeout(600)
+    await page.locator('#diagram').screenshot({ path: shot('why-pending') })
+    // the cluster map shows it waiting in the scheduling queue with the scheduler's reason
+    await showDiagram(page, 'cluster-map')
+    await page.waitForFunction(() => [...document.querySelectorAll('#diagram .kl-cluster-map .kl-reason')].some(e => /Insufficient cpu/i.test(e.textContent)), null, { timeout: UI })
+    await page.waitForTimeout(600) // the chips pop in when a diagram is shown
+    await page.locator('#diagram').screenshot({ path: shot('cluster-map-queue') })
+  })
+
+  t('the other diagrams draw the same cluster without errors', async () => {
+    for (const name of ['service-routing', 'timeline', 'architecture']) {
+      await showDiagram(page, name)
+      await page.waitForTimeout(500)
+      const box = await page.locator('#diagram').boundingBox()
+      assert.ok(box && box.height > 40, `${name} takes some room`)
+      assert.ok(((await page.locator('#diagram .kl-diagram').textContent()) || '').trim().length > 0 ||
+        await page.locator('#diagram svg').count() > 0, `${name} draws something`)
+      await page.locator('#diagram').screenshot({ path: shot(name) })
+    }
+    assert.deepEqual(watch.errors, [], 'no uncaught errors in the page')
+    assert.deepEqual(context.offsite, [], 'no request left the machine')
+  })
+})
