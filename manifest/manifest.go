@@ -31,6 +31,8 @@ const (
 type Doc struct {
 	Object *unstructured.Unstructured
 	Line   int
+	// Text is the document's own text, to find the line an error names.
+	Text string
 }
 
 // LineError is a problem at a line of the submission (1-based; 0 = none).
@@ -91,7 +93,7 @@ func Parse(text string) ([]Doc, []LineError) {
 		case u.GetName() == "" && u.GetGenerateName() == "":
 			errs = append(errs, LineError{Line: start, Message: "metadata.name is missing"})
 		default:
-			docs = append(docs, Doc{Object: u, Line: start})
+			docs = append(docs, Doc{Object: u, Line: start, Text: chunk})
 		}
 	}
 	return docs, errs
@@ -191,6 +193,7 @@ func applyOne(ctx context.Context, client dynamic.Interface, mapper Mapper, d Do
 	got, err := ri.Patch(ctx, u.GetName(), types.ApplyPatchType, body, opts)
 	if err != nil {
 		res.Error = explain(err)
+		res.Line = d.lineOf(res.Error)
 		return res
 	}
 	switch {
@@ -219,3 +222,39 @@ func explain(err error) string {
 	}
 	return msg
 }
+
+// fieldRe finds the field paths the API server names in its errors, such
+// as `metadata.name: Invalid value` or `unknown field "spec.volumeMounts"`.
+var fieldRe = regexp.MustCompile(`(?:^|[\s"(.])((?:metadata|spec|data|stringData|status)(?:\.[A-Za-z0-9_]+|\[\d+\])*)`)
+
+// lineOf returns the line of the field an API error names, or the
+// document's first line.
+func (d Doc) lineOf(msg string) int {
+	m := fieldRe.FindStringSubmatch(msg)
+	if m == nil {
+		return d.Line
+	}
+	path := regexp.MustCompile(`\[\d+\]`).ReplaceAllString(m[1], "")
+	parts := strings.Split(path, ".")
+	lines := strings.Split(d.Text, "\n")
+	at := 0
+	// Walk the path: each key is searched after the previous one's line.
+	for _, key := range parts {
+		keyRe := regexp.MustCompile(`(^|[\s{,-])` + regexp.QuoteMeta(key) + `\s*:`)
+		found := -1
+		for i := at; i < len(lines); i++ {
+			if keyRe.MatchString(lines[i]) {
+				found = i
+				break
+			}
+		}
+		if found < 0 {
+			break
+		}
+		at = found
+	}
+	return d.Line + at
+}
+
+// LineOf returns the line of d that an API error message points at.
+func LineOf(d Doc, msg string) int { return d.lineOf(msg) }

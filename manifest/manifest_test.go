@@ -93,3 +93,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestErrorLines(t *testing.T) {
+	docs, _ := manifest.Parse("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  labels: {a: b}\n  name: accountLogin\nstringData: {a: b}\n")
+	d := docs[1]
+	cases := map[string]int{
+		`Secret "accountLogin" is invalid: metadata.name: Invalid value: "accountLogin": a lowercase RFC 1123 subdomain`: 9,
+		`.stringData.zzz: field not declared in schema`: 10,
+		`something else entirely`: 5,
+	}
+	for msg, want := range cases {
+		if got := manifest.LineOf(d, msg); got != want {
+			t.Errorf("%q: line %d, want %d", msg, got, want)
+		}
+	}
+}

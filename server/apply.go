@@ -46,7 +46,6 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 	code := http.StatusOK
 	for _, res := range results {
 		if res.Error != "" {
-			resp.Errors = append(resp.Errors, manifest.LineError{Line: res.Line, Message: res.Object + ": " + res.Error})
 			code = http.StatusUnprocessableEntity
 		}
 	}

@@ -141,3 +141,18 @@ func verdictMessage(lab string, r labs.StepResult, _ string) map[string]any {
 	}
 	return map[string]any{"type": "verdict", "lab": lab, "step": r.ID, "passed": r.Passed, "score": r.Score, "checks": checks}
 }
+
+// currentVerdicts returns the last verdicts of the open lab, as websocket
+// messages, for a page that connects after they were graded.
+func (l *learner) currentVerdicts() []map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	prefix := l.openLab + "/"
+	for key, res := range l.verdicts {
+		if strings.HasPrefix(key, prefix) {
+			out = append(out, verdictMessage(l.openLab, res, ""))
+		}
+	}
+	return out
+}

@@ -70,7 +70,10 @@ export function mountEditor (el, { url = '/api/apply', fetchImpl, storageKey = '
       if (e.line) bad.set(e.line, (bad.has(e.line) ? bad.get(e.line) + '; ' : '') + e.message)
       li(e.message, true, e.line)
     }
-    for (const x of r.results || []) li(`${objName(x.object)} ${x.error ? '— ' + x.error : x.action || ''}`.trim(), !!x.error)
+    for (const x of r.results || []) {
+      if (x.error && x.line) bad.set(x.line, (bad.has(x.line) ? bad.get(x.line) + '; ' : '') + x.error)
+      li(`${objName(x.object)} ${x.error ? '— ' + x.error : x.action || ''}`.trim(), !!x.error, x.error ? x.line : 0)
+    }
     if (r.error) li(r.error, true)
     if (!failed) li(t(dryRun ? 'ed.dryOk' : 'ed.ok'), false)
     msg.replaceChildren(ul)
