@@ -1,0 +1,383 @@
+// Command load plays N learners against a kubelab server in class mode on
+// this machine: each joins a class, opens the kubectl activity, waits for
+// its sandbox, runs the lab's reference solution through the console and
+// the editor, keeps the page's websocket open, answers a quiz question and
+// then keeps typing `kubectl get pods` until the time is up. It prints the
+// sandbox ready times, command latencies, websocket event latency and the
+// server's memory. It only talks to loopback and stops by itself.
+//
+//	go run ./bench/load -n 10 -duration 60s
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/store"
+)
+
+type sample struct {
+	mu   sync.Mutex
+	vals map[string][]time.Duration
+	errs map[string]int
+}
+
+func (s *sample) add(name string, d time.Duration) {
+	s.mu.Lock()
+	s.vals[name] = append(s.vals[name], d)
+	s.mu.Unlock()
+}
+
+func (s *sample) fail(name string, err error) {
+	s.mu.Lock()
+	s.errs[name+": "+shorten(err.Error())]++
+	s.mu.Unlock()
+}
+
+func shorten(s string) string {
+	if len(s) > 90 {
+		return s[:90] + "…"
+	}
+	return s
+}
+
+func main() {
+	n := flag.Int("n", 10, "learners")
+	duration := flag.Duration("duration", 60*time.Second, "how long each learner keeps working after the lab")
+	bin := flag.String("bin", "bin/kubelab", "the kubelab binary")
+	pool := flag.Int("pool", 0, "warm sandboxes")
+	flag.Parse()
+	if err := run(*n, *duration, *bin, *pool); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func memAvailableMiB() int {
+	b, _ := os.ReadFile("/proc/meminfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "MemAvailable:") {
+			f := strings.Fields(l)
+			kb, _ := strconv.Atoi(f[1])
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func rssMiB(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			kb, _ := strconv.Atoi(f[1])
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func cpuTicks(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f := strings.Fields(string(b))
+	if len(f) < 15 {
+		return 0
+	}
+	u, _ := strconv.Atoi(f[13])
+	s, _ := strconv.Atoi(f[14])
+	return u + s
+}
+
+func run(n int, duration time.Duration, bin string, pool int) error {
+	data, err := os.MkdirTemp("", "kubelab-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(data)
+	st, err := store.Open(filepath.Join(data, "kubelab.db"))
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	inst, err := st.CreateUser(ctx, store.User{DisplayName: "Load instructor", Role: store.RoleInstructor})
+	if err != nil {
+		return err
+	}
+	class, err := st.CreateClass(ctx, inst.ID, "load")
+	if err != nil {
+		return err
+	}
+	st.Close()
+
+	port := freePort()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	memBefore := memAvailableMiB()
+	srv := exec.Command(bin, "serve", "--mode", "class", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"--insecure-cookies", "--max-sandboxes", strconv.Itoa(n+pool+1), "--pool", strconv.Itoa(pool), "--idle", "1h")
+	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	srv.Stdout, srv.Stderr = io.Discard, io.Discard
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = srv.Process.Signal(syscall.SIGTERM); _ = srv.Wait() }()
+	healthy := false
+	for i := 0; i < 150 && !healthy; i++ {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			healthy = resp.StatusCode == 200
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !healthy {
+		return fmt.Errorf("the server did not answer on %s", base)
+	}
+	cat, err := labs.Load()
+	if err != nil {
+		return err
+	}
+	lab := cat.Lab("kubectl-activity")
+	s := &sample{vals: map[string][]time.Duration{}, errs: map[string]int{}}
+	var wg sync.WaitGroup
+	started := time.Now()
+	peakRSS, peakUsed := 0, 0
+	stopMon := make(chan struct{})
+	cpu0 := cpuTicks(srv.Process.Pid)
+	go func() {
+		for {
+			select {
+			case <-stopMon:
+				return
+			case <-time.After(time.Second):
+			}
+			if r := rssMiB(srv.Process.Pid); r > peakRSS {
+				peakRSS = r
+			}
+			if u := memBefore - memAvailableMiB(); u > peakUsed {
+				peakUsed = u
+			}
+		}
+	}()
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			learner(base, class.JoinCode, i, lab, duration, s)
+		}(i)
+		time.Sleep(200 * time.Millisecond)
+	}
+	wg.Wait()
+	close(stopMon)
+	elapsed := time.Since(started)
+	cpu := float64(cpuTicks(srv.Process.Pid)-cpu0) / 100 / elapsed.Seconds() * 100
+
+	fmt.Printf("learners: %d, wall time %s\n", n, elapsed.Round(time.Second))
+	names := make([]string, 0, len(s.vals))
+	for k := range s.vals {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fmt.Printf("%-28s %6s %9s %9s %9s\n", "metric", "count", "p50", "p99", "max")
+	for _, k := range names {
+		v := s.vals[k]
+		sort.Slice(v, func(a, b int) bool { return v[a] < v[b] })
+		fmt.Printf("%-28s %6d %9s %9s %9s\n", k, len(v), v[len(v)/2].Round(time.Millisecond), v[(len(v)*99)/100].Round(time.Millisecond), v[len(v)-1].Round(time.Millisecond))
+	}
+	errs := 0
+	for k, c := range s.errs {
+		fmt.Printf("error x%d: %s\n", c, k)
+		errs += c
+	}
+	fmt.Printf("errors: %d\nserver process: peak RSS %d MiB, CPU %.0f%% of one core on average\nmachine: peak memory used by kubelab and its sandboxes %d MiB (%d MiB per learner)\n",
+		errs, peakRSS, cpu, peakUsed, peakUsed/max(n, 1))
+	return nil
+}
+
+func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s *sample) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 3 * time.Minute}
+	if _, err := c.PostForm(base+"/join", url.Values{"code": {code}, "name": {fmt.Sprintf("learner %d", i)}}); err != nil {
+		s.fail("join", err)
+		return
+	}
+	t0 := time.Now()
+	if resp, err := c.Get(base + "/labs/kubectl-activity"); err != nil || resp.StatusCode != 200 {
+		s.fail("open lab", fmt.Errorf("%v %v", err, resp))
+		return
+	}
+	for {
+		resp, err := c.Get(base + "/api/sandbox?start=1")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(b), `"ready"`) {
+				break
+			}
+			if strings.Contains(string(b), `"failed"`) {
+				s.fail("sandbox", fmt.Errorf("%s", b))
+				return
+			}
+		}
+		if time.Since(t0) > 3*time.Minute {
+			s.fail("sandbox", fmt.Errorf("not ready after 3 minutes"))
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.add("sandbox ready", time.Since(t0))
+
+	u, _ := url.Parse(base)
+	hdr := http.Header{"Origin": {base}}
+	for _, ck := range jar.Cookies(u) {
+		hdr.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+u.Host+"/ws", hdr)
+	if err != nil {
+		s.fail("websocket", err)
+		return
+	}
+	defer ws.Close()
+	var mu sync.Mutex
+	seen := map[string]time.Time{}
+	verdicts := map[string]time.Time{}
+	go func() {
+		for {
+			var m map[string]any
+			if err := ws.ReadJSON(&m); err != nil {
+				return
+			}
+			now := time.Now()
+			mu.Lock()
+			switch m["type"] {
+			case "upsert":
+				o, _ := m["obj"].(map[string]any)
+				key := fmt.Sprint(o["kind"], "/", o["namespace"], "/", o["name"])
+				if _, ok := seen[key]; !ok {
+					seen[key] = now
+				}
+			case "verdict":
+				if m["passed"] == true {
+					if _, ok := verdicts[fmt.Sprint(m["step"])]; !ok {
+						verdicts[fmt.Sprint(m["step"])] = now
+					}
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+	post := func(path string, body any) (map[string]any, error) {
+		b, _ := json.Marshal(body)
+		start := time.Now()
+		resp, err := c.Post(base+path, "application/json", bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		s.add(strings.TrimPrefix(path, "/api/")+" latency", time.Since(start))
+		if resp.StatusCode >= 300 {
+			return out, fmt.Errorf("%s: %d %v", path, resp.StatusCode, out)
+		}
+		return out, nil
+	}
+	for _, st := range lab.Steps {
+		stepStart := time.Now()
+		for _, a := range st.Solution {
+			switch {
+			case a.Kubectl != "":
+				if _, err := post("/api/console", map[string]string{"command": a.Kubectl}); err != nil {
+					s.fail("console", err)
+				}
+				done := time.Now()
+				if strings.Contains(a.Kubectl, "create namespace my-ns") {
+					waitSeen(&mu, seen, "Namespace//my-ns", done, s)
+				}
+			case a.Apply != "":
+				if _, err := post("/api/apply", map[string]any{"yaml": a.Apply}); err != nil {
+					s.fail("apply", err)
+				}
+				done := time.Now()
+				waitSeen(&mu, seen, "Deployment/my-ns/nginx-deploy", done, s)
+			}
+			if a.Wait > 0 {
+				time.Sleep(time.Duration(a.Wait * float64(time.Second)))
+			}
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for time.Now().Before(deadline) {
+			mu.Lock()
+			at, ok := verdicts[st.ID]
+			mu.Unlock()
+			if ok {
+				s.add("step verdict after action", at.Sub(stepStart))
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	start := time.Now()
+	if resp, err := c.PostForm(base+"/quizzes/pod-basics/"+quizQuestion, url.Values{"answer": {"b"}}); err != nil {
+		s.fail("quiz", err)
+	} else {
+		resp.Body.Close()
+		s.add("quiz answer latency", time.Since(start))
+	}
+	end := time.Now().Add(duration)
+	for time.Now().Before(end) {
+		if _, err := post("/api/console", map[string]string{"command": "kubectl get pods -A"}); err != nil {
+			s.fail("console", err)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// quizQuestion is a question of the pod-basics quiz.
+var quizQuestion = "unit-of-scaling"
+
+func waitSeen(mu *sync.Mutex, seen map[string]time.Time, key string, after time.Time, s *sample) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		at, ok := seen[key]
+		mu.Unlock()
+		if ok {
+			d := at.Sub(after)
+			if d < 0 {
+				d = 0
+			}
+			s.add("change to websocket", d) // after the API answered
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.fail("websocket", fmt.Errorf("no event for %s", key))
+}
