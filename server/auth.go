@@ -2,16 +2,49 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
+	"github.com/gorilla/websocket"
 
 	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 type ctxKey int
 
 const userKey ctxKey = iota
+
+// Session keys.
+const (
+	sessUserID = "uid"
+	// sessResume holds a fresh resume link until the welcome page shows it.
+	sessResume = "resume"
+)
+
+// Session lifetimes: a learner's browser stays signed in for two weeks (the
+// resume link brings them back after that, or from another browser); an
+// instructor's for one working day.
+const (
+	learnerSessionLifetime    = 14 * 24 * time.Hour
+	instructorSessionLifetime = 12 * time.Hour
+)
+
+// Sign-in limits: failures per address and email, and per address alone,
+// within loginWindow.
+const (
+	loginMaxPerAccount = 5
+	loginMaxPerIP      = 50
+	loginWindow        = 15 * time.Minute
+	joinMaxPerIP       = 20 // wrong join codes or resume links
+)
 
 // userOf returns the authenticated user of a request.
 func userOf(r *http.Request) store.User {
@@ -19,19 +52,51 @@ func userOf(r *http.Request) store.User {
 	return u
 }
 
-// authenticate finds who is asking. In local mode that is always the one
-// learner of this machine; class mode adds sign-in.
-func (s *Server) authenticate(next http.Handler) http.Handler {
+// newSessions is class mode's session manager: tokens in the sqlite3store
+// "sessions" table of the kubelab database, cookies HttpOnly, SameSite=Lax
+// and Secure (unless the server is configured for plain HTTP).
+func newSessions(cfg Config) (*scs.SessionManager, *sqlite3store.SQLite3Store) {
+	st := sqlite3store.NewWithCleanupInterval(cfg.Store.DB(), 10*time.Minute)
+	sm := scs.New()
+	sm.Store = st
+	sm.Lifetime = learnerSessionLifetime
+	sm.Cookie.Name = "kubelab_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = !cfg.InsecureCookies
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = true
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		cfg.Logger.Error("session", "err", err)
+		http.Error(w, "kubelab: session storage failed", http.StatusInternalServerError)
+	}
+	return sm, st
+}
+
+// sessionMiddleware loads and saves the session of every request except
+// static files (class mode only).
+func (s *Server) sessionMiddleware(next http.Handler) http.Handler {
+	withSession := s.class.sessions.LoadAndSave(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var u store.User
-		var err error
-		switch s.cfg.Mode {
-		case ModeLocal:
-			u, err = s.cfg.Store.EnsureLocalUser(r.Context())
-		default:
-			http.Error(w, "class mode is not available in this build", http.StatusNotImplemented)
+		if strings.HasPrefix(r.URL.Path, "/assets/") || r.URL.Path == "/healthz" {
+			next.ServeHTTP(w, r)
 			return
 		}
+		withSession.ServeHTTP(w, r)
+	})
+}
+
+// authenticate finds who is asking. In local mode that is always the one
+// learner of this machine. In class mode it is the session's user: an
+// instructor, or a learner who is still a member of a class; anyone else
+// is sent to sign in (pages) or refused with 401 (APIs, websockets).
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Mode == ModeClass {
+			s.authenticateClass(next, w, r)
+			return
+		}
+		u, err := s.cfg.Store.EnsureLocalUser(r.Context())
 		if err != nil {
 			s.log.Error("authenticate", "err", err)
 			http.Error(w, "kubelab: cannot load your account", http.StatusInternalServerError)
@@ -41,15 +106,220 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// lang picks the page language: the lang cookie, else the user's stored
-// choice, else the browser's Accept-Language (Korean unless English is
-// preferred).
+// errSignedOut and errRemoved say why a session carries no user.
+var (
+	errSignedOut = errors.New("not signed in")
+	errRemoved   = errors.New("no longer a member of a class")
+)
+
+// sessionUser loads the signed-in user of a class-mode request.
+func (s *Server) sessionUser(r *http.Request) (store.User, error) {
+	if s.class == nil {
+		return store.User{}, errSignedOut
+	}
+	id := s.class.sessions.GetInt64(r.Context(), sessUserID)
+	if id <= 0 {
+		return store.User{}, errSignedOut
+	}
+	u, err := s.cfg.Store.UserByID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, errSignedOut
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	switch u.Role {
+	case store.RoleInstructor:
+		return u, nil
+	case store.RoleLearner:
+		if len(s.memberClasses(r.Context(), u.ID)) == 0 {
+			return store.User{}, errRemoved
+		}
+		return u, nil
+	}
+	return store.User{}, errSignedOut
+}
+
+func (s *Server) authenticateClass(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	u, err := s.sessionUser(r)
+	switch {
+	case errors.Is(err, errSignedOut), errors.Is(err, errRemoved):
+		if errors.Is(err, errRemoved) {
+			_ = s.class.sessions.Destroy(r.Context())
+		}
+		s.unauthenticated(w, r, errors.Is(err, errRemoved))
+		return
+	case err != nil:
+		s.log.Error("authenticate", "err", err)
+		http.Error(w, "kubelab: cannot load your account", http.StatusInternalServerError)
+		return
+	}
+	s.touch(u)
+	if u.Role == store.RoleInstructor && r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		// An instructor's home is the class list; the course stays one click away.
+		http.Redirect(w, r, "/class", http.StatusSeeOther)
+		return
+	}
+	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+	if u.Role == store.RoleLearner {
+		s.afterLearnerRequest(u, r)
+	}
+}
+
+// wantsJSON reports whether a request is an API call or a websocket,
+// answered with 401 JSON rather than a redirect to the sign-in page.
+func wantsJSON(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasSuffix(r.URL.Path, "/ws") ||
+		websocket.IsWebSocketUpgrade(r) || strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+// unauthenticated answers a request nobody signed in for: 401 JSON for
+// APIs and websockets, else a redirect to the sign-in page (or, for a
+// learner who was removed from their class, to the join page).
+func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, removed bool) {
+	if wantsJSON(r) {
+		msg := map[string]string{"ko": "먼저 로그인하거나 수업에 참여하세요.", "en": "sign in or join a class first"}[lang(r)]
+		writeJSON(w, http.StatusUnauthorized, apiError{Error: msg, Code: "unauthenticated"})
+		return
+	}
+	if removed {
+		http.Redirect(w, r, "/join?removed=1", http.StatusSeeOther)
+		return
+	}
+	target := "/login"
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// requireInstructor lets only instructors through; anyone else gets the
+// same 404 as a missing page.
+func (s *Server) requireInstructor(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if userOf(r).Role != store.RoleInstructor {
+			s.notFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// notFound is the one answer to a class, student or page that does not
+// exist or is not the caller's.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if wantsJSON(r) {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "not found", Code: "not_found"})
+		return
+	}
+	s.errorPage(w, r, http.StatusNotFound, "")
+}
+
+// signIn starts a fresh session (a new token, against session fixation)
+// for u.
+func (s *Server) signIn(r *http.Request, u store.User) error {
+	ctx := r.Context()
+	if err := s.class.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.class.sessions.Put(ctx, sessUserID, u.ID)
+	if u.Role == store.RoleInstructor {
+		s.class.sessions.SetDeadline(ctx, time.Now().Add(instructorSessionLifetime))
+	}
+	return nil
+}
+
+// loginPage shows the instructors' sign-in form.
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if u, err := s.sessionUser(r); err == nil && u.Role == store.RoleInstructor {
+		http.Redirect(w, r, "/class", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.LoginPage(web.LoginView{Page: s.publicPage(r, web.T(lang(r), "login.title")),
+		Next: safeNext(r.URL.Query().Get("next"))}))
+}
+
+// login checks an instructor's email and password. Failures are limited
+// per address and email (and per address), with a clear message when the
+// limit is reached.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, http.StatusBadRequest, "")
+		return
+	}
+	lg := lang(r)
+	email := NormalizeEmail(r.PostForm.Get("email"))
+	pw := r.PostForm.Get("password")
+	v := web.LoginView{Page: s.publicPage(r, web.T(lg, "login.title")), Email: email, Next: safeNext(r.PostForm.Get("next"))}
+	ip := clientIP(r)
+	acct := ip + "|" + email
+	wait := max(s.class.loginFails.retryAfter(acct), s.class.loginIPFails.retryAfter(ip))
+	if wait > 0 {
+		minutes := strconvItoa(int(math.Ceil(wait.Minutes())))
+		w.Header().Set("Retry-After", strconvItoa(int(math.Ceil(wait.Seconds()))))
+		v.Error = web.Tf(lg, "login.limited", "minutes", minutes)
+		s.render(w, r, http.StatusTooManyRequests, web.LoginPage(v))
+		return
+	}
+	u, err := s.cfg.Store.UserByEmail(r.Context(), email)
+	ok := false
+	if err == nil && u.Role == store.RoleInstructor && u.PasswordHash != "" && len(pw) <= 1024 {
+		ok = VerifyPassword(u.PasswordHash, pw)
+	} else {
+		VerifyPassword(dummyHash(), pw) // the same work as for a real account
+	}
+	if !ok {
+		s.class.loginFails.fail(acct)
+		s.class.loginIPFails.fail(ip)
+		s.log.Info("sign-in failed", "ip", ip)
+		v.Error = web.T(lg, "login.failed")
+		s.render(w, r, http.StatusUnauthorized, web.LoginPage(v))
+		return
+	}
+	s.class.loginFails.reset(acct)
+	if err := s.signIn(r, u); err != nil {
+		s.errorPage(w, r, http.StatusInternalServerError, "")
+		return
+	}
+	next := v.Next
+	if next == "/" {
+		next = "/class"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// logout ends the session; a learner needs their resume link to come back.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if s.class == nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	u, _ := s.sessionUser(r)
+	if err := s.class.sessions.Destroy(r.Context()); err != nil {
+		s.log.Warn("logout", "err", err)
+	}
+	if u.Role == store.RoleLearner {
+		http.Redirect(w, r, "/join?bye=1", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// safeNext is where to go after signing in: a local path, else "/".
+func safeNext(next string) string {
+	if next == "" {
+		return "/"
+	}
+	return safeBack(next)
+}
+
+// lang picks the page language: the lang cookie (the learner's choice in
+// this browser), else the browser's Accept-Language, else the user's stored
+// choice (another browser), else Korean.
 func lang(r *http.Request) string {
 	if c, err := r.Cookie("lang"); err == nil && (c.Value == "ko" || c.Value == "en") {
 		return c.Value
-	}
-	if u := userOf(r); u.Locale == "en" || u.Locale == "ko" {
-		return u.Locale
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
 		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
@@ -59,6 +329,9 @@ func lang(r *http.Request) string {
 		case strings.HasPrefix(tag, "en"):
 			return "en"
 		}
+	}
+	if u := userOf(r); u.Locale == "en" {
+		return u.Locale
 	}
 	return "ko"
 }
@@ -77,8 +350,13 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: "lang", Value: to, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	if s.cfg.Mode == ModeLocal {
+	switch s.cfg.Mode {
+	case ModeLocal:
 		if u, err := s.cfg.Store.EnsureLocalUser(r.Context()); err == nil {
+			_ = s.cfg.Store.SetUserLocale(r.Context(), u.ID, to)
+		}
+	case ModeClass:
+		if u, err := s.sessionUser(r); err == nil {
 			_ = s.cfg.Store.SetUserLocale(r.Context(), u.ID, to)
 		}
 	}
@@ -88,8 +366,11 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 // safeBack keeps a redirect on this site.
 func safeBack(back string) string {
 	u, err := url.Parse(back)
-	if err != nil || back == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(back, "//") {
+	if err != nil || back == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(back, "//") ||
+		strings.HasPrefix(back, `/\`) {
 		return "/"
 	}
 	return u.RequestURI()
 }
+
+func strconvItoa(n int) string { return fmt.Sprint(n) }

@@ -191,6 +191,7 @@ func (l *learner) send(msg any) {
 	for _, c := range conns {
 		c.sendRaw(data)
 	}
+	l.s.classNotify(l, msg) // class dashboards follow verdicts and sandbox states
 }
 
 func (l *learner) stateMessage() map[string]any {

@@ -53,6 +53,12 @@ type Config struct {
 	// AllowedHosts are the Host header values accepted in local mode
 	// (DNS-rebinding protection); empty = localhost names of any port.
 	AllowedHosts []string
+	// InsecureCookies drops the Secure flag of class mode's session cookie
+	// (plain-HTTP servers only).
+	InsecureCookies bool
+	// PublicURL is the address learners open (join and resume links);
+	// empty = as the request came in.
+	PublicURL string
 }
 
 // Server is the kubelab HTTP server.
@@ -65,6 +71,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	learners map[int64]*learner
+
+	class *classMode // class mode only
 }
 
 // New builds the server and its routes.
@@ -80,6 +88,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, learners: map[int64]*learner{}}
+	if cfg.Mode == ModeClass {
+		s.class = newClassMode(cfg)
+	} else if cfg.Mode != ModeLocal {
+		cancel()
+		return nil, fmt.Errorf("server: unknown mode %q (local or class)", cfg.Mode)
+	}
 	s.routes()
 	return s, nil
 }
@@ -91,6 +105,7 @@ func (s *Server) Handler() http.Handler { return s.router }
 // by the provider's own Close.
 func (s *Server) Close() {
 	s.cancel()
+	s.class.close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, l := range s.learners {
@@ -104,6 +119,9 @@ func (s *Server) routes() {
 	r.Use(s.hostCheck)
 	cop := http.NewCrossOriginProtection()
 	r.Use(cop.Handler)
+	if s.class != nil {
+		r.Use(s.sessionMiddleware)
+	}
 	static, err := fs.Sub(assets.Static, "static")
 	if err != nil {
 		panic(err)
@@ -111,6 +129,7 @@ func (s *Server) routes() {
 	r.Handle("/assets/*", http.StripPrefix("/assets/", cacheStatic(http.FileServerFS(static))))
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) })
 	r.Post("/lang", s.setLanguage)
+	s.classRoutes(r)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.authenticate)

@@ -81,6 +81,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		c.close()
 	}()
 	l.ensure()
+	s.pageOpened(l) // hints that waited for a page (class mode)
 	if b, err := json.Marshal(l.stateMessage()); err == nil {
 		c.sendRaw(b)
 	}

@@ -9,6 +9,6 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(sandboxCommand(), serveCommand(), labsCommand(), checkCommand())
+	root.AddCommand(sandboxCommand(), serveCommand(), labsCommand(), checkCommand(), adminCommand())
 	return root
 }

@@ -23,12 +23,13 @@ import (
 )
 
 func serveCommand() *cobra.Command {
-	var addr, dataDir, mode, topology string
+	var addr, dataDir, mode, topology, publicURL string
+	var insecureCookies bool
 	var pool, maxSandboxes int
 	var idle time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the kubelab web server (local mode: one learner, no login)",
+		Short: "Run the kubelab web server (local mode: one learner, no login; class mode: instructors and their classes)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -69,7 +70,7 @@ func serveCommand() *cobra.Command {
 				_ = provider.Close(cctx)
 			}()
 			srv, err := server.New(server.Config{Mode: mode, Provider: provider, Store: st, Catalog: cat, Quizzes: qs,
-				Console: &console.Runner{Binary: exe}, Logger: log})
+				Console: &console.Runner{Binary: exe}, Logger: log, InsecureCookies: insecureCookies, PublicURL: publicURL})
 			if err != nil {
 				return err
 			}
@@ -81,12 +82,17 @@ func serveCommand() *cobra.Command {
 				srv.Warm(ctx)
 			}
 			fmt.Printf("kubelab is running: open http://%s\n", l.Addr())
+			if mode == server.ModeClass {
+				fmt.Printf("class mode: instructors sign in at /login (create one with `kubelab admin create-instructor --data %s`), students join at /join\n", dataDir)
+			}
 			return srv.Serve(ctx, l)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().StringVar(&dataDir, "data", "data", "directory for the database and the sandboxes")
 	cmd.Flags().StringVar(&mode, "mode", server.ModeLocal, "local (one learner, no login) or class")
+	cmd.Flags().BoolVar(&insecureCookies, "insecure-cookies", false, "class mode: session cookies without the Secure flag, for a server reached over plain HTTP")
+	cmd.Flags().StringVar(&publicURL, "public-url", "", "class mode: the address students open, for join and resume links (default: as requested)")
 	cmd.Flags().StringVar(&topology, "topology", "", "simulated nodes configuration file for embedded sandboxes")
 	cmd.Flags().IntVar(&pool, "pool", 0, "warm sandboxes kept ready for new learners")
 	cmd.Flags().IntVar(&maxSandboxes, "max-sandboxes", 40, "running sandboxes this machine may hold")
