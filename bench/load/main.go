@@ -216,7 +216,7 @@ func run(n int, duration time.Duration, bin string, pool int) error {
 		fmt.Printf("error x%d: %s\n", c, k)
 		errs += c
 	}
-	fmt.Printf("errors: %d\nserver process: peak RSS %d MiB, CPU %.0f%% of one core on average\nmachine: peak memory used by kubelab and its sandboxes %d MiB (%d MiB per learner)\n",
+	fmt.Printf("errors: %d\nserver process: peak RSS %d MiB, CPU %.1f%% of one core on average\nmachine: peak memory used by kubelab and its sandboxes %d MiB (%d MiB per learner)\n",
 		errs, peakRSS, cpu, peakUsed, peakUsed/max(n, 1))
 	return nil
 }
@@ -279,7 +279,8 @@ func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s 
 			switch m["type"] {
 			case "upsert":
 				o, _ := m["obj"].(map[string]any)
-				key := fmt.Sprint(o["kind"], "/", o["namespace"], "/", o["name"])
+				str := func(v any) string { s, _ := v.(string); return s }
+				key := str(o["kind"]) + "/" + str(o["namespace"]) + "/" + str(o["name"])
 				if _, ok := seen[key]; !ok {
 					seen[key] = now
 				}
