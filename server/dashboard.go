@@ -87,12 +87,39 @@ func (s *Server) cellOf(lg string, userID int64, lab, step string, p store.StepP
 	return "failed", p.LastMessage
 }
 
-// heatLabs are the heat map's columns: every lab in course order, or one.
-func (s *Server) heatLabs(lg, only string) []web.HeatLab {
+// Heat map column filters besides a lab id.
+const (
+	labsInUse = ""    // the labs any student of the class has opened (all if none)
+	labsAll   = "all" // every lab
+)
+
+// heatLabs are the heat map's columns in course order: one lab, every lab,
+// or the labs in use in the class.
+func (s *Server) heatLabs(lg, filter string, d classData) []web.HeatLab {
+	used := map[string]bool{}
+	if filter == labsInUse {
+		for _, m := range d.members {
+			for key := range d.progress[m.UserID] {
+				lab, _, _ := strings.Cut(key, "/")
+				used[lab] = true
+			}
+		}
+		if len(used) == 0 {
+			filter = labsAll
+		}
+	}
 	var out []web.HeatLab
 	for _, lab := range s.cfg.Catalog.Labs {
-		if only != "" && lab.ID != only {
-			continue
+		switch filter {
+		case labsAll:
+		case labsInUse:
+			if !used[lab.ID] {
+				continue
+			}
+		default:
+			if lab.ID != filter {
+				continue
+			}
 		}
 		hl := web.HeatLab{ID: lab.ID, Title: lab.Title.In(lg)}
 		for _, st := range lab.Steps {
@@ -130,12 +157,13 @@ func (s *Server) heatRows(lg string, d classData, cols []web.HeatLab) []web.Heat
 	return rows
 }
 
-// labFilter is the ?lab= of a dashboard request if it names a lab.
+// labFilter is the ?lab= of a dashboard request: a lab id, "all", or ""
+// (the labs in use).
 func (s *Server) labFilter(r *http.Request) string {
-	if id := r.URL.Query().Get("lab"); s.cfg.Catalog.Lab(id) != nil {
+	if id := r.URL.Query().Get("lab"); id == labsAll || s.cfg.Catalog.Lab(id) != nil {
 		return id
 	}
-	return ""
+	return labsInUse
 }
 
 // completionPlot draws the class's first passes over time.
@@ -228,7 +256,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	only := s.labFilter(r)
-	cols := s.heatLabs(lg, only)
+	cols := s.heatLabs(lg, only, d)
 	v := web.DashboardView{Page: s.publicPage(r, c.Name), Class: s.classSummary(r, c, len(d.members)), Labs: cols, Lab: only,
 		Rows: s.heatRows(lg, d, cols), Quizzes: s.quizStats(r.Context(), lg, c.ID), Plot: s.completionPlot(lg, d, cols), Notice: notice(r)}
 	for _, lab := range s.cfg.Catalog.Labs {
@@ -238,7 +266,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, web.DashboardPage(v))
 }
 
-// heatmapFragment is the heat map's rows alone (the roster changed).
+// heatmapFragment is the heat map table alone (the roster or the labs in
+// use changed).
 func (s *Server) heatmapFragment(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.ownedClass(w, r)
 	if !ok {
@@ -250,9 +279,9 @@ func (s *Server) heatmapFragment(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusInternalServerError, "")
 		return
 	}
-	cols := s.heatLabs(lg, s.labFilter(r))
+	cols := s.heatLabs(lg, s.labFilter(r), d)
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, web.HeatRows(lg, c.ID, cols, s.heatRows(lg, d, cols)))
+	s.render(w, r, http.StatusOK, web.HeatTable(lg, c.ID, cols, s.heatRows(lg, d, cols)))
 }
 
 // quizFragment is the quiz results alone (an answer came in).
@@ -278,7 +307,7 @@ func (s *Server) completionSVG(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, web.CompletionSVG(lg, s.completionPlot(lg, d, s.heatLabs(lg, s.labFilter(r)))))
+	s.render(w, r, http.StatusOK, web.CompletionSVG(lg, s.completionPlot(lg, d, s.heatLabs(lg, s.labFilter(r), d))))
 }
 
 // cellMsg is a heat map cell update on the dashboard websocket.
@@ -453,7 +482,7 @@ func (s *Server) studentPage(w http.ResponseWriter, r *http.Request) {
 			member = m
 		}
 	}
-	cols := s.heatLabs(lg, "")
+	cols := s.heatLabs(lg, labsAll, d)
 	v := web.StudentView{Page: s.publicPage(r, u.DisplayName), Class: s.classSummary(r, c, len(d.members)), Labs: cols,
 		Row: s.heatRow(lg, d, member, cols), JoinedAt: member.JoinedAt, Notice: notice(r)}
 	if entries, err := s.cfg.Store.ConsoleHistory(ctx, u.ID, 200); err == nil {

@@ -98,6 +98,7 @@ func dashStrings(lang string) string {
 		m["conn."+s] = T(lang, "dash.conn."+s)
 	}
 	m["never"] = T(lang, "dash.never")
+	m["students"] = T(lang, "dash.students")
 	b, _ := json.Marshal(m)
 	return string(b)
 }

@@ -2,14 +2,15 @@
 // dashboard websocket (GET /class/{id}/ws: snapshot, then cell, row, sandbox, activity, roster and
 // quiz messages) and updates the heat map cells ([data-cell="<user>|<lab>|<step>"]), the sandbox
 // badges ([data-sandbox-of]), activity ([data-activity-of]), counts ([data-passed-of]), the quiz
-// results (#quiz-stats, refetched) and the completion plot (#completion, refetched). Every word
-// it writes comes from data-i18n (web/i18n.yaml).
+// results (#quiz-stats, refetched) and the completion plot (#completion, refetched). A new student,
+// or a lab opened for the first time in the class, refetches the table (#heatmap). Every word it
+// writes comes from data-i18n (web/i18n.yaml).
 
 const esc = s => String(s).replace(/["\\]/g, '\\$&')
 
 /** words parses the data-i18n of the page's main element. */
 export function words (main) {
-  try { return JSON.parse(main?.dataset.i18n || '{}') } catch { return {} }
+  try { return JSON.parse(main?.getAttribute('data-i18n') || '{}') } catch { return {} }
 }
 
 /** localTimes shows every <time datetime> under root in the browser's time zone. */
@@ -73,6 +74,9 @@ export function applyActivity (doc, m, lang) {
   }
 }
 
+/** missingLab reports whether a cell message is for a lab the table has no columns for. */
+export const missingLab = (doc, m) => !doc.querySelector(`[data-lab-col="${esc(m.lab)}"]`)
+
 /**
  * applySnapshot makes every cell of the students in the snapshot match it (cells it does not
  * name are not started). It returns true when the table's students differ from the snapshot's.
@@ -124,7 +128,14 @@ export function start (doc = globalThis.document, {
       if (el) { el.innerHTML = html; localTimes(el, lang); after?.() }
     } catch {}
   }
-  const rows = () => refetch('/heatmap', 'heat-rows', () => reconnect())
+  // In the "labs in use" view a lab opened for the first time gets its columns.
+  const grows = m => lab === '' && missingLab(doc, m)
+  const rows = () => refetch('/heatmap', 'heatmap', () => {
+    const n = doc.querySelectorAll('#heat-rows tr[data-user]').length
+    const count = doc.getElementById('student-count')
+    if (count && w.students) count.textContent = w.students.replace('{n}', n)
+    reconnect()
+  })
   const plot = () => later('plot', 1500, () => refetch('/completion.svg', 'completion'))
   const quiz = () => later('quiz', 500, () => refetch('/quiz', 'quiz-stats'))
 
@@ -133,9 +144,10 @@ export function start (doc = globalThis.document, {
       case 'snapshot':
         attempt = 0
         conn('open')
-        if (applySnapshot(doc, m, w, lang)) later('rows', 50, rows)
+        if (applySnapshot(doc, m, w, lang) || (m.cells || []).some(grows)) later('rows', 50, rows)
         break
       case 'cell': {
+        if (grows(m)) { later('rows', 200, rows); break }
         const changed = applyCell(doc, m, w, lang)
         if (changed.length) {
           api.log.push({ key: `${m.user}|${m.lab}|${m.step}`, state: m.state, at: Date.now(), serverAt: m.at })
@@ -145,6 +157,7 @@ export function start (doc = globalThis.document, {
         break
       }
       case 'row':
+        if ((m.cells || []).some(grows)) { later('rows', 200, rows); break }
         for (const c of m.cells || []) if (applyCell(doc, c, w, lang).length && c.state === 'passed') plot()
         break
       case 'sandbox': applySandbox(doc, m, w); break
