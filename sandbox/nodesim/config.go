@@ -5,12 +5,15 @@
 package nodesim
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"net/netip"
 	"os"
+	"text/template"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
 )
@@ -73,16 +76,191 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes a Go duration string.
 func (d Duration) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
 
-// Behaviour holds the simulated kubelets' timings.
+// Behaviour is how the simulated kubelets behave: their heartbeats, the
+// stages of a container's life (kwok-style: named steps with delays and
+// the events they write), what the simulated processes do, and the usage
+// that metrics.k8s.io reports.
 type Behaviour struct {
-	PullDelay             Duration `json:"pullDelay"`
-	StartDelay            Duration `json:"startDelay"`
-	InitContainerDuration Duration `json:"initContainerDuration"`
-	FiniteRunDuration     Duration `json:"finiteRunDuration"`
-	MaxGracePeriod        Duration `json:"maxGracePeriod"`
-	CrashLoopBackOff      Duration `json:"crashLoopBackOff"`
-	LeaseRenew            Duration `json:"leaseRenew"`
-	StatusReport          Duration `json:"statusReport"`
+	LeaseRenew   Duration      `json:"leaseRenew"`
+	StatusReport Duration      `json:"statusReport"`
+	Stages       []Stage       `json:"stages"`
+	Processes    Processes     `json:"processes"`
+	Metrics      MetricsConfig `json:"metrics"`
+
+	byName map[string]*Stage
+}
+
+// Stage is one step of a container's life on a simulated node.
+type Stage struct {
+	Name string `json:"name"`
+	// Delay is how long after the previous step this one happens.
+	Delay Duration `json:"delay"`
+	// Retry is how soon a step that cannot happen yet is tried again.
+	Retry Duration `json:"retry,omitempty"`
+	// Max caps a back-off that doubles from Delay (or Retry).
+	Max Duration `json:"max,omitempty"`
+	// Events are the events the kubelet writes at this stage, by role.
+	Events map[string]EventSpec `json:"events,omitempty"`
+}
+
+// EventSpec is an event a kubelet writes; Message is a Go template.
+type EventSpec struct {
+	Type    string `json:"type"`
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+
+	tmpl *template.Template
+}
+
+// Processes says what simulated containers run.
+type Processes struct {
+	Servers        []string            `json:"servers"`
+	ShellImages    []string            `json:"shellImages"`
+	OneShotImages  map[string][]string `json:"oneShotImages"`
+	IgnoreSigterm  []string            `json:"ignoreSigterm"`
+	ServerLogs     map[string][]string `json:"serverLogs"`
+	WebServers     []string            `json:"webServers"`
+	AccessEvery    Duration            `json:"accessEvery"`
+	serverLogTmpls map[string][]*template.Template
+}
+
+// MetricsConfig is the synthetic usage served by metrics.k8s.io.
+type MetricsConfig struct {
+	CPUShare      float64           `json:"cpuShare"`
+	MemoryShare   float64           `json:"memoryShare"`
+	CPUDefault    resource.Quantity `json:"cpuDefault"`
+	MemoryDefault resource.Quantity `json:"memoryDefault"`
+	Noise         float64           `json:"noise"`
+	Window        Duration          `json:"window"`
+	FirstAfter    Duration          `json:"firstAfter"`
+	Image         string            `json:"image"`
+}
+
+// requiredStages are the stages the simulator looks up by name.
+var requiredStages = []string{"mount", "sandbox", "pull", "repull", "imagePullBackOff", "configRetry", "create",
+	"postStart", "run", "oomKill", "restart", "crashLoopBackOff", "probe", "preStop", "stop"}
+
+// stage returns the named stage (validated to exist).
+func (b *Behaviour) stage(name string) *Stage {
+	if st := b.byName[name]; st != nil {
+		return st
+	}
+	return &Stage{Name: name}
+}
+
+// d returns the stage's delay.
+func (b *Behaviour) d(name string) time.Duration { return b.stage(name).Delay.Duration }
+
+// backOff returns the n-th (from 0) wait of a stage that doubles up to Max.
+func (st *Stage) backOff(n int) time.Duration {
+	d := st.Delay.Duration
+	if st.Retry.Duration > 0 {
+		d = st.Retry.Duration
+	}
+	max := st.Max.Duration
+	for i := 0; i < n && (max == 0 || d < max); i++ {
+		d *= 2
+	}
+	if max > 0 && d > max {
+		d = max
+	}
+	return d
+}
+
+// merge fills what b leaves out from def.
+func (b *Behaviour) merge(def *Behaviour) {
+	if b.LeaseRenew.Duration == 0 {
+		b.LeaseRenew = def.LeaseRenew
+	}
+	if b.StatusReport.Duration == 0 {
+		b.StatusReport = def.StatusReport
+	}
+	have := map[string]int{}
+	for i, st := range b.Stages {
+		have[st.Name] = i
+	}
+	for _, st := range def.Stages {
+		i, ok := have[st.Name]
+		if !ok {
+			b.Stages = append(b.Stages, st)
+			continue
+		}
+		if b.Stages[i].Events == nil {
+			b.Stages[i].Events = map[string]EventSpec{}
+		}
+		for role, ev := range st.Events {
+			if _, ok := b.Stages[i].Events[role]; !ok {
+				b.Stages[i].Events[role] = ev
+			}
+		}
+	}
+	p, dp := &b.Processes, def.Processes
+	if p.Servers == nil {
+		p.Servers = dp.Servers
+	}
+	if p.ShellImages == nil {
+		p.ShellImages = dp.ShellImages
+	}
+	if p.OneShotImages == nil {
+		p.OneShotImages = dp.OneShotImages
+	}
+	if p.IgnoreSigterm == nil {
+		p.IgnoreSigterm = dp.IgnoreSigterm
+	}
+	if p.ServerLogs == nil {
+		p.ServerLogs = dp.ServerLogs
+	}
+	if p.WebServers == nil {
+		p.WebServers = dp.WebServers
+	}
+	if p.AccessEvery.Duration == 0 {
+		p.AccessEvery = dp.AccessEvery
+	}
+	if b.Metrics.Window.Duration == 0 && b.Metrics.CPUShare == 0 && b.Metrics.Image == "" {
+		b.Metrics = def.Metrics
+	}
+}
+
+// compile indexes the stages and parses the templates.
+func (b *Behaviour) compile() error {
+	b.byName = map[string]*Stage{}
+	for i := range b.Stages {
+		st := &b.Stages[i]
+		if st.Name == "" {
+			return fmt.Errorf("nodesim: behaviour: stage %d has no name", i)
+		}
+		if b.byName[st.Name] != nil {
+			return fmt.Errorf("nodesim: behaviour: stage %q listed twice", st.Name)
+		}
+		b.byName[st.Name] = st
+		for role, ev := range st.Events {
+			t, err := template.New(st.Name + "/" + role).Option("missingkey=zero").Parse(ev.Message)
+			if err != nil {
+				return fmt.Errorf("nodesim: behaviour: stage %s event %s: %w", st.Name, role, err)
+			}
+			if ev.Type != corev1.EventTypeNormal && ev.Type != corev1.EventTypeWarning {
+				return fmt.Errorf("nodesim: behaviour: stage %s event %s: type %q", st.Name, role, ev.Type)
+			}
+			ev.tmpl = t
+			st.Events[role] = ev
+		}
+	}
+	for _, name := range requiredStages {
+		if b.byName[name] == nil {
+			return fmt.Errorf("nodesim: behaviour: stage %q is missing", name)
+		}
+	}
+	b.Processes.serverLogTmpls = map[string][]*template.Template{}
+	for img, lines := range b.Processes.ServerLogs {
+		for i, l := range lines {
+			t, err := template.New(fmt.Sprintf("%s/%d", img, i)).Parse(l)
+			if err != nil {
+				return fmt.Errorf("nodesim: behaviour: serverLogs %s line %d: %w", img, i+1, err)
+			}
+			b.Processes.serverLogTmpls[img] = append(b.Processes.serverLogTmpls[img], t)
+		}
+	}
+	return nil
 }
 
 // DefaultConfig returns the built-in topology: three nodes over two zones.
@@ -104,6 +282,16 @@ func parseConfig(b []byte) (*Config, error) {
 	var c Config
 	if err := yaml.UnmarshalStrict(b, &c); err != nil {
 		return nil, fmt.Errorf("nodesim: config: %w", err)
+	}
+	if !bytes.Equal(b, defaultConfig) {
+		var def Config
+		if err := yaml.UnmarshalStrict(defaultConfig, &def); err != nil {
+			return nil, fmt.Errorf("nodesim: default config: %w", err)
+		}
+		c.Behaviour.merge(&def.Behaviour)
+	}
+	if err := c.Behaviour.compile(); err != nil {
+		return nil, err
 	}
 	return &c, c.validate()
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -32,6 +31,7 @@ func (s *Simulator) KubeletServer() http.Handler {
 			writeStatus(w, http.StatusNotImplemented, fmt.Sprintf(SimulatedMessage, what, what))
 		}
 	}
+	mux.HandleFunc("/exec/{ns}/{pod}/{container}", s.serveExec)
 	mux.HandleFunc("/exec/", refuse("kubectl exec"))
 	mux.HandleFunc("/attach/", refuse("kubectl attach"))
 	mux.HandleFunc("/portForward/", refuse("kubectl port-forward"))
@@ -46,61 +46,6 @@ func writeStatus(w http.ResponseWriter, code int, msg string) {
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
 		Status: metav1.StatusFailure, Message: msg, Reason: metav1.StatusReasonBadRequest, Code: int32(code)})
-}
-
-func (s *Simulator) serveLogs(w http.ResponseWriter, r *http.Request) {
-	ns, name, cname := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
-	pod, err := s.pods.Pods(ns).Get(name)
-	if err != nil {
-		writeStatus(w, http.StatusNotFound, fmt.Sprintf("pod %q not found", name))
-		return
-	}
-	var c *corev1.Container
-	for i := range pod.Spec.Containers {
-		if pod.Spec.Containers[i].Name == cname {
-			c = &pod.Spec.Containers[i]
-		}
-	}
-	for i := range pod.Spec.InitContainers {
-		if pod.Spec.InitContainers[i].Name == cname {
-			c = &pod.Spec.InitContainers[i]
-		}
-	}
-	if c == nil {
-		writeStatus(w, http.StatusBadRequest, fmt.Sprintf("container %s is not valid for pod %s", cname, name))
-		return
-	}
-	started := false
-	var startedAt time.Time
-	for _, cs := range append(append([]corev1.ContainerStatus{}, pod.Status.ContainerStatuses...), pod.Status.InitContainerStatuses...) {
-		if cs.Name != cname {
-			continue
-		}
-		if cs.State.Running != nil {
-			started, startedAt = true, cs.State.Running.StartedAt.Time
-		}
-		if cs.State.Terminated != nil {
-			started, startedAt = true, cs.State.Terminated.StartedAt.Time
-		}
-	}
-	if !started {
-		writeStatus(w, http.StatusBadRequest, fmt.Sprintf("container %q in pod %q is waiting to start: ContainerCreating", cname, name))
-		return
-	}
-	lines := planProcess(pod, c, s.cfg.Behaviour, ownedByJob(pod)).output
-	if tail := r.URL.Query().Get("tailLines"); tail != "" {
-		if n, err := strconv.Atoi(tail); err == nil && n < len(lines) {
-			lines = lines[len(lines)-n:]
-		}
-	}
-	w.Header().Set("Content-Type", "text/plain")
-	ts := r.URL.Query().Get("timestamps") == "true"
-	for _, l := range lines {
-		if ts {
-			_, _ = io.WriteString(w, startedAt.UTC().Format(time.RFC3339Nano)+" ")
-		}
-		_, _ = io.WriteString(w, l+"\n")
-	}
 }
 
 // ServeKubelet serves KubeletServer over TLS on l until ctx ends.

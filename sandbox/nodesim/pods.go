@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/distribution/reference"
@@ -12,26 +13,125 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 )
 
 var everything = labels.Everything()
 
-// podState is what a simulated kubelet remembers about one pod.
-type podState struct {
-	accepted   time.Time
-	ip         string
-	emitted    map[string]bool
-	containers map[string]*ctrState
-	killing    bool
+// A pod on a simulated node goes through the stages of default.yaml as a
+// discrete-event simulation: each sync applies, in time order, every
+// transition that is due, writes the events the kubelet would write, and
+// asks to be woken at the next one. Nothing runs between transitions.
+
+type ctrPhase int
+
+const (
+	cNone        ctrPhase = iota // not started yet (ContainerCreating / PodInitializing)
+	cPulling                     // pulling its image until `until`
+	cPullBackOff                 // ErrImagePull, then ImagePullBackOff until `until`
+	cBlocked                     // InvalidImageName, ErrImageNeverPull, CreateContainerConfigError: retried at `until`
+	cCreating                    // created and started at `until`
+	cRunning                     // its process runs
+	cStopping                    // being stopped: exits at `until`
+	cExited                      // terminated: restarted at `until`, or done
+	cBackOff                     // CrashLoopBackOff until `until`
+)
+
+// instance is one run of a container.
+type instance struct {
+	id       string
+	image    string
+	started  time.Time
+	finished time.Time
+	env      *shEnv
+	plan     *procPlan
+	hookOps  []shOp // postStart hook writes (at hookAt)
+	hookAt   time.Duration
+}
+
+// envAt is the environment of a process run in the instance at offset
+// since: its mounts, and the files it and its hooks wrote until then.
+func (in *instance) envAt(since time.Duration) *shEnv {
+	e := *in.env
+	e.files = map[string]*string{}
+	for k, v := range in.env.files {
+		e.files[k] = v
+	}
+	apply := func(ops []shOp, offset time.Duration) {
+		for _, op := range ops {
+			if op.at+offset > since {
+				continue
+			}
+			if op.remove {
+				e.files[op.path] = nil
+				for k := range e.files {
+					if strings.HasPrefix(k, op.path+"/") {
+						e.files[k] = nil
+					}
+				}
+			} else if !op.dir {
+				d := op.data
+				e.files[op.path] = &d
+			}
+		}
+	}
+	if in.plan != nil {
+		apply(in.plan.ops, 0)
+	}
+	apply(in.hookOps, in.hookAt)
+	return &e
 }
 
 type ctrState struct {
-	started   time.Time
-	restarts  int32
-	lastExit  *corev1.ContainerStateTerminated
-	waitUntil time.Time // CrashLoopBackOff
+	name      string
+	isInit    bool
+	sidecar   bool
+	phase     ctrPhase
+	begin     time.Time // when its start may begin (zero: not yet)
+	until     time.Time
+	flipAt    time.Time // ErrImagePull shows as ImagePullBackOff from then
+	reason    string
+	message   string
+	tries     int
+	instances int32
+	cur, prev *instance
+	term      *corev1.ContainerStateTerminated // its current termination (cExited, cBackOff)
+	last      *corev1.ContainerStateTerminated // the one before (lastState while running)
+	done      bool
+	crash     time.Duration // the kubelet's back-off entry for it
+	crashAt   time.Time
+	exitAt    time.Time
+	backOffUntil time.Time
+	probes    [3]probeState
+	started   bool // startup probe passed (or none)
+	ready     bool
+	hookUntil time.Time
+	hookOK    bool
+	stopCode  int32
+	stopWhy   string
+	restartOK bool // restart after this stop regardless of the restart policy
+	pending   []envVar
+}
+
+// podState is what a simulated kubelet remembers about one pod.
+type podState struct {
+	mu         sync.Mutex
+	accepted   time.Time
+	ip         string
+	emitted    map[string]bool
+	mounted    bool
+	mountTries int
+	mountNext  time.Time
+	sandboxAt  time.Time
+	sandbox    bool
+	inits      []*ctrState
+	ctrs       []*ctrState
+	shared     map[string]map[string]string
+	terminal   bool
+	failedInit bool
+	killing    bool
+	killDone   time.Time
+	deleted    bool
 }
 
 func (s *Simulator) stateFor(p *corev1.Pod) *podState {
@@ -39,10 +139,16 @@ func (s *Simulator) stateFor(p *corev1.Pod) *podState {
 	defer s.mu.Unlock()
 	st := s.state[string(p.UID)]
 	if st == nil {
-		st = &podState{emitted: map[string]bool{}, containers: map[string]*ctrState{}}
+		st = &podState{emitted: map[string]bool{}}
 		s.state[string(p.UID)] = st
 	}
 	return st
+}
+
+func (s *Simulator) lookupState(uid string) *podState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state[uid]
 }
 
 func (s *Simulator) forget(p *corev1.Pod) {
@@ -65,8 +171,17 @@ func (s *Simulator) forget(p *corev1.Pod) {
 func (s *Simulator) adoptIPs() {
 	pods, _ := s.pods.List(everything)
 	for _, p := range pods {
-		if n := s.nodes[p.Spec.NodeName]; n != nil && p.Status.PodIP != "" && !p.Spec.HostNetwork {
+		n := s.nodes[p.Spec.NodeName]
+		if n == nil {
+			continue
+		}
+		if p.Status.PodIP != "" && !p.Spec.HostNetwork {
 			n.ips.take(p.Status.PodIP)
+		}
+		for _, cs := range p.Status.ContainerStatuses {
+			if cs.ImageID != "" {
+				n.havePulled(imageRef(cs.Image))
+			}
 		}
 	}
 }
@@ -76,16 +191,6 @@ func metaOf(obj any) (metav1.Object, error) {
 		obj = d.Obj
 	}
 	return meta.Accessor(obj)
-}
-
-func (s *Simulator) event(n *simNode, st *podState, p *corev1.Pod, once, typ, reason, msg string) {
-	if once != "" {
-		if st.emitted[once] {
-			return
-		}
-		st.emitted[once] = true
-	}
-	n.recorder.Event(p, typ, reason, msg)
 }
 
 // syncPod moves one pod along its simulated life. It returns when to look
@@ -103,33 +208,21 @@ func (s *Simulator) syncPod(ctx context.Context, key string) (time.Duration, err
 		return 0, err
 	}
 	n := s.nodes[pod.Spec.NodeName]
-	if n == nil || n.notReady {
+	if n == nil || s.isNotReady(n) {
 		return 0, nil
 	}
 	st := s.stateFor(pod)
-	if pod.DeletionTimestamp != nil {
-		return s.terminate(ctx, pod, n, st)
-	}
-	if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
-		return 0, nil
-	}
-	now := time.Now()
+	now := s.now()
+	st.mu.Lock()
 	if st.accepted.IsZero() {
 		st.accepted = now
-		if resumed(pod) {
-			st.accepted = pod.Status.StartTime.Time
-			st.ip = pod.Status.PodIP
-			for _, cs := range pod.Status.ContainerStatuses {
-				c := &ctrState{restarts: cs.RestartCount}
-				if cs.State.Running != nil {
-					c.started = cs.State.Running.StartedAt.Time
-				}
-				st.containers[cs.Name] = c
-			}
-			st.emitted["pulled"] = true
-		}
+		s.resume(pod, n, st, now)
 	}
-	status, next := s.desired(pod, n, st, now)
+	next := s.advance(pod, n, st, now)
+	status := s.render(pod, n, st, now)
+	deleteNow := st.killing && !st.deleted && !st.killDone.IsZero() && !now.Before(st.killDone)
+	st.mu.Unlock()
+
 	if !statusEqual(&pod.Status, status) {
 		upd := pod.DeepCopy()
 		upd.Status = *status
@@ -143,556 +236,352 @@ func (s *Simulator) syncPod(ctx context.Context, key string) (time.Duration, err
 			return 0, fmt.Errorf("nodesim: update status of %s: %w", key, err)
 		}
 	}
-	return next, nil
+	if deleteNow {
+		zero := int64(0)
+		uid := pod.UID
+		err := s.client.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{
+			GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &uid}})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			return 0, fmt.Errorf("nodesim: delete %s: %w", key, err)
+		}
+		st.mu.Lock()
+		st.deleted = true
+		st.mu.Unlock()
+		return 0, nil
+	}
+	if next.IsZero() {
+		return 0, nil
+	}
+	d := next.Sub(s.now())
+	if d < 10*time.Millisecond {
+		d = 10 * time.Millisecond
+	}
+	return d, nil
 }
 
-func resumed(p *corev1.Pod) bool {
-	return p.Status.StartTime != nil && p.Status.PodIP != "" && len(p.Status.ContainerStatuses) > 0
-}
-
-// blocker is why a pod's containers cannot start yet.
-type blocker struct {
-	waitingReason string // for the container statuses
-	message       string
-	eventReason   string
-	retry         time.Duration
-}
-
-func (s *Simulator) blockers(p *corev1.Pod) *blocker {
-	for _, v := range p.Spec.Volumes {
-		if b := s.volumeBlocker(p, v); b != nil {
-			return b
-		}
+// resume rebuilds the memory of a pod that already has a status (the
+// sandbox was stopped and started again).
+func (s *Simulator) resume(p *corev1.Pod, n *simNode, st *podState, now time.Time) {
+	st.inits = make([]*ctrState, len(p.Spec.InitContainers))
+	for i, c := range p.Spec.InitContainers {
+		st.inits[i] = &ctrState{name: c.Name, isInit: true, started: c.StartupProbe == nil,
+			sidecar: c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways}
 	}
-	for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
-		if b := imageBlocker(c.Image); b != nil {
-			return b
-		}
-		if b := s.envBlocker(p, &c); b != nil {
-			return b
-		}
+	st.ctrs = make([]*ctrState, len(p.Spec.Containers))
+	for i, c := range p.Spec.Containers {
+		st.ctrs[i] = &ctrState{name: c.Name, started: c.StartupProbe == nil}
 	}
-	return nil
-}
-
-func (s *Simulator) volumeBlocker(p *corev1.Pod, v corev1.Volume) *blocker {
-	mountFail := func(kind, name string) *blocker {
-		return &blocker{waitingReason: "ContainerCreating", eventReason: "FailedMount", retry: 10 * time.Second,
-			message: fmt.Sprintf("MountVolume.SetUp failed for volume %q : %s %q not found", v.Name, kind, name)}
+	if p.Status.StartTime == nil || p.Status.PodIP == "" && !p.Spec.HostNetwork {
+		return
 	}
-	switch {
-	case v.ConfigMap != nil && (v.ConfigMap.Optional == nil || !*v.ConfigMap.Optional):
-		if _, err := s.cms.ConfigMaps(p.Namespace).Get(v.ConfigMap.Name); err != nil {
-			return mountFail("configmap", v.ConfigMap.Name)
-		}
-	case v.Secret != nil && (v.Secret.Optional == nil || !*v.Secret.Optional):
-		if _, err := s.secrets.Secrets(p.Namespace).Get(v.Secret.SecretName); err != nil {
-			return mountFail("secret", v.Secret.SecretName)
-		}
-	case v.Projected != nil:
-		for _, src := range v.Projected.Sources {
-			if src.ConfigMap != nil && (src.ConfigMap.Optional == nil || !*src.ConfigMap.Optional) {
-				if _, err := s.cms.ConfigMaps(p.Namespace).Get(src.ConfigMap.Name); err != nil {
-					return mountFail("configmap", src.ConfigMap.Name)
-				}
-			}
-			if src.Secret != nil && (src.Secret.Optional == nil || !*src.Secret.Optional) {
-				if _, err := s.secrets.Secrets(p.Namespace).Get(src.Secret.Name); err != nil {
-					return mountFail("secret", src.Secret.Name)
-				}
-			}
-		}
-	case v.PersistentVolumeClaim != nil:
-		pvc, err := s.pvcs.PersistentVolumeClaims(p.Namespace).Get(v.PersistentVolumeClaim.ClaimName)
-		if err != nil {
-			return &blocker{waitingReason: "ContainerCreating", eventReason: "FailedMount", retry: 10 * time.Second,
-				message: fmt.Sprintf("Unable to attach or mount volumes: unmounted volumes=[%s]: persistentvolumeclaim %q not found", v.Name, v.PersistentVolumeClaim.ClaimName)}
-		}
-		if pvc.Status.Phase != corev1.ClaimBound {
-			return &blocker{waitingReason: "ContainerCreating", retry: 2 * time.Second,
-				message: fmt.Sprintf("waiting for volume %q (claim %s is %s)", v.Name, pvc.Name, pvc.Status.Phase)}
-		}
-	}
-	return nil
-}
-
-func (s *Simulator) envBlocker(p *corev1.Pod, c *corev1.Container) *blocker {
-	fail := func(msg string) *blocker {
-		return &blocker{waitingReason: "CreateContainerConfigError", eventReason: "Failed", retry: 10 * time.Second, message: msg}
-	}
-	for _, e := range c.Env {
-		if e.ValueFrom == nil {
-			continue
-		}
-		if r := e.ValueFrom.ConfigMapKeyRef; r != nil && (r.Optional == nil || !*r.Optional) {
-			cm, err := s.cms.ConfigMaps(p.Namespace).Get(r.Name)
-			if err != nil {
-				return fail(fmt.Sprintf("Error: configmap %q not found", r.Name))
-			}
-			if _, ok := cm.Data[r.Key]; !ok {
-				return fail(fmt.Sprintf("Error: couldn't find key %s in ConfigMap %s/%s", r.Key, p.Namespace, r.Name))
-			}
-		}
-		if r := e.ValueFrom.SecretKeyRef; r != nil && (r.Optional == nil || !*r.Optional) {
-			sec, err := s.secrets.Secrets(p.Namespace).Get(r.Name)
-			if err != nil {
-				return fail(fmt.Sprintf("Error: secret %q not found", r.Name))
-			}
-			if _, ok := sec.Data[r.Key]; !ok {
-				return fail(fmt.Sprintf("Error: couldn't find key %s in Secret %s/%s", r.Key, p.Namespace, r.Name))
-			}
-		}
-	}
-	for _, e := range c.EnvFrom {
-		if r := e.ConfigMapRef; r != nil && (r.Optional == nil || !*r.Optional) {
-			if _, err := s.cms.ConfigMaps(p.Namespace).Get(r.Name); err != nil {
-				return fail(fmt.Sprintf("Error: configmap %q not found", r.Name))
-			}
-		}
-		if r := e.SecretRef; r != nil && (r.Optional == nil || !*r.Optional) {
-			if _, err := s.secrets.Secrets(p.Namespace).Get(r.Name); err != nil {
-				return fail(fmt.Sprintf("Error: secret %q not found", r.Name))
-			}
-		}
-	}
-	return nil
-}
-
-func ownedByJob(p *corev1.Pod) bool {
-	for _, o := range p.OwnerReferences {
-		if o.Kind == "Job" {
-			return true
-		}
-	}
-	return false
-}
-
-// desired computes the pod's status at time now and when it next changes.
-func (s *Simulator) desired(p *corev1.Pod, n *simNode, st *podState, now time.Time) (*corev1.PodStatus, time.Duration) {
-	b := s.cfg.Behaviour
-	status := p.Status.DeepCopy()
-	status.HostIP = n.spec.IP
-	status.HostIPs = []corev1.HostIP{{IP: n.spec.IP}}
-	if status.StartTime == nil {
-		t := metav1.NewTime(st.accepted)
-		status.StartTime = &t
-	}
-	status.QOSClass = qosClass(p)
-	var next time.Duration
-	soon := func(at time.Time) {
-		if d := at.Sub(now); d > 0 && (next == 0 || d < next) {
-			next = d
-		}
-	}
-	if blk := s.blockers(p); blk != nil {
-		status.Phase = corev1.PodPending
-		status.ContainerStatuses = waitingStatuses(p.Spec.Containers, blk.waitingReason, blk.message)
-		if len(p.Spec.InitContainers) > 0 {
-			status.InitContainerStatuses = waitingStatuses(p.Spec.InitContainers, blk.waitingReason, blk.message)
-		}
-		setConditions(status, p, false, false, false, "")
-		if blk.eventReason != "" {
-			typ := corev1.EventTypeWarning
-			s.event(n, st, p, "blk/"+blk.eventReason+"/"+blk.message, typ, blk.eventReason, blk.message)
-			switch blk.waitingReason {
-			case "InvalidImageName":
-				s.event(n, st, p, "blk/failed-invalid", typ, "Failed", "Error: InvalidImageName")
-			case "ImagePullBackOff":
-				s.event(n, st, p, "blk/pulling", corev1.EventTypeNormal, "Pulling", "Pulling image \""+firstBadImage(p)+"\"")
-				s.event(n, st, p, "blk/errimagepull", typ, "Failed", "Error: ErrImagePull")
-				s.event(n, st, p, "blk/backoff", corev1.EventTypeNormal, "BackOff", "Back-off pulling image \""+firstBadImage(p)+"\"")
-				s.event(n, st, p, "blk/failed-backoff", typ, "Failed", "Error: ImagePullBackOff")
-			}
-		}
-		return status, blk.retry
-	}
-	if !p.Spec.HostNetwork && st.ip == "" {
-		ip, err := n.ips.allocate()
-		if err != nil {
-			return status, 10 * time.Second
-		}
-		st.ip = ip
-	}
+	st.accepted = p.Status.StartTime.Time
+	st.ip, st.mounted, st.sandbox = p.Status.PodIP, true, true
 	if p.Spec.HostNetwork {
 		st.ip = n.spec.IP
 	}
-	// Images are pulled once, then init containers run in order, then the
-	// main containers start together.
-	pulledAt := st.accepted.Add(b.PullDelay.Duration)
-	if now.Before(pulledAt) {
-		for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
-			s.event(n, st, p, "pulling/"+c.Name, corev1.EventTypeNormal, "Pulling", fmt.Sprintf("Pulling image %q", c.Image))
+	restore := func(cs *ctrState, c *corev1.Container, status *corev1.ContainerStatus) {
+		if status == nil {
+			cs.begin = now
+			return
 		}
-		status.Phase = corev1.PodPending
-		status.ContainerStatuses = waitingStatuses(p.Spec.Containers, "ContainerCreating", "")
-		if len(p.Spec.InitContainers) > 0 {
-			status.InitContainerStatuses = waitingStatuses(p.Spec.InitContainers, "PodInitializing", "")
+		cs.instances = status.RestartCount + 1
+		cs.last = status.LastTerminationState.Terminated
+		switch {
+		case status.State.Running != nil:
+			started := status.State.Running.StartedAt.Time
+			s.startInstance(p, c, n, st, cs, started, nil)
+			cs.phase, cs.hookUntil, cs.hookOK = cRunning, time.Time{}, true
+			cs.ready = status.Ready
+			cs.started = status.Started != nil && *status.Started
+			for k := range cs.probes {
+				cs.probes[k].result = -1
+				if cs.ready && probeKind(k) == readiness {
+					cs.probes[k].result, cs.probes[k].last = 1, 1
+				}
+			}
+		case status.State.Terminated != nil:
+			cs.term = status.State.Terminated
+			cs.phase, cs.done = cExited, true
+			if !p.DeletionTimestamp.IsZero() || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+				break
+			}
+			if s.shouldRestart(p, cs, cs.term.ExitCode) {
+				cs.done, cs.until = false, now
+			}
+		default:
+			if status.LastTerminationState.Terminated != nil {
+				cs.term = status.LastTerminationState.Terminated
+				cs.last = nil
+				cs.phase, cs.until = cBackOff, now.Add(s.cfg.Behaviour.d("restart"))
+				cs.exitAt, cs.crashAt, cs.crash = now, now, s.cfg.Behaviour.d("crashLoopBackOff")
+				cs.instances = status.RestartCount + 1
+			} else {
+				cs.begin = now
+				cs.instances = status.RestartCount
+			}
 		}
-		setConditions(status, p, false, false, false, "")
-		return status, pulledAt.Sub(now)
 	}
-	t := pulledAt
-	var initStatuses []corev1.ContainerStatus
-	initsDone := true
-	for _, c := range p.Spec.InitContainers {
-		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
-			// A sidecar: starts, and keeps running next to the app.
-			initStatuses = append(initStatuses, runningStatus(c, t, true, 0))
-			s.started(n, st, p, c)
+	find := func(list []corev1.ContainerStatus, name string) *corev1.ContainerStatus {
+		for i := range list {
+			if list[i].Name == name {
+				return &list[i]
+			}
+		}
+		return nil
+	}
+	for i := range p.Spec.InitContainers {
+		restore(st.inits[i], &p.Spec.InitContainers[i], find(p.Status.InitContainerStatuses, p.Spec.InitContainers[i].Name))
+	}
+	for i := range p.Spec.Containers {
+		restore(st.ctrs[i], &p.Spec.Containers[i], find(p.Status.ContainerStatuses, p.Spec.Containers[i].Name))
+	}
+	st.terminal = p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+}
+
+// container returns the spec of a container state.
+func containerSpec(p *corev1.Pod, cs *ctrState) *corev1.Container {
+	list := p.Spec.Containers
+	if cs.isInit {
+		list = p.Spec.InitContainers
+	}
+	for i := range list {
+		if list[i].Name == cs.name {
+			return &list[i]
+		}
+	}
+	return nil
+}
+
+// advance applies every transition due by now, in time order, and returns
+// the time of the next one (zero: none).
+func (s *Simulator) advance(p *corev1.Pod, n *simNode, st *podState, now time.Time) time.Time {
+	if st.inits == nil && st.ctrs == nil {
+		s.resume(p, n, st, now)
+	}
+	for i := 0; i < 2000; i++ {
+		at, act := s.nextStep(p, n, st, now)
+		if act == nil {
+			return time.Time{}
+		}
+		if at.After(now) {
+			return at
+		}
+		act(at)
+	}
+	return now.Add(time.Second)
+}
+
+type step struct {
+	at  time.Time
+	act func(time.Time)
+}
+
+// nextStep finds the earliest pending transition.
+func (s *Simulator) nextStep(p *corev1.Pod, n *simNode, st *podState, now time.Time) (time.Time, func(time.Time)) {
+	var best *step
+	consider := func(at time.Time, act func(time.Time)) {
+		if at.IsZero() {
+			return
+		}
+		if best == nil || at.Before(best.at) {
+			best = &step{at, act}
+		}
+	}
+	b := &s.cfg.Behaviour
+	if p.DeletionTimestamp != nil {
+		if !st.killing {
+			consider(now, func(t time.Time) { s.startKilling(p, n, st, t) })
+		}
+		for _, cs := range append(append([]*ctrState{}, st.inits...), st.ctrs...) {
+			cs := cs
+			if cs.phase == cStopping {
+				consider(cs.until, func(t time.Time) { s.exited(p, n, st, cs, t, cs.stopCode, cs.stopWhy) })
+			}
+		}
+		if best == nil {
+			return time.Time{}, nil
+		}
+		return best.at, best.act
+	}
+	if st.terminal {
+		return time.Time{}, nil
+	}
+	if !st.mounted {
+		msg, blocked := s.volumeBlocker(p)
+		first := st.accepted.Add(b.d("mount"))
+		if !blocked {
+			at := first
+			if at.Before(now) && !st.mountNext.IsZero() {
+				at = now
+			}
+			consider(at, func(t time.Time) {
+				st.mounted, st.sandboxAt = true, t.Add(b.d("sandbox"))
+			})
+		} else {
+			at := st.mountNext
+			if at.IsZero() {
+				at = first
+			}
+			consider(at, func(t time.Time) {
+				if msg != "" {
+					s.stageEvent(n, st, p, nil, false, "mount", "fail", "", eventData{Message: msg})
+				}
+				st.mountNext = t.Add(b.stage("mount").backOff(st.mountTries))
+				st.mountTries++
+			})
+		}
+		return best.at, best.act
+	}
+	if !st.sandbox {
+		consider(st.sandboxAt, func(t time.Time) { s.sandboxReady(p, n, st, t) })
+		return best.at, best.act
+	}
+	for _, cs := range append(append([]*ctrState{}, st.inits...), st.ctrs...) {
+		cs := cs
+		c := containerSpec(p, cs)
+		if c == nil || cs.done {
 			continue
 		}
-		end := t.Add(b.InitContainerDuration.Duration)
-		if now.Before(end) {
-			s.started(n, st, p, c)
-			initStatuses = append(initStatuses, runningStatus(c, t, false, 0))
-			initsDone = false
-			soon(end)
-			break
-		}
-		initStatuses = append(initStatuses, terminatedStatus(c, t, end, 0, "Completed", 0))
-		t = end
-	}
-	if len(p.Spec.InitContainers) > 0 {
-		for i := len(initStatuses); i < len(p.Spec.InitContainers); i++ {
-			initStatuses = append(initStatuses, waitingStatus(p.Spec.InitContainers[i], "PodInitializing", "", 0))
-		}
-		status.InitContainerStatuses = initStatuses
-	}
-	if !initsDone {
-		status.Phase = corev1.PodPending
-		status.PodIP, status.PodIPs = st.ip, []corev1.PodIP{{IP: st.ip}}
-		status.ContainerStatuses = waitingStatuses(p.Spec.Containers, "PodInitializing", "")
-		setConditions(status, p, true, false, false, "")
-		return status, next
-	}
-	startAt := t.Add(b.StartDelay.Duration)
-	if now.Before(startAt) {
-		status.Phase = corev1.PodPending
-		status.ContainerStatuses = waitingStatuses(p.Spec.Containers, "ContainerCreating", "")
-		setConditions(status, p, true, false, false, "")
-		return status, startAt.Sub(now)
-	}
-	status.PodIP, status.PodIPs = st.ip, []corev1.PodIP{{IP: st.ip}}
-	job := ownedByJob(p)
-	var statuses []corev1.ContainerStatus
-	allReady, running, failed, ended := true, 0, 0, 0
-	for _, c := range p.Spec.Containers {
-		cs := st.containers[c.Name]
-		if cs == nil {
-			cs = &ctrState{started: startAt}
-			st.containers[c.Name] = cs
-		}
-		if cs.started.IsZero() {
-			cs.started = startAt
-		}
-		if !cs.waitUntil.IsZero() {
-			if now.Before(cs.waitUntil) {
-				ws := waitingStatus(c, "CrashLoopBackOff", fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)",
-					backoff(b, cs.restarts-1), c.Name, p.Name, p.Namespace, p.UID), cs.restarts)
-				ws.LastTerminationState = corev1.ContainerState{Terminated: cs.lastExit}
-				statuses = append(statuses, ws)
-				allReady = false
-				running++
-				soon(cs.waitUntil)
-				continue
+		switch cs.phase {
+		case cNone:
+			consider(cs.begin, func(t time.Time) { s.startAttempt(p, n, st, cs, t) })
+		case cPulling:
+			consider(cs.until, func(t time.Time) { s.pullDone(p, n, st, cs, t) })
+		case cPullBackOff:
+			if !cs.flipAt.IsZero() && cs.flipAt.Before(cs.until) {
+				consider(cs.flipAt, func(t time.Time) {
+					cs.flipAt = time.Time{}
+					cs.reason = "ImagePullBackOff"
+					cs.message = fmt.Sprintf("Back-off pulling image %q: ErrImagePull: %s", c.Image, cs.message)
+					s.stageEvent(n, st, p, c, cs.isInit, "imagePullBackOff", "backOff", "", eventData{})
+					s.stageEvent(n, st, p, c, cs.isInit, "imagePullBackOff", "backOffError", "", eventData{})
+				})
 			}
-			cs.waitUntil, cs.started = time.Time{}, now
-			s.event(n, st, p, "", corev1.EventTypeNormal, "Pulled", fmt.Sprintf("Container image %q already present on machine", c.Image))
-			s.event(n, st, p, "", corev1.EventTypeNormal, "Created", "Created container: "+c.Name)
-			s.event(n, st, p, "", corev1.EventTypeNormal, "Started", "Started container "+c.Name)
-		}
-		s.started(n, st, p, c)
-		proc := planProcess(p, &c, b, job)
-		if proc.ends && !now.Before(cs.started.Add(proc.runFor)) {
-			end := cs.started.Add(proc.runFor)
-			reason := "Completed"
-			if proc.exitCode != 0 {
-				reason = "Error"
-			}
-			term := terminatedStatus(c, cs.started, end, proc.exitCode, reason, cs.restarts)
-			restart := p.Spec.RestartPolicy == corev1.RestartPolicyAlways ||
-				(p.Spec.RestartPolicy == corev1.RestartPolicyOnFailure && proc.exitCode != 0)
-			if restart {
-				cs.lastExit = term.State.Terminated
-				cs.restarts++
-				cs.waitUntil = end.Add(backoff(b, cs.restarts-1))
-				if !cs.waitUntil.After(now) {
-					cs.waitUntil = now.Add(time.Second)
+			consider(cs.until, func(t time.Time) { s.startAttempt(p, n, st, cs, t) })
+		case cBlocked:
+			at := cs.until
+			if cs.reason == "CreateContainerConfigError" {
+				if _, msg := s.containerEnv(p, c, n, st.ip); msg == "" && now.Before(at) {
+					at = now // what was missing has appeared
 				}
-				s.event(n, st, p, "", corev1.EventTypeWarning, "BackOff", "Back-off restarting failed container "+c.Name+" in pod "+p.Name+"_"+p.Namespace+"("+string(p.UID)+")")
-				ws := waitingStatus(c, "CrashLoopBackOff", "back-off restarting failed container", cs.restarts)
-				ws.LastTerminationState = corev1.ContainerState{Terminated: cs.lastExit}
-				statuses = append(statuses, ws)
-				allReady = false
-				running++
-				soon(cs.waitUntil)
-				continue
 			}
-			statuses = append(statuses, term)
-			ended++
-			if proc.exitCode != 0 {
-				failed++
+			if cs.reason == "InvalidImageName" && validImage(c.Image) && now.Before(at) {
+				at = now
 			}
-			allReady = false
-			continue
-		}
-		if proc.ends {
-			soon(cs.started.Add(proc.runFor))
-		}
-		ready := true
-		if c.ReadinessProbe != nil {
-			readyAt := cs.started.Add(time.Duration(c.ReadinessProbe.InitialDelaySeconds) * time.Second)
-			if now.Before(readyAt) {
-				ready = false
-				soon(readyAt)
+			consider(at, func(t time.Time) { s.startAttempt(p, n, st, cs, t) })
+		case cCreating:
+			consider(cs.until, func(t time.Time) { s.created(p, n, st, cs, t) })
+		case cRunning:
+			s.runningSteps(p, n, st, cs, c, now, consider)
+		case cStopping:
+			consider(cs.until, func(t time.Time) { s.exited(p, n, st, cs, t, cs.stopCode, cs.stopWhy) })
+		case cExited:
+			if !cs.until.IsZero() {
+				consider(cs.until, func(t time.Time) {
+					if cs.backOffUntil.After(t) {
+						cs.phase, cs.until = cBackOff, cs.backOffUntil
+						s.stageEvent(n, st, p, c, cs.isInit, "crashLoopBackOff", "backOff", "", eventData{})
+						return
+					}
+					s.restart(p, n, st, cs, t)
+				})
 			}
+		case cBackOff:
+			consider(cs.until, func(t time.Time) { s.restart(p, n, st, cs, t) })
 		}
-		if !ready {
-			allReady = false
-		}
-		rs := runningStatus(c, cs.started, ready, cs.restarts)
-		if cs.lastExit != nil {
-			rs.LastTerminationState = corev1.ContainerState{Terminated: cs.lastExit}
-		}
-		statuses = append(statuses, rs)
-		running++
 	}
-	status.ContainerStatuses = statuses
+	if best == nil {
+		return time.Time{}, nil
+	}
+	return best.at, best.act
+}
+
+func (s *Simulator) sandboxReady(p *corev1.Pod, n *simNode, st *podState, t time.Time) {
 	switch {
-	case running == 0 && failed > 0:
-		status.Phase = corev1.PodFailed
-		setConditions(status, p, true, false, false, "PodFailed")
-	case running == 0:
-		status.Phase = corev1.PodSucceeded
-		setConditions(status, p, true, false, false, "PodCompleted")
-	default:
-		status.Phase = corev1.PodRunning
-		setConditions(status, p, true, allReady, true, "")
+	case p.Spec.HostNetwork:
+		st.ip = n.spec.IP
+	case st.ip == "":
+		ip, err := n.ips.allocate()
+		if err != nil {
+			st.sandboxAt = t.Add(10 * time.Second)
+			return
+		}
+		st.ip = ip
 	}
-	return status, next
+	st.sandbox = true
+	var missing []string
+	for _, ref := range p.Spec.ImagePullSecrets {
+		if _, err := s.secrets.Secrets(p.Namespace).Get(ref.Name); err != nil {
+			missing = append(missing, ref.Name)
+		}
+	}
+	if len(missing) > 0 {
+		s.stageEvent(n, st, p, nil, false, "sandbox", "pullSecrets", "", eventData{Secrets: strings.Join(missing, ", ")})
+	}
+	if len(st.inits) > 0 {
+		st.inits[0].begin = t
+	} else if len(st.ctrs) > 0 {
+		st.ctrs[0].begin = t
+	}
 }
 
-func (s *Simulator) started(n *simNode, st *podState, p *corev1.Pod, c corev1.Container) {
-	if !st.emitted["pulled/"+c.Name] {
-		s.event(n, st, p, "pulled/"+c.Name, corev1.EventTypeNormal, "Pulled",
-			fmt.Sprintf("Successfully pulled image %q in %s (%s including waiting). Image size: 0 bytes.", c.Image,
-				s.cfg.Behaviour.PullDelay.Duration, s.cfg.Behaviour.PullDelay.Duration))
+// next returns the container after cs in the start sequence.
+func (st *podState) next(cs *ctrState) *ctrState {
+	list := st.ctrs
+	if cs.isInit {
+		list = st.inits
 	}
-	s.event(n, st, p, "created/"+c.Name, corev1.EventTypeNormal, "Created", "Created container: "+c.Name)
-	s.event(n, st, p, "started/"+c.Name, corev1.EventTypeNormal, "Started", "Started container "+c.Name)
+	for i, x := range list {
+		if x == cs && i+1 < len(list) {
+			return list[i+1]
+		}
+	}
+	return nil
 }
 
-func backoff(b Behaviour, restarts int32) time.Duration {
-	d := b.CrashLoopBackOff.Duration
-	for i := int32(0); i < restarts && d < 5*time.Minute; i++ {
-		d *= 2
-	}
-	if d > 5*time.Minute {
-		d = 5 * time.Minute
-	}
-	return d
-}
-
-// terminate finishes a deleted pod after its grace period (capped so that a
-// lesson does not wait 30 s), then removes it as the kubelet does.
-func (s *Simulator) terminate(ctx context.Context, p *corev1.Pod, n *simNode, st *podState) (time.Duration, error) {
-	if !st.killing {
-		st.killing = true
-		for _, c := range p.Spec.Containers {
-			if p.Status.Phase == corev1.PodRunning {
-				s.event(n, st, p, "kill/"+c.Name, corev1.EventTypeNormal, "Killing", "Stopping container "+c.Name)
+// moveOn lets the next container of the sequence begin at t: the kubelet
+// starts a pod's containers one after the other, and goes on to the next
+// one when a start fails.
+func (st *podState) moveOn(cs *ctrState, t time.Time) {
+	nx := st.next(cs)
+	if cs.isInit {
+		if nx == nil {
+			// The last init container: the app containers start.
+			if len(st.ctrs) > 0 && st.ctrs[0].begin.IsZero() {
+				st.ctrs[0].begin = t
 			}
+			return
 		}
 	}
-	grace := s.cfg.Behaviour.MaxGracePeriod.Duration
-	if p.DeletionGracePeriodSeconds != nil {
-		if g := time.Duration(*p.DeletionGracePeriodSeconds) * time.Second; g < grace {
-			grace = g
-		}
+	if nx != nil && nx.begin.IsZero() {
+		nx.begin = t
 	}
-	if p.Status.Phase == corev1.PodPending || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
-		grace = 0
-	}
-	deadline := p.DeletionTimestamp.Add(-time.Duration(deref(p.DeletionGracePeriodSeconds)) * time.Second).Add(grace)
-	if d := time.Until(deadline); d > 0 {
-		return d, nil
-	}
-	zero := int64(0)
-	uid := p.UID
-	err := s.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{
-		GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &uid}})
-	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-		return 0, fmt.Errorf("nodesim: delete %s/%s: %w", p.Namespace, p.Name, err)
-	}
-	return 0, nil
 }
 
-func deref(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
-func waitingStatus(c corev1.Container, reason, msg string, restarts int32) corev1.ContainerStatus {
-	f := false
-	return corev1.ContainerStatus{Name: c.Name, Image: c.Image, Started: &f, RestartCount: restarts,
-		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: msg}}}
-}
-
-func waitingStatuses(cs []corev1.Container, reason, msg string) []corev1.ContainerStatus {
-	out := make([]corev1.ContainerStatus, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, waitingStatus(c, reason, msg, 0))
-	}
-	return out
-}
-
-func runningStatus(c corev1.Container, started time.Time, ready bool, restarts int32) corev1.ContainerStatus {
-	t := true
-	return corev1.ContainerStatus{Name: c.Name, Image: fullImage(c.Image), ImageID: imageID(c.Image), ContainerID: containerID(c.Name, started),
-		Ready: ready, Started: &t, RestartCount: restarts,
-		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(started.Truncate(time.Second))}}}
-}
-
-func terminatedStatus(c corev1.Container, started, ended time.Time, code int32, reason string, restarts int32) corev1.ContainerStatus {
-	f := false
-	return corev1.ContainerStatus{Name: c.Name, Image: fullImage(c.Image), ImageID: imageID(c.Image), ContainerID: containerID(c.Name, started),
-		Started: &f, RestartCount: restarts,
-		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason,
-			StartedAt: metav1.NewTime(started.Truncate(time.Second)), FinishedAt: metav1.NewTime(ended.Truncate(time.Second)),
-			ContainerID: containerID(c.Name, started)}}}
-}
-
-func fullImage(image string) string {
-	if n, err := reference.ParseNormalizedNamed(image); err == nil {
-		return reference.TagNameOnly(n).String()
-	}
-	return image
-}
-
-func imageID(image string) string {
-	return fmt.Sprintf("%s@sha256:%016x%016x%016x%016x", strings.SplitN(fullImage(image), ":", 2)[0], hash(image), hash(image+"1"), hash(image+"2"), hash(image+"3"))
-}
-
-func containerID(name string, started time.Time) string {
-	return fmt.Sprintf("containerd://%016x%016x%016x%016x", hash(name), uint64(started.UnixNano()), hash(name+"x"), uint64(started.UnixNano())^hash(name))
-}
-
-func setConditions(st *corev1.PodStatus, p *corev1.Pod, initialized, ready, sandbox bool, notReadyReason string) {
-	now := metav1.Now()
-	set := func(t corev1.PodConditionType, ok bool, reason string) {
-		status := corev1.ConditionFalse
-		if ok {
-			status, reason = corev1.ConditionTrue, ""
-		}
-		for i := range st.Conditions {
-			if st.Conditions[i].Type == t {
-				if st.Conditions[i].Status != status {
-					st.Conditions[i].Status, st.Conditions[i].LastTransitionTime = status, now
-				}
-				st.Conditions[i].Reason = reason
-				return
-			}
-		}
-		st.Conditions = append(st.Conditions, corev1.PodCondition{Type: t, Status: status, Reason: reason, LastTransitionTime: now})
-	}
-	set("PodReadyToStartContainers", sandbox || initialized, "")
-	initReason := ""
-	if !initialized {
-		initReason = "ContainersNotInitialized"
-	}
-	set(corev1.PodInitialized, initialized, initReason)
-	reason := notReadyReason
-	if reason == "" && !ready {
-		reason = "ContainersNotReady"
-	}
-	set(corev1.ContainersReady, ready, reason)
-	set(corev1.PodReady, ready, reason)
-}
-
-func qosClass(p *corev1.Pod) corev1.PodQOSClass {
-	anyReq, guaranteed := false, true
-	for _, c := range p.Spec.Containers {
-		if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
-			anyReq = true
-		}
-		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-			l, okL := c.Resources.Limits[r]
-			q, okQ := c.Resources.Requests[r]
-			if !okL || (okQ && q.Cmp(l) != 0) {
-				guaranteed = false
-			}
-		}
-	}
-	switch {
-	case !anyReq:
-		return corev1.PodQOSBestEffort
-	case guaranteed:
-		return corev1.PodQOSGuaranteed
-	}
-	return corev1.PodQOSBurstable
-}
-
-// statusEqual compares what the simulator writes, ignoring condition times.
-func statusEqual(a, b *corev1.PodStatus) bool {
-	if a.Phase != b.Phase || a.PodIP != b.PodIP || a.HostIP != b.HostIP || a.QOSClass != b.QOSClass ||
-		len(a.ContainerStatuses) != len(b.ContainerStatuses) || len(a.InitContainerStatuses) != len(b.InitContainerStatuses) ||
-		len(a.Conditions) != len(b.Conditions) || (a.StartTime == nil) != (b.StartTime == nil) {
+func validImage(image string) bool {
+	if image == "" {
 		return false
 	}
-	for i := range a.Conditions {
-		x, y := a.Conditions[i], b.Conditions[i]
-		if x.Type != y.Type || x.Status != y.Status || x.Reason != y.Reason {
-			return false
-		}
-	}
-	eqCS := func(x, y []corev1.ContainerStatus) bool {
-		for i := range x {
-			if x[i].Name != y[i].Name || x[i].Ready != y[i].Ready || x[i].RestartCount != y[i].RestartCount ||
-				stateKey(x[i].State) != stateKey(y[i].State) {
-				return false
-			}
-		}
-		return true
-	}
-	return eqCS(a.ContainerStatuses, b.ContainerStatuses) && eqCS(a.InitContainerStatuses, b.InitContainerStatuses)
+	_, err := reference.ParseNormalizedNamed(image)
+	return err == nil
 }
 
-func stateKey(s corev1.ContainerState) string {
-	switch {
-	case s.Running != nil:
-		return "running/" + s.Running.StartedAt.String()
-	case s.Terminated != nil:
-		return fmt.Sprintf("terminated/%d/%s", s.Terminated.ExitCode, s.Terminated.Reason)
-	case s.Waiting != nil:
-		return "waiting/" + s.Waiting.Reason + "/" + s.Waiting.Message
-	}
-	return ""
-}
-
-var _ = types.UID("")
-
-// imageBlocker reports an image the kubelet cannot use: a malformed
-// reference is InvalidImageName; a registry host that cannot exist (an
-// upper-case first component such as "Fluent/fluent-bit" is read as a host
-// name, as containerd does) fails to pull: ErrImagePull, then
-// ImagePullBackOff.
-func imageBlocker(image string) *blocker {
+// badHost reports an image whose registry cannot exist: an upper-case
+// first component such as "Fluent/fluent-bit" is read by containerd as a
+// registry host name, which does not resolve.
+func badHost(image string) (string, bool) {
 	named, err := reference.ParseNormalizedNamed(image)
-	if err != nil || image == "" {
-		return &blocker{waitingReason: "InvalidImageName", eventReason: "InspectFailed",
-			message: fmt.Sprintf("Failed to apply default image tag %q: couldn't parse image name %q: %v", image, image, err)}
+	if err != nil {
+		return "", false
 	}
 	host := reference.Domain(named)
 	if host != "docker.io" && host != "localhost" && !strings.ContainsAny(host, ".:") {
 		ref := reference.TagNameOnly(named).String()
-		return &blocker{waitingReason: "ImagePullBackOff", eventReason: "Failed", retry: 10 * time.Second,
-			message: fmt.Sprintf("Failed to pull image %q: failed to pull and unpack image %q: failed to resolve reference %q: "+
-				"failed to do request: Head \"https://%s/v2/%s/manifests/%s\": dial tcp: lookup %s: no such host",
-				image, ref, ref, host, reference.Path(named), tagOf(named), strings.ToLower(host))}
+		return fmt.Sprintf("failed to pull and unpack image %q: failed to resolve reference %q: "+
+			"failed to do request: Head \"https://%s/v2/%s/manifests/%s\": dial tcp: lookup %s: no such host",
+			ref, ref, host, reference.Path(named), tagOf(named), strings.ToLower(host)), true
 	}
-	return nil
+	return "", false
 }
 
 func tagOf(n reference.Named) string {
@@ -702,11 +591,481 @@ func tagOf(n reference.Named) string {
 	return "latest"
 }
 
-func firstBadImage(p *corev1.Pod) string {
-	for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
-		if imageBlocker(c.Image) != nil {
-			return c.Image
+// startAttempt is the kubelet's attempt to start a container: its image
+// first, then its configuration.
+func (s *Simulator) startAttempt(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, t time.Time) {
+	b := &s.cfg.Behaviour
+	c := containerSpec(p, cs)
+	cs.flipAt = time.Time{}
+	if !validImage(c.Image) {
+		_, err := reference.ParseNormalizedNamed(c.Image)
+		reason := "invalid reference format"
+		if err != nil {
+			reason = err.Error()
+		}
+		msg := fmt.Sprintf("Failed to apply default image tag %q: couldn't parse image name %q: %s", c.Image, c.Image, reason)
+		cs.phase, cs.reason, cs.message = cBlocked, "InvalidImageName", msg
+		cs.until = t.Add(b.stage("configRetry").backOff(cs.tries))
+		cs.tries++
+		s.stageEvent(n, st, p, c, cs.isInit, "pull", "invalid", "", eventData{Message: msg})
+		s.stageEvent(n, st, p, c, cs.isInit, "pull", "invalidError", "", eventData{})
+		st.moveOn(cs, t)
+		return
+	}
+	ref := imageRef(c.Image)
+	present := n.hasImage(ref)
+	policy := c.ImagePullPolicy
+	if policy == "" {
+		policy = corev1.PullIfNotPresent
+		if tag := imageTag(c.Image); tag == "latest" {
+			policy = corev1.PullAlways
 		}
 	}
-	return ""
+	switch {
+	case policy == corev1.PullNever && !present:
+		cs.phase, cs.reason = cBlocked, "ErrImageNeverPull"
+		cs.message = fmt.Sprintf("Container image %q is not present with pull policy of Never", c.Image)
+		cs.until = t.Add(b.stage("configRetry").backOff(cs.tries))
+		cs.tries++
+		s.stageEvent(n, st, p, c, cs.isInit, "pull", "neverPull", "", eventData{})
+		s.stageEvent(n, st, p, c, cs.isInit, "pull", "neverPullError", "", eventData{})
+		st.moveOn(cs, t)
+	case present && policy != corev1.PullAlways:
+		s.stageEvent(n, st, p, c, cs.isInit, "pull", "present", "", eventData{})
+		s.createAttempt(p, n, st, cs, t)
+	default:
+		d := b.d("pull")
+		if present {
+			d = b.d("repull")
+		}
+		cs.phase, cs.until, cs.reason, cs.message = cPulling, t.Add(d), "", ""
+		s.stageEvent(n, st, p, c, cs.isInit, "pull", "start", "", eventData{})
+	}
+}
+
+func (s *Simulator) pullDone(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, t time.Time) {
+	b := &s.cfg.Behaviour
+	c := containerSpec(p, cs)
+	if msg, bad := badHost(c.Image); bad {
+		full := fmt.Sprintf("Failed to pull image %q: %s", c.Image, msg)
+		cs.phase, cs.reason, cs.message = cPullBackOff, "ErrImagePull", msg
+		cs.until = t.Add(b.stage("imagePullBackOff").backOff(cs.tries))
+		cs.flipAt = t.Add(b.d("restart"))
+		cs.tries++
+		s.stageEvent(n, st, p, c, cs.isInit, "imagePullBackOff", "fail", "", eventData{Message: full})
+		s.stageEvent(n, st, p, c, cs.isInit, "imagePullBackOff", "failError", "", eventData{})
+		st.moveOn(cs, t)
+		return
+	}
+	took := b.d("pull")
+	if n.hasImage(imageRef(c.Image)) {
+		took = b.d("repull")
+	}
+	n.havePulled(imageRef(c.Image))
+	s.stageEvent(n, st, p, c, cs.isInit, "pull", "end", "", eventData{Took: took.String(), Size: fmt.Sprint(imageSize(c.Image))})
+	s.createAttempt(p, n, st, cs, t)
+}
+
+func (s *Simulator) createAttempt(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, t time.Time) {
+	b := &s.cfg.Behaviour
+	c := containerSpec(p, cs)
+	env, msg := s.containerEnv(p, c, n, st.ip)
+	if msg != "" {
+		cs.phase, cs.reason, cs.message = cBlocked, "CreateContainerConfigError", msg
+		cs.until = t.Add(b.stage("configRetry").backOff(cs.tries))
+		cs.tries++
+		s.stageEvent(n, st, p, c, cs.isInit, "configRetry", "fail", "", eventData{Message: msg})
+		st.moveOn(cs, t)
+		return
+	}
+	cs.tries = 0
+	cs.phase, cs.until, cs.reason, cs.message, cs.pending = cCreating, t.Add(b.d("create")), "", "", env
+}
+
+// startInstance makes a new run of a container that starts at t.
+func (s *Simulator) startInstance(p *corev1.Pod, c *corev1.Container, n *simNode, st *podState, cs *ctrState, t time.Time, env []envVar) {
+	if env == nil {
+		env, _ = s.containerEnv(p, c, n, st.ip)
+	}
+	shenv := s.shellEnv(p, c, n, st, env, t)
+	argv := commandLine(c, env)
+	in := &instance{id: containerID(p, c.Name, t), image: c.Image, started: t, env: shenv}
+	in.plan = s.plan(p, c, shenv, argv)
+	cs.prev, cs.cur = cs.cur, in
+}
+
+func (s *Simulator) created(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, t time.Time) {
+	c := containerSpec(p, cs)
+	if cs.term != nil {
+		cs.last = cs.term
+	}
+	cs.term = nil
+	cs.instances++
+	s.startInstance(p, c, n, st, cs, t, cs.pending)
+	cs.pending = nil
+	cs.phase, cs.ready, cs.started = cRunning, false, c.StartupProbe == nil
+	s.stageEvent(n, st, p, c, cs.isInit, "create", "created", "", eventData{})
+	s.stageEvent(n, st, p, c, cs.isInit, "create", "started", "", eventData{})
+	for k := range cs.probes {
+		cs.probes[k] = probeState{last: -1, result: -1}
+		if pr := probeOf(c, probeKind(k)); pr != nil {
+			period, initial, _, _ := probeDefaults(pr)
+			cs.probes[k].next = firstTick(t, period, initial)
+		}
+	}
+	cs.probes[liveness].result = 1
+	cs.hookUntil, cs.hookOK = time.Time{}, true
+	if c.Lifecycle != nil && c.Lifecycle.PostStart != nil {
+		d, ok, ops := s.hook(p, c, c.Lifecycle.PostStart, cs.cur.env, "postStart")
+		cs.hookUntil, cs.hookOK = t.Add(d), ok
+		cs.cur.hookOps, cs.cur.hookAt = ops, d
+	}
+	// The next container starts once this one has (and its postStart hook
+	// has run); after an init container, once it has completed.
+	switch {
+	case cs.isInit && !cs.sidecar:
+	case cs.sidecar && !cs.started:
+	case !cs.hookUntil.IsZero():
+	default:
+		st.moveOn(cs, t)
+	}
+}
+
+// firstTick is the first probe run that counts: probes run every period
+// from the container's start, and do nothing before initialDelaySeconds.
+func firstTick(started time.Time, period, initial time.Duration) time.Time {
+	k := (initial + period - 1) / period
+	return started.Add(k * period)
+}
+
+// runningSteps are the transitions a running container can go through.
+func (s *Simulator) runningSteps(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, c *corev1.Container, now time.Time, consider func(time.Time, func(time.Time))) {
+	in := cs.cur
+	if in == nil {
+		return
+	}
+	if c.Image != in.image {
+		consider(now, func(t time.Time) {
+			s.kill(p, n, st, cs, t, "probe", "changed", "", true)
+		})
+		return
+	}
+	if !cs.hookUntil.IsZero() {
+		consider(cs.hookUntil, func(t time.Time) {
+			cs.hookUntil = time.Time{}
+			if !cs.hookOK {
+				s.stageEvent(n, st, p, c, cs.isInit, "postStart", "fail", "", eventData{})
+				s.killWith(p, n, st, cs, t, "FailedPostStartHook", false)
+				return
+			}
+			if !cs.isInit || (cs.sidecar && cs.started) {
+				st.moveOn(cs, t)
+			}
+		})
+		return
+	}
+	if in.plan.ends {
+		end := in.started.Add(in.plan.runFor)
+		consider(end, func(t time.Time) { s.exited(p, n, st, cs, t, in.plan.exitCode, in.plan.reason) })
+	}
+	for k := range cs.probes {
+		kind := probeKind(k)
+		pr := probeOf(c, kind)
+		ps := &cs.probes[k]
+		if pr == nil || ps.onHold || ps.next.IsZero() {
+			continue
+		}
+		if kind == startup && cs.started {
+			continue
+		}
+		if kind != startup && !cs.started {
+			continue
+		}
+		at := ps.next
+		settled := ps.last == 1 && (kind == liveness || ps.result == 1)
+		if settled {
+			// Nothing changes until the process changes what the probe looks at.
+			period, _, _, _ := probeDefaults(pr)
+			since := at.Sub(in.started)
+			var change time.Duration = -1
+			for _, ch := range s.probeChanges(p, c, kind, in) {
+				if ch >= since && (change < 0 || ch < change) {
+					change = ch
+				}
+			}
+			if change < 0 {
+				continue
+			}
+			at = in.started.Add(((change + period - 1) / period) * period)
+			if at.Before(ps.next) {
+				at = ps.next
+			}
+		}
+		consider(at, func(t time.Time) { s.probeTick(p, n, st, cs, c, kind, t) })
+	}
+}
+
+func (s *Simulator) probeTick(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, c *corev1.Container, kind probeKind, t time.Time) {
+	pr := probeOf(c, kind)
+	ps := &cs.probes[kind]
+	period, _, success, failure := probeDefaults(pr)
+	ps.next = t.Add(period)
+	pass, out := s.probeResult(p, c, kind, cs.cur, st.ip, t)
+	raw := 0
+	if pass {
+		raw = 1
+	}
+	if raw == ps.last {
+		ps.run++
+	} else {
+		ps.last, ps.run = raw, 1
+	}
+	if !pass {
+		s.stageEvent(n, st, p, c, cs.isInit, "probe", "unhealthy", "", eventData{Probe: kind.String(), Output: out})
+	}
+	if (!pass && ps.run < failure) || (pass && ps.run < success) {
+		return
+	}
+	ps.result = raw
+	switch kind {
+	case startup:
+		ps.onHold, ps.run = true, 0
+		if pass {
+			cs.started = true
+			// Liveness and readiness begin now.
+			for _, k := range []probeKind{liveness, readiness} {
+				if q := probeOf(c, k); q != nil {
+					per, initial, _, _ := probeDefaults(q)
+					cs.probes[k].next = firstTick(cs.cur.started, per, initial)
+					if cs.probes[k].next.Before(t) {
+						cs.probes[k].next = t
+					}
+				}
+			}
+			if cs.sidecar {
+				st.moveOn(cs, t)
+			}
+			return
+		}
+		s.kill(p, n, st, cs, t, "probe", "kill", "startup", false)
+	case liveness:
+		if !pass {
+			ps.onHold, ps.run = true, 0
+			s.kill(p, n, st, cs, t, "probe", "kill", "liveness", false)
+		}
+	case readiness:
+		cs.ready = pass
+	}
+}
+
+// kill stops a container for a reason that restarts it (liveness,
+// startup, changed definition), writing the stage's event.
+func (s *Simulator) kill(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, t time.Time, stage, role, probe string, always bool) {
+	c := containerSpec(p, cs)
+	s.stageEvent(n, st, p, c, cs.isInit, stage, role, "", eventData{Probe: probe})
+	s.stopContainer(p, cs, t, graceOf(p, c, probe), always)
+}
+
+func (s *Simulator) killWith(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, t time.Time, msg string, always bool) {
+	c := containerSpec(p, cs)
+	n.recorder.Event(ctrRef(p, c, cs.isInit), corev1.EventTypeNormal, "Killing", msg)
+	s.stopContainer(p, cs, t, graceOf(p, c, ""), always)
+}
+
+func graceOf(p *corev1.Pod, c *corev1.Container, probe string) time.Duration {
+	g := int64(30)
+	if p.Spec.TerminationGracePeriodSeconds != nil {
+		g = *p.Spec.TerminationGracePeriodSeconds
+	}
+	var pr *corev1.Probe
+	switch probe {
+	case "liveness":
+		pr = c.LivenessProbe
+	case "startup":
+		pr = c.StartupProbe
+	}
+	if pr != nil && pr.TerminationGracePeriodSeconds != nil {
+		g = *pr.TerminationGracePeriodSeconds
+	}
+	return time.Duration(g) * time.Second
+}
+
+// stopContainer sends SIGTERM: a process that handles it stops soon, the
+// others are killed when the grace period ends.
+func (s *Simulator) stopContainer(p *corev1.Pod, cs *ctrState, t time.Time, grace time.Duration, always bool) {
+	b := &s.cfg.Behaviour
+	cs.phase = cStopping
+	cs.restartOK = always
+	if cs.cur != nil && cs.cur.plan.sigterm && b.d("stop") < grace {
+		cs.until, cs.stopCode, cs.stopWhy = t.Add(b.d("stop")), 0, "Completed"
+		if cs.cur.plan.server == "" {
+			cs.stopCode, cs.stopWhy = 143, "Error"
+		}
+		return
+	}
+	cs.until, cs.stopCode, cs.stopWhy = t.Add(grace), 137, "Error"
+}
+
+func (s *Simulator) shouldRestart(p *corev1.Pod, cs *ctrState, code int32) bool {
+	if cs.sidecar {
+		return true
+	}
+	switch p.Spec.RestartPolicy {
+	case corev1.RestartPolicyNever:
+		return false
+	case corev1.RestartPolicyOnFailure:
+		return code != 0
+	}
+	return !cs.isInit || code != 0
+}
+
+// exited ends the current run of a container at t.
+func (s *Simulator) exited(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, t time.Time, code int32, reason string) {
+	c := containerSpec(p, cs)
+	in := cs.cur
+	started := t
+	id := ""
+	if in != nil {
+		in.finished = t
+		started, id = in.started, in.id
+	}
+	cs.term = &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason, StartedAt: metav1.NewTime(started.Truncate(time.Second)),
+		FinishedAt: metav1.NewTime(t.Truncate(time.Second)), ContainerID: id}
+	cs.phase, cs.ready, cs.until = cExited, false, time.Time{}
+	if st.killing {
+		cs.done = true
+		return
+	}
+	always := cs.restartOK
+	cs.restartOK = false
+	if cs.isInit && !cs.sidecar && code == 0 {
+		cs.done = true
+		if in != nil && c != nil {
+			st.share(p, c, in.plan.ops)
+			st.share(p, c, in.hookOps)
+		}
+		st.moveOn(cs, t)
+		return
+	}
+	if !always && !s.shouldRestart(p, cs, code) {
+		cs.done = true
+		if cs.isInit {
+			st.failedInit = true
+			st.terminal = true
+			return
+		}
+		s.checkTerminal(p, st, t)
+		return
+	}
+	// The kubelet's back-off (flowcontrol.Backoff keyed by container): with
+	// no entry the restart is immediate; with one, it waits the entry's
+	// duration from the exit, and each restart doubles it.
+	b := &s.cfg.Behaviour
+	stage := b.stage("crashLoopBackOff")
+	cs.exitAt = t
+	cs.until, cs.backOffUntil = t.Add(b.d("restart")), time.Time{}
+	if cs.crash > 0 && t.Sub(cs.crashAt) <= 2*stage.Max.Duration {
+		cs.backOffUntil = t.Add(cs.crash)
+	}
+}
+
+// restart starts a container again after it ended.
+func (s *Simulator) restart(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, t time.Time) {
+	stage := s.cfg.Behaviour.stage("crashLoopBackOff")
+	if cs.crash == 0 || cs.exitAt.Sub(cs.crashAt) > 2*stage.Max.Duration {
+		cs.crash = stage.Delay.Duration
+	} else {
+		cs.crash *= 2
+		if m := stage.Max.Duration; m > 0 && cs.crash > m {
+			cs.crash = m
+		}
+	}
+	cs.crashAt = cs.exitAt
+	cs.phase, cs.backOffUntil = cNone, time.Time{}
+	s.startAttempt(p, n, st, cs, t)
+}
+
+// checkTerminal ends the pod when its app containers are done for good.
+func (s *Simulator) checkTerminal(p *corev1.Pod, st *podState, t time.Time) {
+	for _, cs := range st.ctrs {
+		if !cs.done {
+			return
+		}
+	}
+	st.terminal = true
+	for _, cs := range st.inits {
+		if cs.sidecar && !cs.done {
+			// Sidecars are stopped once the app containers are done.
+			started := t
+			if cs.cur != nil {
+				started = cs.cur.started
+				cs.cur.finished = t
+			}
+			cs.term = &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", StartedAt: metav1.NewTime(started.Truncate(time.Second)),
+				FinishedAt: metav1.NewTime(t.Truncate(time.Second))}
+			cs.phase, cs.done = cExited, true
+		}
+	}
+}
+
+// startKilling begins the termination of a deleted pod: each running
+// container gets its preStop hook, then SIGTERM, and is killed when the
+// grace period ends.
+func (s *Simulator) startKilling(p *corev1.Pod, n *simNode, st *podState, t time.Time) {
+	b := &s.cfg.Behaviour
+	st.killing = true
+	grace := time.Duration(deref(p.DeletionGracePeriodSeconds)) * time.Second
+	start := p.DeletionTimestamp.Add(-grace)
+	if start.After(t) {
+		start = t
+	}
+	deadline := start.Add(grace)
+	if deadline.Before(t) {
+		deadline = t
+	}
+	end := t
+	for _, cs := range append(append([]*ctrState{}, st.ctrs...), st.inits...) {
+		c := containerSpec(p, cs)
+		if c == nil {
+			continue
+		}
+		if cs.phase != cRunning && cs.phase != cStopping {
+			cs.done = true
+			if cs.phase != cExited {
+				cs.phase = cNone
+			}
+			continue
+		}
+		if cs.phase == cRunning {
+			s.stageEvent(n, st, p, c, cs.isInit, "stop", "killing", "", eventData{})
+			stopAt := t
+			if c.Lifecycle != nil && c.Lifecycle.PreStop != nil && deadline.After(t) {
+				d, ok, _ := s.hook(p, c, c.Lifecycle.PreStop, cs.cur.envAt(t.Sub(cs.cur.started)), "preStop")
+				stopAt = t.Add(d)
+				if !ok {
+					s.stageEvent(n, st, p, c, cs.isInit, "preStop", "fail", "", eventData{})
+				}
+			}
+			cs.phase = cStopping
+			if cs.cur.plan.sigterm && stopAt.Add(b.d("stop")).Before(deadline) {
+				cs.until, cs.stopCode, cs.stopWhy = stopAt.Add(b.d("stop")), 0, "Completed"
+				if cs.cur.plan.server == "" {
+					cs.stopCode, cs.stopWhy = 143, "Error"
+				}
+			} else {
+				cs.until, cs.stopCode, cs.stopWhy = deadline, 137, "Error"
+			}
+		}
+		if cs.until.After(end) {
+			end = cs.until
+		}
+	}
+	st.killDone = end
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

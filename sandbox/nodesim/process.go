@@ -2,180 +2,233 @@ package nodesim
 
 import (
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
-// Annotations that let a lab script a container's simulated process.
+// Annotations that let a lab script a container's simulated process. Each
+// applies to every container of the pod, or to one when suffixed with
+// "." and the container's name (sim.kubelab.dev/exit-code.worker).
 const (
-	// AnnotationExitCode makes every container of the pod end with this code.
+	// AnnotationExitCode makes the container end with this code.
 	AnnotationExitCode = "sim.kubelab.dev/exit-code"
-	// AnnotationRunSeconds makes every container end after this many seconds.
+	// AnnotationRunSeconds makes the container end after this many seconds.
 	AnnotationRunSeconds = "sim.kubelab.dev/run-seconds"
+	// AnnotationKeepRunning ("true") makes the container run until stopped.
+	AnnotationKeepRunning = "sim.kubelab.dev/keep-running"
+	// AnnotationMemoryUsage is the memory the container uses (250Mi): past
+	// its limit it is OOMKilled; metrics.k8s.io reports it.
+	AnnotationMemoryUsage = "sim.kubelab.dev/memory-usage"
+	// AnnotationCPUUsage is the CPU the container uses (300m), for metrics.k8s.io.
+	AnnotationCPUUsage = "sim.kubelab.dev/cpu-usage"
+	// AnnotationLiveness, AnnotationReadiness and AnnotationStartup script
+	// probe results: "pass", "fail", "fail-after=30s", "pass-after=20s",
+	// or both ("fail-after=30s,pass-after=90s": failing in between).
+	AnnotationLiveness  = "sim.kubelab.dev/liveness"
+	AnnotationReadiness = "sim.kubelab.dev/readiness"
+	AnnotationStartup   = "sim.kubelab.dev/startup"
+	// AnnotationPreStopSeconds is how long the preStop hook takes.
+	AnnotationPreStopSeconds = "sim.kubelab.dev/prestop-seconds"
+	// AnnotationKubelet on a Node: "stopped" stops its kubelet (the node
+	// goes NotReady and its pods are evicted), "running" starts it again.
+	AnnotationKubelet = "sim.kubelab.dev/kubelet"
 )
 
-// process says what a simulated container's main process does.
-type process struct {
-	// ends is false for a server that runs until it is stopped.
-	ends bool
-	// runFor is how long it runs before it ends.
-	runFor time.Duration
-	// exitCode is its exit status when it ends.
-	exitCode int32
-	// output is what it prints (for kubectl logs).
-	output []string
+// annotation returns a pod annotation for a container (suffixed first).
+func annotation(p *corev1.Pod, key, container string) (string, bool) {
+	if v, ok := p.Annotations[key+"."+container]; ok {
+		return v, true
+	}
+	v, ok := p.Annotations[key]
+	return v, ok
 }
 
-var (
-	exitRe  = regexp.MustCompile(`\bexit\s+(\d+)`)
-	sleepRe = regexp.MustCompile(`^\s*sleep\s+(\d+)\s*$`)
-	loopRe  = regexp.MustCompile(`while\s+(true|:)|sleep\s+infinity|tail\s+-f|for\s*\(\(\s*;\s*;\s*\)\)`)
-	// servers are images whose default command keeps running.
-	shells = map[string]bool{"sh": true, "bash": true, "ash": true}
-	finite = map[string]bool{"date": true, "echo": true, "printenv": true, "env": true, "ls": true, "true": true,
-		"false": true, "cat": true, "hostname": true, "whoami": true, "id": true, "uname": true, "perl": true, "printf": true}
-)
+// procPlan is what one run of a container does.
+type procPlan struct {
+	argv     []string
+	ends     bool
+	runFor   time.Duration
+	exitCode int32
+	reason   string // Completed, Error or OOMKilled
+	server   string // the long-running program, for its logs
+	oneShot  []string
+	ops      []shOp
+	memory   int64 // bytes it declares it uses (0: unknown)
+	cpu      int64 // millicores it declares it uses (0: unknown)
+	sigterm  bool  // it stops on SIGTERM (else it is killed at the end of the grace period)
+}
 
-// planProcess decides from a container's image, command and args whether it
-// keeps running or ends, when and how.
-func planProcess(pod *corev1.Pod, c *corev1.Container, b Behaviour, ownedByJob bool) process {
-	p := process{runFor: b.FiniteRunDuration.Duration}
-	argv := append(append([]string{}, c.Command...), c.Args...)
-	if v, ok := pod.Annotations[AnnotationRunSeconds]; ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			p.ends, p.runFor = true, time.Duration(n)*time.Second
+// planHorizon is how far ahead a process is simulated to see if it ends.
+const planHorizon = 30 * 24 * time.Hour
+
+// commandLine is what the container runs: command and args with $(VAR)
+// references expanded, or the image's default.
+func commandLine(c *corev1.Container, env []envVar) []string {
+	vals := map[string]string{}
+	for _, e := range env {
+		vals[e.name] = e.value
+	}
+	lookup := func(k string) (string, bool) { v, ok := vals[k]; return v, ok }
+	var argv []string
+	for _, a := range c.Command {
+		argv = append(argv, expandK8s(a, lookup))
+	}
+	var args []string
+	for _, a := range c.Args {
+		args = append(args, expandK8s(a, lookup))
+	}
+	if len(argv) == 0 && len(args) > 0 {
+		if strings.HasPrefix(args[0], "-") {
+			// Flags for the image's entrypoint.
+			argv = []string{imageName(c.Image)}
 		}
 	}
-	if v, ok := pod.Annotations[AnnotationExitCode]; ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			p.ends, p.exitCode = true, int32(n)
-		}
-	}
-	if p.ends {
-		p.output = []string{"(simulated process)"}
-		return p
-	}
-	if len(argv) == 0 {
-		img := imageName(c.Image)
-		if shells[img] || img == "busybox" || img == "alpine" || img == "ubuntu" || img == "centos" || img == "debian" || img == "amazonlinux" {
-			// A shell with no terminal attached exits at once.
-			p.ends, p.runFor = true, b.FiniteRunDuration.Duration/2
-			return p
-		}
-		p.output = serverLog(img)
-		if ownedByJob {
-			p.ends = true
-		}
-		return p
-	}
-	prog := path.Base(argv[0])
+	return append(argv, args...)
+}
+
+// plan decides what a container started at start does.
+func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shEnv, argv []string) *procPlan {
+	procs := s.cfg.Behaviour.Processes
+	b := &s.cfg.Behaviour
+	pl := &procPlan{argv: argv, sigterm: true}
+	img := imageName(c.Image)
 	switch {
-	case shells[prog]:
-		script := strings.Join(argv[1:], " ")
-		if i := strings.Index(script, "-c "); i >= 0 {
-			script = script[i+3:]
+	case len(argv) == 0 && contains(procs.ShellImages, img):
+		// The default command is a shell; with no terminal it reads an empty stdin and exits.
+		pl.ends, pl.runFor = true, b.d("run")
+		pl.sigterm = false
+	case len(argv) == 0 && procs.OneShotImages[img] != nil:
+		pl.ends, pl.runFor, pl.oneShot = true, b.d("run"), procs.OneShotImages[img]
+	case len(argv) == 0:
+		// A server image (or one we do not know): it runs until stopped,
+		// except in a Job, where its work ends.
+		pl.server = img
+		if ownedByJob(p) && !s.servers[img] {
+			pl.ends, pl.runFor, pl.server = true, b.d("run"), ""
 		}
-		if loopRe.MatchString(script) {
-			p.output = echoes(script)
-			return p
+	default:
+		res := runShell(argv, env, planHorizon)
+		pl.ops, pl.memory, pl.cpu = res.ops, res.memory, res.cpu
+		pl.server = res.server
+		if res.ended {
+			pl.ends, pl.runFor, pl.exitCode = true, res.took+b.d("run"), int32(res.code)
 		}
-		p.ends = true
-		if m := sleepRe.FindStringSubmatch(script); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			p.runFor = time.Duration(n) * time.Second
+		prog := path.Base(argv[0])
+		if contains(procs.IgnoreSigterm, prog) && res.server == "" {
+			pl.sigterm = false
 		}
-		if m := exitRe.FindStringSubmatch(script); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			p.exitCode = int32(n)
+		if isShell(prog) && res.server != "" && !strings.Contains(strings.Join(argv, " "), "exec ") {
+			// sh -c "server ...": the shell is PID 1 and does not pass SIGTERM on.
+			pl.sigterm = false
 		}
-		p.output = echoes(script)
-	case prog == "sleep":
-		p.ends = true
-		if len(argv) > 1 {
-			if argv[1] == "infinity" {
-				p.ends = false
-			} else if n, err := strconv.Atoi(argv[1]); err == nil {
-				p.runFor = time.Duration(n) * time.Second
+	}
+	// What a lab says wins.
+	if v, ok := annotation(p, AnnotationKeepRunning, c.Name); ok && v == "true" {
+		pl.ends, pl.exitCode = false, 0
+	}
+	if v, ok := annotation(p, AnnotationRunSeconds, c.Name); ok {
+		if n, err := strconv.ParseFloat(v, 64); err == nil {
+			pl.ends, pl.runFor = true, time.Duration(n*float64(time.Second))
+		}
+	}
+	if v, ok := annotation(p, AnnotationExitCode, c.Name); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			pl.exitCode = int32(n)
+			if !pl.ends {
+				pl.ends, pl.runFor = true, b.d("run")
 			}
 		}
-	case finite[prog]:
-		p.ends = true
-		if prog == "false" {
-			p.exitCode = 1
-		}
-		p.output = simpleOutput(prog, argv[1:], c)
-	default:
-		p.ends = ownedByJob
-		p.output = serverLog(imageName(c.Image))
 	}
-	return p
+	if v, ok := annotation(p, AnnotationMemoryUsage, c.Name); ok {
+		if q, err := resource.ParseQuantity(v); err == nil {
+			pl.memory = q.Value()
+		}
+	}
+	if v, ok := annotation(p, AnnotationCPUUsage, c.Name); ok {
+		if q, err := resource.ParseQuantity(v); err == nil {
+			pl.cpu = q.MilliValue()
+		}
+	}
+	pl.reason = "Completed"
+	if pl.exitCode != 0 {
+		pl.reason = "Error"
+	}
+	if lim, ok := c.Resources.Limits[corev1.ResourceMemory]; ok && pl.memory > lim.Value() {
+		oom := b.d("oomKill")
+		if !pl.ends || pl.runFor > oom {
+			pl.ends, pl.runFor = true, oom
+		}
+		pl.exitCode, pl.reason = 137, "OOMKilled"
+	}
+	return pl
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func imageName(image string) string {
 	name := image
+	if i := strings.IndexByte(name, '@'); i >= 0 {
+		name = name[:i]
+	}
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]
 	}
-	if i := strings.IndexAny(name, ":@"); i >= 0 {
+	if i := strings.IndexByte(name, ':'); i >= 0 {
 		name = name[:i]
 	}
 	return name
 }
 
-func simpleOutput(prog string, args []string, c *corev1.Container) []string {
-	switch prog {
-	case "date":
-		return []string{time.Now().UTC().Format("Mon Jan _2 15:04:05 UTC 2006")}
-	case "echo", "printf":
-		return []string{strings.Join(args, " ")}
-	case "printenv", "env":
-		var out []string
-		out = append(out, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=simulated")
-		for _, e := range c.Env {
-			if e.ValueFrom == nil {
-				out = append(out, e.Name+"="+e.Value)
+func ownedByJob(p *corev1.Pod) bool {
+	for _, o := range p.OwnerReferences {
+		if o.Kind == "Job" {
+			return true
+		}
+	}
+	return false
+}
+
+// hookDuration is how long a lifecycle hook runs, and whether it succeeds.
+func (s *Simulator) hook(p *corev1.Pod, c *corev1.Container, h *corev1.LifecycleHandler, env *shEnv, kind string) (time.Duration, bool, []shOp) {
+	def := s.cfg.Behaviour.d(kind)
+	switch {
+	case h == nil:
+		return 0, true, nil
+	case h.Sleep != nil:
+		return time.Duration(h.Sleep.Seconds) * time.Second, true, nil
+	case h.Exec != nil:
+		res := runShell(h.Exec.Command, env, time.Hour)
+		d := res.took
+		if d == 0 || res.forever {
+			d = def
+		}
+		if kind == "preStop" {
+			if v, ok := annotation(p, AnnotationPreStopSeconds, c.Name); ok {
+				if n, err := strconv.ParseFloat(v, 64); err == nil {
+					d = time.Duration(n * float64(time.Second))
+				}
 			}
 		}
-		return out
-	case "hostname":
-		return []string{"simulated"}
+		return d, res.ended && res.code == 0, res.ops
 	}
-	return nil
-}
-
-var echoRe = regexp.MustCompile(`echo\s+("([^"]*)"|'([^']*)'|([^;&|]+))`)
-
-func echoes(script string) []string {
-	var out []string
-	for _, m := range echoRe.FindAllStringSubmatch(script, 5) {
-		switch {
-		case m[2] != "":
-			out = append(out, m[2])
-		case m[3] != "":
-			out = append(out, m[3])
-		default:
-			out = append(out, strings.TrimSpace(m[4]))
+	d := def
+	if kind == "preStop" {
+		if v, ok := annotation(p, AnnotationPreStopSeconds, c.Name); ok {
+			if n, err := strconv.ParseFloat(v, 64); err == nil {
+				d = time.Duration(n * float64(time.Second))
+			}
 		}
 	}
-	return out
-}
-
-func serverLog(img string) []string {
-	switch img {
-	case "nginx":
-		return []string{
-			"/docker-entrypoint.sh: Configuration complete; ready for start up",
-			"nginx: [notice] using the \"epoll\" event method",
-			"nginx: [notice] start worker processes",
-		}
-	case "redis":
-		return []string{"* Server initialized", "* Ready to accept connections tcp"}
-	case "mysql":
-		return []string{"[System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. port: 3306"}
-	}
-	return []string{"(simulated container: " + img + " started)"}
+	return d, true, nil
 }

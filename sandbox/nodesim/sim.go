@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
 )
 
 // Simulator runs the simulated nodes of one sandbox.
@@ -31,14 +32,20 @@ type Simulator struct {
 	nodes   map[string]*simNode
 	factory informers.SharedInformerFactory
 	pods    corelisters.PodLister
-	cms     corelisters.ConfigMapLister
-	secrets corelisters.SecretLister
-	pvcs    corelisters.PersistentVolumeClaimLister
-	queue   workqueue.TypedRateLimitingInterface[string]
-	events  record.EventBroadcaster
+	cms      corelisters.ConfigMapLister
+	secrets  corelisters.SecretLister
+	pvcs     corelisters.PersistentVolumeClaimLister
+	services corelisters.ServiceLister
+	queue    workqueue.TypedRateLimitingInterface[string]
+	events   record.EventBroadcaster
+	clock    clock.PassiveClock
+	servers  map[string]bool
 
 	mu    sync.Mutex
 	state map[string]*podState // by pod UID
+
+	metricsMu   sync.Mutex
+	metricsAddr string // ClusterIP:port of the metrics-server Service
 }
 
 type simNode struct {
@@ -47,7 +54,12 @@ type simNode struct {
 	recorder record.EventRecorder
 	ips      *ipPool
 	notReady bool
+
+	imgMu  sync.Mutex
+	images map[string]bool // images on the node
 }
+
+func (s *Simulator) now() time.Time { return s.clock.Now() }
 
 // New makes a simulator for the given configuration. kubeletPort is the
 // port that nodes advertise for their kubelet endpoint.
@@ -58,9 +70,14 @@ func New(cfg *Config, client kubernetes.Interface, kubeletPort int32) (*Simulato
 		kubeletPort: kubeletPort,
 		nodes:       map[string]*simNode{},
 		state:       map[string]*podState{},
+		clock:       clock.RealClock{},
+		servers:     map[string]bool{},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.NewTypedItemExponentialFailureRateLimiter[string](50*time.Millisecond, 5*time.Second),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "nodesim-pods"}),
+	}
+	for _, name := range cfg.Behaviour.Processes.Servers {
+		s.servers[name] = true
 	}
 	s.events = record.NewBroadcaster()
 	for _, n := range cfg.Nodes {
@@ -98,6 +115,7 @@ func (s *Simulator) Run(ctx context.Context) error {
 	s.cms = s.factory.Core().V1().ConfigMaps().Lister()
 	s.secrets = s.factory.Core().V1().Secrets().Lister()
 	s.pvcs = s.factory.Core().V1().PersistentVolumeClaims().Lister()
+	s.services = s.factory.Core().V1().Services().Lister()
 	enqueue := func(obj any) {
 		if p, ok := obj.(*corev1.Pod); ok && s.nodes[p.Spec.NodeName] != nil {
 			if key, err := cache.MetaNamespaceKeyFunc(p); err == nil {

@@ -1,0 +1,339 @@
+package nodesim
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/apimachinery/pkg/util/httpstream/spdy"
+	remotecommandconsts "k8s.io/apimachinery/pkg/util/remotecommand"
+)
+
+// kubectl exec on a simulated node: the kubelet side of the remote command
+// protocol (SPDY, v1 to v4, as the API server proxies it or translates
+// kubectl's WebSocket v5 into it). The commands run in the simulated shell
+// against the container's files, restricted to read-only ones.
+
+// SimulatedExecMessage is what exec says of a command it cannot run.
+const SimulatedExecMessage = "kubelab: %s: this node is simulated, so the container does not really run and only read-only commands " +
+	"(env, printenv, ls, cat, id, hostname, whoami, pwd, echo, date, uname, head, tail, grep, wc) work in kubectl exec. " +
+	"Use the kind backend for real containers."
+
+var execAllowed = map[string]bool{
+	"env": true, "printenv": true, "ls": true, "cat": true, "id": true, "hostname": true, "whoami": true, "pwd": true,
+	"echo": true, "printf": true, "date": true, "uname": true, "true": true, "false": true, ":": true, "head": true, "tail": true,
+	"wc": true, "grep": true, "sort": true, "rev": true, "tac": true, "test": true, "[": true, "[[": true, "exit": true, "cd": true,
+	"export": true, "set": true, "unset": true, "sleep": true, "sh": true, "bash": true, "ash": true, "dash": true,
+}
+
+// execTarget is a running container's current run, copied under the lock.
+type execTarget struct {
+	pod *corev1.Pod
+	c   *corev1.Container
+	in  instance
+}
+
+func (s *Simulator) execTarget(pod *corev1.Pod, cname string) (*execTarget, string) {
+	st := s.lookupState(string(pod.UID))
+	if st == nil {
+		return nil, fmt.Sprintf("container not found (%q)", cname)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, cs := range append(append([]*ctrState{}, st.inits...), st.ctrs...) {
+		if cs.name != cname || cs.cur == nil || (cs.phase != cRunning && cs.phase != cStopping) {
+			continue
+		}
+		c := containerSpec(pod, cs)
+		if c == nil {
+			break
+		}
+		return &execTarget{pod: pod, c: c, in: *cs.cur}, ""
+	}
+	return nil, fmt.Sprintf("container not found (%q)", cname)
+}
+
+// execEnv is the environment an exec'd command sees now.
+func (s *Simulator) execEnv(t *execTarget) *shEnv {
+	env := t.in.envAt(s.now().Sub(t.in.started))
+	env.restricted = true
+	env.start = s.now()
+	env.servers = nil
+	env.endsUnknown = true
+	for _, vm := range t.c.VolumeMounts {
+		if env.hint == "" || strings.Contains(vm.MountPath, "config") || strings.Contains(vm.MountPath, "secret") {
+			env.hint = vm.MountPath
+		}
+	}
+	if env.hint == "" {
+		env.hint = "/var/run/secrets/kubernetes.io/serviceaccount"
+	}
+	return env
+}
+
+// runExec runs one command line and returns its stdout, stderr and exit code.
+func (s *Simulator) runExec(t *execTarget, argv []string) (string, string, int) {
+	env := s.execEnv(t)
+	res := runShell(argv, env, 5*time.Second)
+	var out, errOut strings.Builder
+	for _, l := range res.lines {
+		if l.fd == 2 {
+			errOut.WriteString(l.text + "\n")
+		} else {
+			out.WriteString(l.text + "\n")
+		}
+	}
+	code := res.code
+	if !res.ended {
+		code = 0
+	}
+	return out.String(), errOut.String(), code
+}
+
+func (s *Simulator) serveExec(w http.ResponseWriter, r *http.Request) {
+	ns, name, cname := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
+	pod, err := s.pods.Pods(ns).Get(name)
+	if err != nil {
+		writeStatus(w, http.StatusNotFound, fmt.Sprintf("pod %q not found", name))
+		return
+	}
+	target, msg := s.execTarget(pod, cname)
+	if target == nil {
+		http.Error(w, msg, http.StatusNotFound)
+		return
+	}
+	q := r.URL.Query()
+	flag := func(names ...string) bool {
+		for _, n := range names {
+			if v := q.Get(n); v == "1" || v == "true" {
+				return true
+			}
+		}
+		return false
+	}
+	argv := q["command"]
+	opts := execOptions{stdin: flag(corev1.ExecStdinParam, "stdin"), stdout: flag(corev1.ExecStdoutParam, "stdout"),
+		stderr: flag(corev1.ExecStderrParam, "stderr"), tty: flag(corev1.ExecTTYParam)}
+	if opts.tty {
+		opts.stderr = false
+	}
+	if !httpstream.IsUpgradeRequest(r) {
+		http.Error(w, "kubelab: exec needs an upgraded (SPDY) connection", http.StatusBadRequest)
+		return
+	}
+	protocol, err := httpstream.Handshake(r, w, []string{remotecommandconsts.StreamProtocolV4Name,
+		remotecommandconsts.StreamProtocolV3Name, remotecommandconsts.StreamProtocolV2Name, remotecommandconsts.StreamProtocolV1Name})
+	if err != nil {
+		return
+	}
+	streams := make(chan httpstream.Stream, 8)
+	conn := spdy.NewResponseUpgrader().UpgradeResponse(w, r, func(st httpstream.Stream, replySent <-chan struct{}) error {
+		streams <- st
+		return nil
+	})
+	if conn == nil {
+		return
+	}
+	defer conn.Close()
+	conn.SetIdleTimeout(10 * time.Minute)
+	want := 1
+	for _, b := range []bool{opts.stdin, opts.stdout, opts.stderr} {
+		if b {
+			want++
+		}
+	}
+	if opts.tty && protocol != remotecommandconsts.StreamProtocolV1Name && protocol != remotecommandconsts.StreamProtocolV2Name {
+		want++ // resize
+	}
+	var sx execStreams
+	timeout := time.After(remotecommandconsts.DefaultStreamCreationTimeout)
+	for got := 0; got < want; {
+		select {
+		case st := <-streams:
+			got++
+			switch st.Headers().Get(corev1.StreamType) {
+			case corev1.StreamTypeError:
+				sx.errc = st
+			case corev1.StreamTypeStdin:
+				sx.stdin = st
+			case corev1.StreamTypeStdout:
+				sx.stdout = st
+			case corev1.StreamTypeStderr:
+				sx.stderr = st
+			case corev1.StreamTypeResize:
+				go func() { _, _ = io.Copy(io.Discard, st) }()
+			}
+		case <-timeout:
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+	code := s.session(target, argv, opts, &sx)
+	if sx.stdout != nil {
+		_ = sx.stdout.Close()
+	}
+	if sx.stderr != nil {
+		_ = sx.stderr.Close()
+	}
+	if sx.errc != nil {
+		writeExitStatus(sx.errc, protocol, argv, code)
+		_ = sx.errc.Close()
+	}
+}
+
+type execOptions struct{ stdin, stdout, stderr, tty bool }
+
+type execStreams struct {
+	stdin  io.ReadCloser
+	stdout io.WriteCloser
+	stderr io.WriteCloser
+	errc   io.WriteCloser
+}
+
+func writeExitStatus(w io.Writer, protocol string, argv []string, code int) {
+	if protocol != remotecommandconsts.StreamProtocolV4Name {
+		if code != 0 {
+			_, _ = fmt.Fprintf(w, "command terminated with non-zero exit code: error executing command %v, exit code %d", argv, code)
+		}
+		return
+	}
+	st := metav1.Status{Status: metav1.StatusSuccess}
+	if code != 0 {
+		st = metav1.Status{Status: metav1.StatusFailure, Reason: remotecommandconsts.NonZeroExitCodeReason,
+			Message: fmt.Sprintf("command terminated with non-zero exit code: error executing command %v, exit code %d", argv, code),
+			Details: &metav1.StatusDetails{Causes: []metav1.StatusCause{{Type: remotecommandconsts.ExitCodeCauseType, Message: strconv.Itoa(code)}}}}
+	}
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+// session runs the command: a one-off, or an interactive shell when a
+// shell is started without a script and with stdin.
+func (s *Simulator) session(t *execTarget, argv []string, o execOptions, sx *execStreams) int {
+	stdout := io.Writer(io.Discard)
+	if sx.stdout != nil {
+		stdout = sx.stdout
+	}
+	stderr := stdout
+	if sx.stderr != nil {
+		stderr = sx.stderr
+	}
+	if len(argv) > 0 && isShell(baseName(argv[0])) && len(argv) == 1 && sx.stdin != nil {
+		return s.interactive(t, baseName(argv[0]), o.tty, sx.stdin, stdout)
+	}
+	out, errOut, code := s.runExec(t, argv)
+	if o.tty {
+		out, errOut = crlf(out), crlf(errOut)
+	}
+	_, _ = io.WriteString(stdout, out)
+	_, _ = io.WriteString(stderr, errOut)
+	return code
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
+
+// interactive is a small read-only shell. With a terminal it echoes what is
+// typed (the client's terminal is in raw mode) and handles backspace,
+// Ctrl-C and Ctrl-D.
+func (s *Simulator) interactive(t *execTarget, shell string, tty bool, in io.Reader, out io.Writer) int {
+	host := podHostname(t.pod)
+	prompt := "/ # "
+	if shell == "bash" {
+		user := userName(runAsUser(t.pod, t.c))
+		prompt = user + "@" + host + ":/# "
+	}
+	nl := "\n"
+	if tty {
+		nl = "\r\n"
+	}
+	_, _ = io.WriteString(out, "kubelab: this node is simulated: this shell runs read-only commands (env, ls, cat, id, hostname...) against the container's files."+nl)
+	if !tty {
+		prompt = ""
+	}
+	_, _ = io.WriteString(out, prompt)
+	r := bufio.NewReader(in)
+	var line []byte
+	run := func(text string) (bool, int) {
+		text = strings.TrimSpace(text)
+		if text == "" {
+			return false, 0
+		}
+		if text == "exit" || strings.HasPrefix(text, "exit ") {
+			code, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(text, "exit")))
+			return true, code
+		}
+		o, e, _ := s.runExec(t, []string{shell, "-c", text})
+		if tty {
+			o, e = crlf(o), crlf(e)
+		}
+		_, _ = io.WriteString(out, o+e)
+		return false, 0
+	}
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			if len(line) > 0 {
+				run(string(line))
+			}
+			return 0
+		}
+		if !tty {
+			if b == '\n' {
+				if done, code := run(string(line)); done {
+					return code
+				}
+				line = line[:0]
+				continue
+			}
+			line = append(line, b)
+			continue
+		}
+		switch b {
+		case '\r', '\n':
+			_, _ = io.WriteString(out, "\r\n")
+			if done, code := run(string(line)); done {
+				return code
+			}
+			line = line[:0]
+			_, _ = io.WriteString(out, prompt)
+		case 0x7f, 0x08:
+			if len(line) > 0 {
+				line = line[:len(line)-1]
+				_, _ = io.WriteString(out, "\b \b")
+			}
+		case 0x03:
+			line = line[:0]
+			_, _ = io.WriteString(out, "^C\r\n"+prompt)
+		case 0x04:
+			if len(line) == 0 {
+				_, _ = io.WriteString(out, "exit\r\n")
+				return 0
+			}
+		case 0x1b:
+			// An escape sequence (arrow keys): skip it.
+			if next, err := r.ReadByte(); err == nil && next == '[' {
+				_, _ = r.ReadByte()
+			}
+		default:
+			if b >= 0x20 {
+				line = append(line, b)
+				_, _ = out.Write([]byte{b})
+			}
+		}
+	}
+}

@@ -1,0 +1,749 @@
+package nodesim
+
+import (
+	"fmt"
+	"math/big"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// The commands the simulated shell knows. Anything else is a program we do
+// not have: it does nothing and succeeds, unless it is a known server or
+// the script's last command (then it is the container's main process).
+
+func (vm *shVM) command(argv []string, stdin *string, last bool) int {
+	prog := argv[0]
+	base := path.Base(prog)
+	args := argv[1:]
+	if vm.env.restricted && !execAllowed[base] {
+		vm.write(2, fmt.Sprintf(SimulatedExecMessage+"\n", base))
+		return 126
+	}
+	out := func(s string) { vm.write(1, s) }
+	errf := func(format string, a ...any) { vm.write(2, fmt.Sprintf(format, a...)) }
+	switch base {
+	case "exit":
+		code := vm.status
+		if len(args) > 0 {
+			code, _ = strconv.Atoi(args[0])
+		}
+		vm.status = code & 0xff
+		vm.exited = true
+		return vm.status
+	case "true", ":":
+		return 0
+	case "false":
+		return 1
+	case "break", "continue":
+		if vm.loops > 0 && base == "break" {
+			vm.breakN = 1
+		}
+		return 0
+	case "echo":
+		nl, esc := true, false
+		for len(args) > 0 && strings.HasPrefix(args[0], "-") && strings.Trim(args[0], "-neE") == "" && len(args[0]) > 1 {
+			if strings.Contains(args[0], "n") {
+				nl = false
+			}
+			if strings.Contains(args[0], "e") {
+				esc = true
+			}
+			args = args[1:]
+		}
+		s := strings.Join(args, " ")
+		if esc {
+			s = unescape(s)
+		}
+		if nl {
+			s += "\n"
+		}
+		out(s)
+		return 0
+	case "printf":
+		if len(args) == 0 {
+			return 1
+		}
+		out(shPrintf(args[0], args[1:]))
+		return 0
+	case "printenv":
+		if len(args) == 0 {
+			out(vm.environ())
+			return 0
+		}
+		st := 0
+		for _, a := range args {
+			if v, ok := vm.vars[a]; ok && vm.exported(a) {
+				out(v + "\n")
+			} else {
+				st = 1
+			}
+		}
+		return st
+	case "env":
+		out(vm.environ())
+		return 0
+	case "export":
+		for _, a := range args {
+			if i := strings.IndexByte(a, '='); i > 0 {
+				vm.vars[a[:i]] = a[i+1:]
+			}
+		}
+		return 0
+	case "unset":
+		for _, a := range args {
+			delete(vm.vars, a)
+		}
+		return 0
+	case "set", "trap", "shift", "wait", "ulimit", "umask", "source", ".", "alias", "hash", "type", "command", "local", "readonly", "declare", "typeset":
+		return 0
+	case "cd":
+		d := "/root"
+		if len(args) > 0 {
+			d = args[0]
+		}
+		vm.vars["PWD"] = vm.abs(d)
+		return 0
+	case "pwd":
+		out(vm.abs(".") + "\n")
+		return 0
+	case "sleep":
+		if len(args) == 0 {
+			errf("sleep: missing operand\n")
+			return 1
+		}
+		if args[0] == "infinity" || args[0] == "inf" {
+			vm.blockForever("")
+			return 0
+		}
+		vm.sleep(parseSleep(args[0]))
+		return 0
+	case "date":
+		now := vm.env.start.Add(vm.t).UTC()
+		for _, a := range args {
+			if strings.HasPrefix(a, "+") {
+				out(strftime(a[1:], now) + "\n")
+				return 0
+			}
+		}
+		out(now.Format("Mon Jan _2 15:04:05 UTC 2006") + "\n")
+		return 0
+	case "hostname":
+		out(vm.env.hostname + "\n")
+		return 0
+	case "whoami":
+		out(userName(vm.env.uid) + "\n")
+		return 0
+	case "id":
+		out(fmt.Sprintf("uid=%d(%s) gid=%d(%s) groups=%d(%s)\n", vm.env.uid, userName(vm.env.uid), vm.env.gid, userName(vm.env.gid), vm.env.gid, userName(vm.env.gid)))
+		return 0
+	case "uname":
+		if len(args) > 0 && strings.Contains(args[0], "a") {
+			out("Linux " + vm.env.hostname + " 6.1.127-135.201.amzn2023.x86_64 #1 SMP Tue Jan 28 22:13:57 UTC 2025 x86_64 GNU/Linux\n")
+		} else {
+			out("Linux\n")
+		}
+		return 0
+	case "touch":
+		for _, a := range args {
+			if strings.HasPrefix(a, "-") {
+				continue
+			}
+			if old, ok := vm.readFile(a); ok {
+				vm.writeFile(a, old, false)
+			} else {
+				vm.writeFile(a, "", false)
+			}
+		}
+		return 0
+	case "mkdir":
+		for _, a := range args {
+			if !strings.HasPrefix(a, "-") {
+				vm.dirs[vm.abs(a)] = true
+				vm.res.ops = append(vm.res.ops, shOp{at: vm.t, path: vm.abs(a), dir: true})
+			}
+		}
+		return 0
+	case "rm", "rmdir":
+		force := false
+		st := 0
+		for _, a := range args {
+			if strings.HasPrefix(a, "-") {
+				force = force || strings.Contains(a, "f")
+				continue
+			}
+			if !vm.removeFile(a) && !force {
+				errf("rm: can't remove '%s': No such file or directory\n", a)
+				st = 1
+			}
+		}
+		return st
+	case "cp", "mv":
+		var files []string
+		for _, a := range args {
+			if !strings.HasPrefix(a, "-") {
+				files = append(files, a)
+			}
+		}
+		if len(files) < 2 {
+			return 1
+		}
+		dst := files[len(files)-1]
+		for _, src := range files[:len(files)-1] {
+			data, ok := vm.readFile(src)
+			if !ok {
+				errf("%s: can't stat '%s': No such file or directory\n", base, src)
+				return 1
+			}
+			target := dst
+			if _, isDir := vm.listDir(dst); isDir {
+				target = dst + "/" + path.Base(src)
+			}
+			vm.writeFile(target, data, false)
+			if base == "mv" {
+				vm.removeFile(src)
+			}
+		}
+		return 0
+	case "cat", "rev", "head", "tail", "wc", "sort", "grep", "tac":
+		return vm.textTool(base, args, stdin)
+	case "ls":
+		return vm.ls(args)
+	case "test", "[", "[[":
+		return vm.test(args)
+	case "kill", "killall", "pkill", "pgrep", "pidof":
+		// No other process runs in a simulated container (nginx -s quit has ended it).
+		return 1
+	case "wget", "curl":
+		return vm.fetch(base, args)
+	case "perl", "python", "python3", "ruby", "node":
+		for i, a := range args {
+			if (a == "-e" || a == "-c" || a == "-le" || a == "-wle") && i+1 < len(args) && !bpiRe.MatchString(args[i+1]) {
+				// A one-liner: it prints what it prints (unknown here) and ends.
+				return 0
+			}
+			if m := bpiRe.FindStringSubmatch(a); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				if n > 10000 {
+					n = 10000
+				}
+				vm.sleep(time.Duration(n) * time.Millisecond)
+				out(piDigits(n) + "\n")
+				return 0
+			}
+		}
+	case "stress", "stress-ng":
+		vm.declareStress(args)
+		for i, a := range args {
+			if (a == "--timeout" || a == "-t") && i+1 < len(args) {
+				vm.sleep(parseSleep(args[i+1]))
+				return 0
+			}
+		}
+		vm.blockForever(base)
+		return 0
+	}
+	if vm.env.servers[base] {
+		vm.blockForever(base)
+		return 0
+	}
+	if last && vm.loops == 0 {
+		// The container's main program, one we know nothing about.
+		if vm.env.endsUnknown {
+			return 0
+		}
+		vm.blockForever(base)
+		return 0
+	}
+	return 0
+}
+
+var bpiRe = regexp.MustCompile(`bpi\((\d+)\)`)
+
+func (vm *shVM) declareStress(args []string) {
+	workers := int64(1)
+	for i := 0; i+1 < len(args); i++ {
+		switch args[i] {
+		case "--vm-bytes":
+			if q, err := resource.ParseQuantity(strings.TrimSuffix(strings.TrimSuffix(args[i+1], "B"), "b")); err == nil {
+				vm.res.memory = q.Value()
+			}
+		case "--vm", "-m":
+			workers, _ = strconv.ParseInt(args[i+1], 10, 64)
+		case "--cpu", "-c", "-cpus":
+			n, _ := strconv.ParseInt(args[i+1], 10, 64)
+			vm.res.cpu = n * 1000
+		}
+	}
+	if vm.res.memory > 0 && workers > 1 {
+		vm.res.memory *= workers
+	}
+	if vm.res.memory == 0 {
+		for _, a := range args {
+			if a == "--vm" || a == "-m" {
+				vm.res.memory = 256 << 20 // stress's default --vm-bytes
+			}
+		}
+	}
+}
+
+func (vm *shVM) exported(name string) bool {
+	_, ok := vm.env.vars[name]
+	return ok || vm.vars[name] != ""
+}
+
+func (vm *shVM) environ() string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, k := range vm.env.order {
+		if v, ok := vm.vars[k]; ok {
+			b.WriteString(k + "=" + v + "\n")
+			seen[k] = true
+		}
+	}
+	var rest []string
+	for k := range vm.env.vars {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		if v, ok := vm.vars[k]; ok {
+			b.WriteString(k + "=" + v + "\n")
+		}
+	}
+	return b.String()
+}
+
+func userName(id int64) string {
+	switch id {
+	case 0:
+		return "root"
+	case 101:
+		return "nginx"
+	case 999:
+		return "redis"
+	case 65534:
+		return "nobody"
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func (vm *shVM) textTool(base string, args []string, stdin *string) int {
+	var files []string
+	opts := map[string]string{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			if (a == "-n" || a == "-c") && i+1 < len(args) {
+				opts[a] = args[i+1]
+				i++
+				continue
+			}
+			if base == "tail" && a == "-f" {
+				opts["-f"] = "1"
+			}
+			if isDigits(a[1:]) {
+				opts["-n"] = a[1:]
+			}
+			opts[a] = "1"
+			continue
+		}
+		if base == "grep" && opts["pattern"] == "" {
+			opts["pattern"] = a
+			opts["has"] = "1"
+			continue
+		}
+		files = append(files, a)
+	}
+	if base == "tail" && opts["-f"] != "" {
+		vm.blockForever("")
+		return 0
+	}
+	var input strings.Builder
+	st := 0
+	if len(files) == 0 && stdin != nil {
+		input.WriteString(*stdin)
+	}
+	for _, f := range files {
+		data, ok := vm.readFile(f)
+		if !ok {
+			if _, isDir := vm.listDir(f); isDir {
+				vm.write(2, fmt.Sprintf("%s: read error: Is a directory\n", base))
+			} else {
+				vm.write(2, fmt.Sprintf("%s: can't open '%s': No such file or directory\n", base, f))
+			}
+			st = 1
+			continue
+		}
+		input.WriteString(data)
+	}
+	text := input.String()
+	lines := strings.SplitAfter(text, "\n")
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	n := 10
+	if v, ok := opts["-n"]; ok {
+		n, _ = strconv.Atoi(strings.TrimPrefix(v, "+"))
+	}
+	switch base {
+	case "cat":
+		vm.write(1, text)
+	case "tac":
+		for i := len(lines) - 1; i >= 0; i-- {
+			vm.write(1, strings.TrimSuffix(lines[i], "\n")+"\n")
+		}
+	case "rev":
+		for _, l := range lines {
+			r := []rune(strings.TrimSuffix(l, "\n"))
+			for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+				r[i], r[j] = r[j], r[i]
+			}
+			vm.write(1, string(r)+"\n")
+		}
+	case "head":
+		for i := 0; i < n && i < len(lines); i++ {
+			vm.write(1, lines[i])
+		}
+	case "tail":
+		start := len(lines) - n
+		if start < 0 {
+			start = 0
+		}
+		for _, l := range lines[start:] {
+			vm.write(1, l)
+		}
+	case "wc":
+		if opts["-l"] != "" {
+			vm.write(1, strconv.Itoa(strings.Count(text, "\n"))+"\n")
+		} else {
+			vm.write(1, fmt.Sprintf("%7d %7d %7d\n", strings.Count(text, "\n"), len(strings.Fields(text)), len(text)))
+		}
+	case "sort":
+		sorted := append([]string(nil), lines...)
+		sort.Strings(sorted)
+		for _, l := range sorted {
+			vm.write(1, l)
+		}
+	case "grep":
+		found := false
+		for _, l := range lines {
+			match := strings.Contains(l, opts["pattern"])
+			if opts["-i"] != "" {
+				match = strings.Contains(strings.ToLower(l), strings.ToLower(opts["pattern"]))
+			}
+			if opts["-v"] != "" {
+				match = !match
+			}
+			if match {
+				found = true
+				if opts["-q"] == "" {
+					vm.write(1, l)
+				}
+			}
+		}
+		if !found && st == 0 {
+			st = 1
+		}
+	}
+	return st
+}
+
+func (vm *shVM) ls(args []string) int {
+	var paths []string
+	long, all := false, false
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			long = long || strings.Contains(a, "l")
+			all = all || strings.Contains(a, "a")
+			continue
+		}
+		paths = append(paths, a)
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	st := 0
+	for i, p := range paths {
+		names, ok := vm.listDir(p)
+		if !ok {
+			if _, isFile := vm.readFile(p); isFile {
+				vm.write(1, p+"\n")
+				continue
+			}
+			if vm.env.restricted {
+				vm.write(2, fmt.Sprintf("ls: cannot list '%s': kubelab: this node is simulated, it only knows the files of the container's volumes"+
+					" and the ones its command wrote (for example: ls %s)\n", p, vm.env.hint))
+			} else {
+				vm.write(2, fmt.Sprintf("ls: %s: No such file or directory\n", p))
+			}
+			st = 2
+			continue
+		}
+		if len(paths) > 1 {
+			if i > 0 {
+				vm.write(1, "\n")
+			}
+			vm.write(1, p+":\n")
+		}
+		if long {
+			vm.write(1, fmt.Sprintf("total %d\n", len(names)*4))
+		}
+		for _, n := range names {
+			if strings.HasPrefix(n, ".") && !all {
+				continue
+			}
+			if long {
+				full := strings.TrimSuffix(vm.abs(p), "/") + "/" + n
+				if data, isFile := vm.readFile(full); isFile {
+					vm.write(1, fmt.Sprintf("-rw-r--r--    1 root     root     %8d %s %s\n", len(data), vm.env.start.UTC().Format("Jan _2 15:04"), n))
+				} else {
+					vm.write(1, fmt.Sprintf("drwxr-xr-x    2 root     root         4096 %s %s\n", vm.env.start.UTC().Format("Jan _2 15:04"), n))
+				}
+				continue
+			}
+			vm.write(1, n+"\n")
+		}
+	}
+	return st
+}
+
+func (vm *shVM) test(args []string) int {
+	if len(args) > 0 && (args[len(args)-1] == "]" || args[len(args)-1] == "]]") {
+		args = args[:len(args)-1]
+	}
+	b2i := func(b bool) int {
+		if b {
+			return 0
+		}
+		return 1
+	}
+	neg := false
+	if len(args) > 0 && args[0] == "!" {
+		neg, args = true, args[1:]
+	}
+	r := 1
+	switch len(args) {
+	case 0:
+		r = 1
+	case 1:
+		r = b2i(args[0] != "")
+	case 2:
+		switch args[0] {
+		case "-z":
+			r = b2i(args[1] == "")
+		case "-n":
+			r = b2i(args[1] != "")
+		case "-e", "-f", "-s", "-r":
+			_, ok := vm.readFile(args[1])
+			if !ok && args[0] == "-e" {
+				_, ok = vm.listDir(args[1])
+			}
+			r = b2i(ok)
+		case "-d":
+			_, ok := vm.listDir(args[1])
+			r = b2i(ok)
+		}
+	default:
+		a, op, b := args[0], args[1], args[2]
+		ai, _ := strconv.Atoi(a)
+		bi, _ := strconv.Atoi(b)
+		switch op {
+		case "=", "==":
+			r = b2i(a == b)
+		case "!=":
+			r = b2i(a != b)
+		case "-eq":
+			r = b2i(ai == bi)
+		case "-ne":
+			r = b2i(ai != bi)
+		case "-lt":
+			r = b2i(ai < bi)
+		case "-le":
+			r = b2i(ai <= bi)
+		case "-gt":
+			r = b2i(ai > bi)
+		case "-ge":
+			r = b2i(ai >= bi)
+		}
+	}
+	if neg {
+		return 1 - r
+	}
+	return r
+}
+
+func (vm *shVM) fetch(base string, args []string) int {
+	var url, outFile string
+	quiet := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case (a == "-O" || a == "-o") && i+1 < len(args):
+			outFile = args[i+1]
+			i++
+		case a == "-q" || a == "-s" || a == "-qO-" || a == "-sS":
+			quiet = true
+			if a == "-qO-" {
+				outFile = "-"
+			}
+		case strings.HasPrefix(a, "-"):
+		default:
+			url = a
+		}
+	}
+	if url == "" {
+		vm.write(2, base+": missing URL\n")
+		return 1
+	}
+	host := url
+	if i := strings.Index(host, "://"); i >= 0 {
+		host = host[i+3:]
+	}
+	host = strings.SplitN(host, "/", 2)[0]
+	body := fmt.Sprintf("<html><head></head><body><header>\n<title>%s</title>\n</header>\n\n<h1>%s</h1>\n<p>(kubelab: a simulated response; this node does not reach the network)</p>\n</body></html>\n", host, host)
+	vm.sleep(200 * time.Millisecond)
+	if base == "wget" {
+		if outFile == "" {
+			outFile = path.Base(strings.TrimSuffix(url, "/"))
+			if outFile == host || outFile == "" {
+				outFile = "index.html"
+			}
+		}
+		if !quiet {
+			vm.write(2, fmt.Sprintf("Connecting to %s (%s:80)\n", host, fakeIP(host)))
+			if outFile != "-" {
+				vm.write(2, fmt.Sprintf("saving to '%s'\n", outFile))
+				vm.write(2, fmt.Sprintf("%-20s 100%% |********************************|  %4d  0:00:00 ETA\n", path.Base(outFile), len(body)))
+				vm.write(2, fmt.Sprintf("'%s' saved\n", outFile))
+			}
+		}
+	}
+	if outFile == "" || outFile == "-" {
+		vm.write(1, body)
+	} else {
+		vm.writeFile(outFile, body, false)
+	}
+	return 0
+}
+
+func fakeIP(host string) string {
+	h := hash(host)
+	return fmt.Sprintf("%d.%d.%d.%d", 100+h%100, (h>>8)%256, (h>>16)%256, 1+(h>>24)%254)
+}
+
+func parseSleep(s string) time.Duration {
+	if d, err := time.ParseDuration(s); err == nil {
+		return d
+	}
+	mult := time.Second
+	switch {
+	case strings.HasSuffix(s, "s"):
+		s = s[:len(s)-1]
+	case strings.HasSuffix(s, "m"):
+		s, mult = s[:len(s)-1], time.Minute
+	case strings.HasSuffix(s, "h"):
+		s, mult = s[:len(s)-1], time.Hour
+	case strings.HasSuffix(s, "d"):
+		s, mult = s[:len(s)-1], 24*time.Hour
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(f * float64(mult))
+}
+
+func unescape(s string) string {
+	r := strings.NewReplacer(`\n`, "\n", `\t`, "\t", `\\`, `\`, `\r`, "\r", `\a`, "", `\c`, "")
+	return r.Replace(s)
+}
+
+func shPrintf(format string, args []string) string {
+	format = unescape(format)
+	var b strings.Builder
+	ai := 0
+	next := func() string {
+		if ai < len(args) {
+			ai++
+			return args[ai-1]
+		}
+		return ""
+	}
+	for {
+		for i := 0; i < len(format); i++ {
+			if format[i] != '%' || i+1 >= len(format) {
+				b.WriteByte(format[i])
+				continue
+			}
+			j := i + 1
+			for j < len(format) && strings.IndexByte("-0123456789.", format[j]) >= 0 {
+				j++
+			}
+			if j >= len(format) {
+				b.WriteString(format[i:])
+				break
+			}
+			spec := format[i : j+1]
+			switch format[j] {
+			case '%':
+				b.WriteByte('%')
+			case 'd', 'i':
+				n, _ := strconv.Atoi(next())
+				b.WriteString(fmt.Sprintf(strings.TrimSuffix(spec, "i")[:len(spec)-1]+"d", n))
+			default:
+				b.WriteString(fmt.Sprintf(spec[:len(spec)-1]+"s", next()))
+			}
+			i = j
+		}
+		if ai == 0 || ai >= len(args) {
+			break
+		}
+	}
+	return b.String()
+}
+
+func strftime(f string, t time.Time) string {
+	r := strings.NewReplacer("%Y", "2006", "%m", "01", "%d", "02", "%H", "15", "%M", "04", "%S", "05",
+		"%y", "06", "%b", "Jan", "%a", "Mon", "%Z", "MST", "%T", "15:04:05", "%F", "2006-01-02", "%%", "%")
+	if f == "%s" {
+		return strconv.FormatInt(t.Unix(), 10)
+	}
+	return t.Format(r.Replace(f))
+}
+
+// piDigits returns pi with n digits after the point (Machin's formula).
+func piDigits(n int) string {
+	unity := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n+10)), nil)
+	arccot := func(x int64) *big.Int {
+		sum := new(big.Int)
+		xp := new(big.Int).Div(unity, big.NewInt(x))
+		x2 := big.NewInt(x * x)
+		term := new(big.Int)
+		for k := int64(0); xp.Sign() != 0; k++ {
+			term.Div(xp, big.NewInt(2*k+1))
+			if k%2 == 0 {
+				sum.Add(sum, term)
+			} else {
+				sum.Sub(sum, term)
+			}
+			xp.Div(xp, x2)
+		}
+		return sum
+	}
+	pi := new(big.Int).Mul(big.NewInt(4), new(big.Int).Sub(new(big.Int).Mul(big.NewInt(4), arccot(5)), arccot(239)))
+	s := pi.String()
+	s = s[:len(s)-10]
+	// perl's bpi(n) prints n significant digits.
+	if n > 1 {
+		return s[:1] + "." + s[1:n]
+	}
+	return s[:1]
+}

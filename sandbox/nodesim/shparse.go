@@ -1,0 +1,616 @@
+package nodesim
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The parser of the simulated shell: lists, && ||, pipes, redirections,
+// while/until/for/if, { } and ( ) groups, assignments (arrays too).
+
+type partKind int
+
+const (
+	partLit    partKind = iota // unquoted literal text
+	partSingle                 // '...'
+	partDouble                 // "..." (expanded)
+	partVar                    // an unquoted $... or `...` (expanded and split)
+)
+
+type shPart struct {
+	kind partKind
+	text string
+}
+
+type shWord []shPart
+
+func (w shWord) literal() (string, bool) {
+	var b strings.Builder
+	for _, p := range w {
+		if p.kind != partLit {
+			return "", false
+		}
+		b.WriteString(p.text)
+	}
+	return b.String(), true
+}
+
+func literalWords(argv []string) []shWord {
+	out := make([]shWord, len(argv))
+	for i, a := range argv {
+		out[i] = shWord{{kind: partSingle, text: a}}
+	}
+	return out
+}
+
+type shNode interface{}
+
+type shList struct{ items []*shAndOr }
+
+type shAndOr struct {
+	pipes []*shPipe
+	ops   []string
+}
+
+type shPipe struct {
+	cmds []shNode
+	bang bool
+}
+
+type shAssign struct {
+	name  string
+	value shWord
+	array []shWord
+}
+
+type shRedir struct {
+	op     string
+	fd     int
+	target shWord
+}
+
+type shSimple struct {
+	assigns []shAssign
+	words   []shWord
+	redirs  []shRedir
+	last    bool // the script's last command at top level
+}
+
+type shGroup struct {
+	body     *shList
+	subshell bool
+}
+
+type shIf struct {
+	conds, bodies []*shList
+	els           *shList
+}
+
+type shWhile struct {
+	until      bool
+	cond, body *shList
+}
+
+type shFor struct {
+	name  string
+	items []shWord
+	body  *shList
+}
+
+// ---- tokens ----
+
+type shTok struct {
+	op   string // operator, "\n", or "" for a word
+	word shWord
+}
+
+func tokenize(src string) ([]shTok, error) {
+	var toks []shTok
+	var cur shWord
+	var lit strings.Builder
+	inWord := false
+	flushLit := func() {
+		if lit.Len() > 0 {
+			cur = append(cur, shPart{kind: partLit, text: lit.String()})
+			lit.Reset()
+		}
+	}
+	endWord := func() {
+		flushLit()
+		if inWord {
+			toks = append(toks, shTok{word: cur})
+		}
+		cur, inWord = nil, false
+	}
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == '\\':
+			if i+1 < len(src) {
+				if src[i+1] == '\n' {
+					i++
+					continue
+				}
+				lit.WriteByte(src[i+1])
+				inWord = true
+				i++
+			}
+		case c == '\'':
+			j := strings.IndexByte(src[i+1:], '\'')
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated quoted string")
+			}
+			flushLit()
+			cur = append(cur, shPart{kind: partSingle, text: src[i+1 : i+1+j]})
+			inWord = true
+			i += j + 1
+		case c == '"':
+			j := i + 1
+			for j < len(src) && src[j] != '"' {
+				if src[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(src) {
+				return nil, fmt.Errorf("unterminated quoted string")
+			}
+			flushLit()
+			cur = append(cur, shPart{kind: partDouble, text: src[i+1 : j]})
+			inWord = true
+			i = j
+		case c == '$' && i+1 < len(src) && (src[i+1] == '(' || src[i+1] == '{'):
+			open, closeCh := src[i+1], byte(')')
+			if open == '{' {
+				closeCh = '}'
+			}
+			j := matchClose(src[i+1:], open, closeCh)
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated %c", open)
+			}
+			flushLit()
+			cur = append(cur, shPart{kind: partVar, text: src[i : i+2+j]})
+			inWord = true
+			i += 1 + j
+		case c == '$' && i+1 < len(src) && (src[i+1] == '_' || isAlnum(src[i+1]) || strings.IndexByte("?$#", src[i+1]) >= 0):
+			j := i + 2
+			if isAlnum(src[i+1]) || src[i+1] == '_' {
+				for j < len(src) && (isAlnum(src[j]) || src[j] == '_') {
+					j++
+				}
+			}
+			flushLit()
+			cur = append(cur, shPart{kind: partVar, text: src[i:j]})
+			inWord = true
+			i = j - 1
+		case c == '`':
+			j := strings.IndexByte(src[i+1:], '`')
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated `")
+			}
+			flushLit()
+			cur = append(cur, shPart{kind: partVar, text: src[i : i+2+j]})
+			inWord = true
+			i += j + 1
+		case c == '#' && !inWord:
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			i--
+		case c == ' ' || c == '\t' || c == '\r':
+			endWord()
+		case c == '\n':
+			endWord()
+			toks = append(toks, shTok{op: "\n"})
+		case strings.IndexByte(";&|()<>", c) >= 0:
+			// A redirection with a file descriptor: 2>, 2>&1, 1>>.
+			fdPrefix := ""
+			if (c == '>' || c == '<') && inWord && len(cur) == 0 && isDigits(lit.String()) {
+				fdPrefix = lit.String()
+				lit.Reset()
+				inWord = false
+			}
+			endWord()
+			op := string(c)
+			if i+1 < len(src) {
+				two := src[i : i+2]
+				switch two {
+				case "&&", "||", ">>", ";;", "&>", ">|", ">&", "<<":
+					op = two
+				}
+			}
+			i += len(op) - 1
+			if op == ">&" {
+				// >&2, 2>&1: duplicate onto another descriptor.
+				j := i + 1
+				for j < len(src) && src[j] >= '0' && src[j] <= '9' {
+					j++
+				}
+				toks = append(toks, shTok{op: fdPrefix + ">&" + src[i+1:j]})
+				i = j - 1
+				continue
+			}
+			toks = append(toks, shTok{op: fdPrefix + op})
+		default:
+			lit.WriteByte(c)
+			inWord = true
+		}
+	}
+	endWord()
+	return toks, nil
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ---- parser ----
+
+type shParser struct {
+	toks []shTok
+	i    int
+}
+
+func parseShell(src string) (*shList, error) {
+	toks, err := tokenize(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &shParser{toks: toks}
+	l, err := p.list(nil)
+	if err != nil {
+		return nil, err
+	}
+	if p.i < len(p.toks) {
+		return nil, fmt.Errorf("unexpected %q", p.peekText())
+	}
+	return l, nil
+}
+
+func (p *shParser) peek() *shTok {
+	if p.i < len(p.toks) {
+		return &p.toks[p.i]
+	}
+	return nil
+}
+
+func (p *shParser) peekText() string {
+	t := p.peek()
+	if t == nil {
+		return "end of script"
+	}
+	if t.op != "" {
+		return t.op
+	}
+	s, _ := t.word.literal()
+	return s
+}
+
+// reserved reports whether the next token is the reserved word w.
+func (p *shParser) reserved(w string) bool {
+	t := p.peek()
+	if t == nil || t.op != "" {
+		return false
+	}
+	s, ok := t.word.literal()
+	return ok && s == w
+}
+
+func (p *shParser) skipNewlines() {
+	for t := p.peek(); t != nil && (t.op == "\n" || t.op == ";"); t = p.peek() {
+		p.i++
+	}
+}
+
+// list parses and-or lists until one of the stop words (or ")").
+func (p *shParser) list(stops []string) (*shList, error) {
+	l := &shList{}
+	for {
+		p.skipNewlines()
+		t := p.peek()
+		if t == nil || t.op == ")" || t.op == ";;" {
+			return l, nil
+		}
+		for _, s := range stops {
+			if p.reserved(s) {
+				return l, nil
+			}
+		}
+		ao, err := p.andOr(stops)
+		if err != nil {
+			return nil, err
+		}
+		l.items = append(l.items, ao)
+		if t := p.peek(); t != nil && (t.op == ";" || t.op == "\n" || t.op == "&") {
+			p.i++
+		}
+	}
+}
+
+func (p *shParser) andOr(stops []string) (*shAndOr, error) {
+	ao := &shAndOr{}
+	pp, err := p.pipe(stops)
+	if err != nil {
+		return nil, err
+	}
+	ao.pipes = append(ao.pipes, pp)
+	for t := p.peek(); t != nil && (t.op == "&&" || t.op == "||"); t = p.peek() {
+		p.i++
+		for t := p.peek(); t != nil && t.op == "\n"; t = p.peek() {
+			p.i++
+		}
+		pp, err := p.pipe(stops)
+		if err != nil {
+			return nil, err
+		}
+		ao.ops = append(ao.ops, t.op)
+		ao.pipes = append(ao.pipes, pp)
+	}
+	return ao, nil
+}
+
+func (p *shParser) pipe(stops []string) (*shPipe, error) {
+	pp := &shPipe{}
+	if p.reserved("!") {
+		p.i++
+		pp.bang = true
+	}
+	for {
+		c, err := p.command(stops)
+		if err != nil {
+			return nil, err
+		}
+		pp.cmds = append(pp.cmds, c)
+		if t := p.peek(); t != nil && t.op == "|" {
+			p.i++
+			continue
+		}
+		return pp, nil
+	}
+}
+
+func (p *shParser) expect(w string) error {
+	p.skipNewlines()
+	if !p.reserved(w) {
+		return fmt.Errorf("expected %q, got %q", w, p.peekText())
+	}
+	p.i++
+	return nil
+}
+
+func (p *shParser) command(stops []string) (shNode, error) {
+	t := p.peek()
+	if t == nil {
+		return nil, fmt.Errorf("unexpected end of script")
+	}
+	if t.op == "(" {
+		p.i++
+		body, err := p.list(nil)
+		if err != nil {
+			return nil, err
+		}
+		if t := p.peek(); t == nil || t.op != ")" {
+			return nil, fmt.Errorf("expected )")
+		}
+		p.i++
+		return &shGroup{body: body, subshell: true}, nil
+	}
+	switch {
+	case p.reserved("{"):
+		p.i++
+		body, err := p.list([]string{"}"})
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect("}"); err != nil {
+			return nil, err
+		}
+		return &shGroup{body: body}, nil
+	case p.reserved("while"), p.reserved("until"):
+		until := p.reserved("until")
+		p.i++
+		cond, err := p.list([]string{"do"})
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect("do"); err != nil {
+			return nil, err
+		}
+		body, err := p.list([]string{"done"})
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect("done"); err != nil {
+			return nil, err
+		}
+		return &shWhile{until: until, cond: cond, body: body}, nil
+	case p.reserved("for"):
+		p.i++
+		t := p.peek()
+		if t == nil || t.op != "" {
+			return nil, fmt.Errorf("for: expected a name")
+		}
+		name, _ := t.word.literal()
+		p.i++
+		f := &shFor{name: name}
+		if p.reserved("in") {
+			p.i++
+			for t := p.peek(); t != nil && t.op == ""; t = p.peek() {
+				if p.reserved("do") {
+					break
+				}
+				f.items = append(f.items, t.word)
+				p.i++
+			}
+		}
+		if err := p.expect("do"); err != nil {
+			return nil, err
+		}
+		body, err := p.list([]string{"done"})
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expect("done"); err != nil {
+			return nil, err
+		}
+		f.body = body
+		return f, nil
+	case p.reserved("if"):
+		p.i++
+		n := &shIf{}
+		for {
+			cond, err := p.list([]string{"then"})
+			if err != nil {
+				return nil, err
+			}
+			if err := p.expect("then"); err != nil {
+				return nil, err
+			}
+			body, err := p.list([]string{"elif", "else", "fi"})
+			if err != nil {
+				return nil, err
+			}
+			n.conds, n.bodies = append(n.conds, cond), append(n.bodies, body)
+			if p.reserved("elif") {
+				p.i++
+				continue
+			}
+			break
+		}
+		if p.reserved("else") {
+			p.i++
+			els, err := p.list([]string{"fi"})
+			if err != nil {
+				return nil, err
+			}
+			n.els = els
+		}
+		if err := p.expect("fi"); err != nil {
+			return nil, err
+		}
+		return n, nil
+	}
+	return p.simple(stops)
+}
+
+func (p *shParser) simple(stops []string) (*shSimple, error) {
+	c := &shSimple{}
+	for {
+		t := p.peek()
+		if t == nil {
+			break
+		}
+		if t.op != "" {
+			op := strings.TrimLeft(t.op, "0123456789")
+			fd := 1
+			if op != t.op {
+				fmt.Sscanf(t.op, "%d", &fd)
+			}
+			switch {
+			case op == ">" || op == ">>" || op == "<" || op == "&>" || op == ">|":
+				p.i++
+				nt := p.peek()
+				if nt == nil || nt.op != "" {
+					return nil, fmt.Errorf("redirection without a file")
+				}
+				p.i++
+				c.redirs = append(c.redirs, shRedir{op: op, fd: fd, target: nt.word})
+				continue
+			case strings.HasPrefix(op, ">&"):
+				p.i++
+				continue
+			case op == "<<":
+				p.i++
+				if nt := p.peek(); nt != nil && nt.op == "" {
+					p.i++
+				}
+				continue
+			}
+			break
+		}
+		if len(c.words) == 0 {
+			stop := false
+			for _, s := range stops {
+				if p.reserved(s) {
+					stop = true
+				}
+			}
+			if stop {
+				break
+			}
+			if name, val, ok := assignment(t.word); ok {
+				p.i++
+				if len(val) == 0 {
+					if nt := p.peek(); nt != nil && nt.op == "(" {
+						p.i++
+						a := shAssign{name: name, array: []shWord{}}
+						for nt := p.peek(); nt != nil && nt.op != ")"; nt = p.peek() {
+							if nt.op == "" {
+								a.array = append(a.array, nt.word)
+							}
+							p.i++
+						}
+						p.i++
+						c.assigns = append(c.assigns, a)
+						continue
+					}
+				}
+				c.assigns = append(c.assigns, shAssign{name: name, value: val})
+				continue
+			}
+		}
+		c.words = append(c.words, t.word)
+		p.i++
+	}
+	if len(c.words) == 0 && len(c.assigns) == 0 && len(c.redirs) == 0 {
+		return nil, fmt.Errorf("unexpected %q", p.peekText())
+	}
+	return c, nil
+}
+
+// assignment splits NAME=value.
+func assignment(w shWord) (string, shWord, bool) {
+	if len(w) == 0 || w[0].kind != partLit {
+		return "", nil, false
+	}
+	s := w[0].text
+	i := strings.IndexByte(s, '=')
+	if i <= 0 {
+		return "", nil, false
+	}
+	for j := 0; j < i; j++ {
+		if !(s[j] == '_' || isAlnum(s[j])) || (j == 0 && s[j] >= '0' && s[j] <= '9') {
+			return "", nil, false
+		}
+	}
+	val := shWord{}
+	if rest := s[i+1:]; rest != "" {
+		val = append(val, shPart{kind: partLit, text: rest})
+	}
+	val = append(val, w[1:]...)
+	return s[:i], val, true
+}
+
+// markLast marks the last simple command of the top-level list: an
+// unknown program there is the container's main process.
+func markLast(l *shList) {
+	if l == nil || len(l.items) == 0 {
+		return
+	}
+	ao := l.items[len(l.items)-1]
+	pp := ao.pipes[len(ao.pipes)-1]
+	switch c := pp.cmds[len(pp.cmds)-1].(type) {
+	case *shSimple:
+		c.last = true
+	case *shGroup:
+		markLast(c.body)
+	}
+}
