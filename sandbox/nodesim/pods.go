@@ -83,34 +83,34 @@ func (in *instance) envAt(since time.Duration) *shEnv {
 }
 
 type ctrState struct {
-	name      string
-	isInit    bool
-	sidecar   bool
-	phase     ctrPhase
-	begin     time.Time // when its start may begin (zero: not yet)
-	until     time.Time
-	flipAt    time.Time // ErrImagePull shows as ImagePullBackOff from then
-	reason    string
-	message   string
-	tries     int
-	instances int32
-	cur, prev *instance
-	term      *corev1.ContainerStateTerminated // its current termination (cExited, cBackOff)
-	last      *corev1.ContainerStateTerminated // the one before (lastState while running)
-	done      bool
-	crash     time.Duration // the kubelet's back-off entry for it
-	crashAt   time.Time
-	exitAt    time.Time
+	name         string
+	isInit       bool
+	sidecar      bool
+	phase        ctrPhase
+	begin        time.Time // when its start may begin (zero: not yet)
+	until        time.Time
+	flipAt       time.Time // ErrImagePull shows as ImagePullBackOff from then
+	reason       string
+	message      string
+	tries        int
+	instances    int32
+	cur, prev    *instance
+	term         *corev1.ContainerStateTerminated // its current termination (cExited, cBackOff)
+	last         *corev1.ContainerStateTerminated // the one before (lastState while running)
+	done         bool
+	crash        time.Duration // the kubelet's back-off entry for it
+	crashAt      time.Time
+	exitAt       time.Time
 	backOffUntil time.Time
-	probes    [3]probeState
-	started   bool // startup probe passed (or none)
-	ready     bool
-	hookUntil time.Time
-	hookOK    bool
-	stopCode  int32
-	stopWhy   string
-	restartOK bool // restart after this stop regardless of the restart policy
-	pending   []envVar
+	probes       [3]probeState
+	started      bool // startup probe passed (or none)
+	ready        bool
+	hookUntil    time.Time
+	hookOK       bool
+	stopCode     int32
+	stopWhy      string
+	restartOK    bool // restart after this stop regardless of the restart policy
+	pending      []envVar
 }
 
 // podState is what a simulated kubelet remembers about one pod.

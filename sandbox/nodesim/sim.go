@@ -29,9 +29,9 @@ type Simulator struct {
 	client      kubernetes.Interface
 	kubeletPort int32
 
-	nodes   map[string]*simNode
-	factory informers.SharedInformerFactory
-	pods    corelisters.PodLister
+	nodes    map[string]*simNode
+	factory  informers.SharedInformerFactory
+	pods     corelisters.PodLister
 	cms      corelisters.ConfigMapLister
 	secrets  corelisters.SecretLister
 	pvcs     corelisters.PersistentVolumeClaimLister

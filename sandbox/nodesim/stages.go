@@ -9,8 +9,8 @@ import (
 // eventData is what stage event templates see.
 type eventData struct {
 	Pod, Namespace, UID, Container, Image string
-	Took, Size, BackOff, Probe, Output     string
-	Message, Secrets                       string
+	Took, Size, BackOff, Probe, Output    string
+	Message, Secrets                      string
 }
 
 // ctrRef is the object reference a kubelet gives container events.
