@@ -178,8 +178,7 @@ func wantsJSON(r *http.Request) bool {
 // learner who was removed from their class, to the join page).
 func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, removed bool) {
 	if wantsJSON(r) {
-		msg := map[string]string{"ko": "먼저 로그인하거나 수업에 참여하세요.", "en": "sign in or join a class first"}[lang(r)]
-		writeJSON(w, http.StatusUnauthorized, apiError{Error: msg, Code: "unauthenticated"})
+		writeJSON(w, http.StatusUnauthorized, apiError{Error: web.T(lang(r), "error.401"), Code: "unauthenticated"})
 		return
 	}
 	if removed {

@@ -91,7 +91,8 @@ func (s *Server) classRoutes(r chi.Router) {
 	r.Get("/join", s.joinPage)
 	r.Get("/join/{code}", s.joinPage)
 	r.Post("/join", s.join)
-	r.Get("/resume/{token}", s.resume)
+	r.Get("/resume/{token}", s.resumePage)
+	r.Post("/resume/{token}", s.resume)
 	r.Group(func(r chi.Router) {
 		r.Use(s.authenticate)
 		r.Get("/welcome", s.welcome)
@@ -364,15 +365,17 @@ func (s *Server) classNames(ctx context.Context, userID int64) []string {
 	return out
 }
 
-// resume signs a learner in from their resume link (any browser).
-func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
+// resumeUser finds the learner of the resume link in the URL, or answers
+// (404, 429, or the join page for a removed learner) and returns false.
+// Wrong links count against the address like wrong join codes.
+func (s *Server) resumeUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
 	lg := lang(r)
 	ip := clientIP(r)
 	w.Header().Set("Cache-Control", "no-store")
 	if wait := s.class.joinFails.retryAfter(ip); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		s.errorPage(w, r, http.StatusTooManyRequests, web.T(lg, "join.limited"))
-		return
+		return store.User{}, false
 	}
 	secret := chi.URLParam(r, "token")
 	var u store.User
@@ -383,10 +386,32 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
 	if err != nil || u.Role != store.RoleLearner {
 		s.class.joinFails.fail(ip)
 		s.errorPage(w, r, http.StatusNotFound, web.T(lg, "resume.invalid"))
-		return
+		return store.User{}, false
 	}
 	if len(s.memberClasses(r.Context(), u.ID)) == 0 {
 		http.Redirect(w, r, "/join?removed=1", http.StatusSeeOther)
+		return store.User{}, false
+	}
+	return u, true
+}
+
+// resumePage asks before signing in from a resume link: opening a link
+// changes nothing (another site cannot sign a visitor in to someone
+// else's lab), the button POSTs.
+func (s *Server) resumePage(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.resumeUser(w, r)
+	if !ok {
+		return
+	}
+	lg := lang(r)
+	s.render(w, r, http.StatusOK, web.ResumePage(web.ResumeView{Page: s.publicPage(r, web.T(lg, "resume.title")), Name: u.DisplayName,
+		Action: r.URL.Path}))
+}
+
+// resume signs a learner in from their resume link (any browser).
+func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.resumeUser(w, r)
+	if !ok {
 		return
 	}
 	if err := s.signIn(r, u); err != nil {

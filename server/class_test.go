@@ -383,6 +383,8 @@ func matrix() []route {
 	add("GET", "/healthz", nil, all(allowed))
 	add("GET", "/assets/js/dashboard.js", nil, all(allowed))
 	add("GET", "/resume/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil, all(hidden))
+	add("POST", "/resume/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil, all(hidden))
+	add("POST", "/resume/short", nil, all(hidden))
 	// The instructor's class list.
 	add("GET", "/class", nil, with(all(hidden), "nobody", signIn, "Ina", allowed, "Jun", allowed))
 	// Class 1's routes: Ina only.
@@ -511,7 +513,7 @@ func TestEveryRouteIsInTheMatrix(t *testing.T) {
 	w := newWorld(t)
 	covered := map[string]bool{
 		// covered by the other tests of this file
-		"POST /login": true, "POST /logout": true, "POST /join": true, "GET /resume/{token}": true, "POST /me/resume": true,
+		"POST /login": true, "POST /logout": true, "POST /join": true, "POST /me/resume": true, "GET /resume/{token}": true, "POST /resume/{token}": true,
 		"POST /lang": true, "POST /class/": true, "GET /": true, "POST /api/sandbox/reset": true,
 		"GET /assets/*": true,
 	}
@@ -662,7 +664,12 @@ func TestSignInIsLimitedAndSessionsAreSafe(t *testing.T) {
 	if r := w.a.get("/api/sandbox"); r.code != 401 {
 		t.Fatalf("after logout: %d", r.code)
 	}
-	r = w.a.get("/resume/" + w.resumeA)
+	// Opening the link only asks; the button signs in.
+	if r := w.a.get("/resume/" + w.resumeA); r.code != 200 || !strings.Contains(r.body, `action="/resume/`+w.resumeA+`"`) ||
+		!strings.Contains(r.body, "Alice") || len(w.a.jar.Cookies(mustURL(e.ts.URL))) != 0 {
+		t.Fatalf("resume page: %d", r.code)
+	}
+	r = w.a.post("/resume/"+w.resumeA, nil)
 	after := w.a.jar.Cookies(mustURL(e.ts.URL))
 	if r.code != 303 || r.location != "/" || len(after) == 0 || (len(before) > 0 && after[0].Value == before[0].Value) {
 		t.Fatalf("resume: %d %s; cookies before %v after %v", r.code, r.location, before, after)
@@ -670,7 +677,7 @@ func TestSignInIsLimitedAndSessionsAreSafe(t *testing.T) {
 	// The resume link works in another browser too, and the database does
 	// not hold it.
 	other := e.browser("Alice elsewhere")
-	if r := other.get("/resume/" + w.resumeA); r.code != 303 || r.location != "/" {
+	if r := other.post("/resume/"+w.resumeA, nil); r.code != 303 || r.location != "/" {
 		t.Fatalf("resume elsewhere: %d %s", r.code, r.location)
 	}
 	if r := other.get("/api/console/history"); r.code != 200 || !strings.Contains(r.body, "by Alice") {
@@ -688,10 +695,10 @@ func TestSignInIsLimitedAndSessionsAreSafe(t *testing.T) {
 	if newLink == nil || newLink[1] == w.resumeA {
 		t.Fatal("no new resume link")
 	}
-	if r := e.browser("x").get("/resume/" + w.resumeA); r.code != 404 {
+	if r := e.browser("x").post("/resume/"+w.resumeA, nil); r.code != 404 {
 		t.Fatalf("old link still works: %d", r.code)
 	}
-	if r := e.browser("x").get("/resume/" + newLink[1]); r.code != 303 {
+	if r := e.browser("x").post("/resume/"+newLink[1], nil); r.code != 303 {
 		t.Fatalf("new link: %d", r.code)
 	}
 	// Learners have no password to sign in with.
@@ -723,7 +730,7 @@ func TestSignInIsLimitedAndSessionsAreSafe(t *testing.T) {
 
 	// Cross-site state changes are refused (CSRF), with or without a session.
 	for _, a := range []*actor{w.i, w.anon, w.b} {
-		for _, p := range []string{"/class", "/login", "/join", "/logout", w.expand("/class/{c1}/close"), "/api/sandbox/reset"} {
+		for _, p := range []string{"/class", "/login", "/join", "/logout", w.expand("/class/{c1}/close"), "/api/sandbox/reset", "/resume/" + w.resumeA} {
 			r := a.do("POST", p, url.Values{"name": {"x"}}, map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
 			if r.code != 403 {
 				t.Errorf("cross-site POST %s as %s: %d", p, a.name, r.code)

@@ -559,8 +559,10 @@ func (s *Server) closeClass(w http.ResponseWriter, r *http.Request) {
 }
 
 // stopStudentSandbox stops a student's sandbox, keeping its state: the
-// student's next visit resumes it.
-func (s *Server) stopStudentSandbox(ctx context.Context, u store.User, why string) {
+// student's next visit resumes it. whyKey is the UI string that says why,
+// in the student's language.
+func (s *Server) stopStudentSandbox(ctx context.Context, u store.User, whyKey string) {
+	why := web.T(u.Locale, whyKey)
 	name := sandboxName(u)
 	l := s.peekLearner(u.ID)
 	if l != nil {
@@ -595,8 +597,6 @@ func (s *Server) endSandboxes(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Minute)
 	defer cancel()
-	why := map[string]string{"ko": "강사가 수업의 클러스터를 멈췄습니다. 실습을 다시 열면 이어서 할 수 있습니다.",
-		"en": "the instructor stopped the class's clusters; open a lab to continue"}[lang(r)]
 	sem := make(chan struct{}, 4)
 	var wg sync.WaitGroup
 	for _, m := range members {
@@ -608,7 +608,7 @@ func (s *Server) endSandboxes(w http.ResponseWriter, r *http.Request) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			s.stopStudentSandbox(ctx, u, why)
+			s.stopStudentSandbox(ctx, u, "dash.sbx_ended")
 		}()
 	}
 	wg.Wait()
@@ -769,7 +769,7 @@ func (s *Server) removeStudent(w http.ResponseWriter, r *http.Request) {
 		go func() {
 			ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
 			defer cancel()
-			s.stopStudentSandbox(ctx, u, "removed from the class")
+			s.stopStudentSandbox(ctx, u, "dash.sbx_removed")
 		}()
 	}
 	redirectTo(w, r, classPath(c.ID), "removed")

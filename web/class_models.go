@@ -39,6 +39,13 @@ type WelcomeView struct {
 	Me bool
 }
 
+// ResumeView asks a learner who opened their resume link to continue (POST Action).
+type ResumeView struct {
+	Page
+	// Name is the learner's display name; Action the link's path.
+	Name, Action string
+}
+
 // ClassSummary is one class in the instructor's list and on its dashboard.
 type ClassSummary struct {
 	ID       int64

@@ -189,7 +189,7 @@ func TestCompletionPlot(t *testing.T) {
 }
 
 func TestClassKeysExist(t *testing.T) {
-	keys := []string{"dash.students", "nav.me"}
+	keys := []string{"dash.students", "nav.me", "dash.sbx_ended", "dash.sbx_removed", "error.401"}
 	for _, s := range CellStates {
 		keys = append(keys, "cell."+s)
 	}
