@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -568,7 +569,11 @@ func (s *Server) stopStudentSandbox(ctx context.Context, u store.User, whyKey st
 	if l != nil {
 		l.stopWatch()
 	}
-	if err := s.cfg.Provider.Stop(ctx, name); err != nil && !strings.Contains(err.Error(), sandbox.ErrNotFound.Error()) {
+	err := s.cfg.Provider.Stop(ctx, name)
+	if errors.Is(err, sandbox.ErrNotFound) && l == nil {
+		return // never had one
+	}
+	if err != nil && !errors.Is(err, sandbox.ErrNotFound) {
 		s.log.Warn("stop sandbox", "user", u.ID, "err", err)
 	}
 	_, _ = s.cfg.Store.UpsertSandbox(ctx, store.Sandbox{UserID: u.ID, Name: name, Backend: s.cfg.Provider.Name(),
