@@ -85,6 +85,12 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	if b, err := json.Marshal(l.stateMessage()); err == nil {
 		c.sendRaw(b)
 	}
+	// The verdicts graded before this page connected.
+	for _, v := range l.currentVerdicts() {
+		if b, err := json.Marshal(v); err == nil {
+			c.sendRaw(b)
+		}
+	}
 	if wt != nil {
 		c.watcher <- wt
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"github.com/kubelab/kubelab/console"
 	"github.com/kubelab/kubelab/labs"
@@ -34,6 +37,7 @@ func serveCommand() *cobra.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			quietKlog()
 			if err := os.MkdirAll(dataDir, 0o700); err != nil {
 				return fmt.Errorf("data directory: %w", err)
 			}
@@ -98,4 +102,14 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().IntVar(&maxSandboxes, "max-sandboxes", 40, "running sandboxes this machine may hold")
 	cmd.Flags().DurationVar(&idle, "idle", 30*time.Minute, "stop a sandbox nobody used for this long (its state is kept)")
 	return cmd
+}
+
+// quietKlog keeps client-go's informer chatter (a sandbox that stops ends
+// its watches) out of the server's log; errors still show.
+func quietKlog() {
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("stderrthreshold", "ERROR")
+	klog.SetOutputBySeverity("INFO", io.Discard)
 }
