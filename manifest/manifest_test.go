@@ -99,7 +99,7 @@ func TestErrorLines(t *testing.T) {
 	d := docs[1]
 	cases := map[string]int{
 		`Secret "accountLogin" is invalid: metadata.name: Invalid value: "accountLogin": a lowercase RFC 1123 subdomain`: 9,
-		`.stringData.zzz: field not declared in schema`: 10,
+		`.stringData.zzz: field not declared in schema`:                                                                  10,
 		`something else entirely`: 5,
 	}
 	for msg, want := range cases {

@@ -91,6 +91,10 @@ func (s *Server) runConsole(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !l.acquireTurn(w, r) {
+		return
+	}
+	defer l.releaseTurn()
 	started := time.Now()
 	res := s.cfg.Console.Run(r.Context(), box.Kubeconfig, argv)
 	stored := res.Output
@@ -180,3 +184,19 @@ func (s *Server) labStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// acquireTurn lets one command or apply of a learner run at a time; a
+// second one while the first runs gets 429 with a clear message.
+func (l *learner) acquireTurn(w http.ResponseWriter, r *http.Request) bool {
+	select {
+	case l.busy <- struct{}{}:
+		return true
+	default:
+		msg := map[string]string{"ko": "이전 명령이 아직 실행 중입니다. 끝난 뒤 다시 실행하세요.",
+			"en": "your previous command is still running; run this one when it has finished."}[lang(r)]
+		writeJSON(w, http.StatusTooManyRequests, apiError{Error: msg, Code: "busy"})
+		return false
+	}
+}
+
+func (l *learner) releaseTurn() { <-l.busy }

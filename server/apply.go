@@ -36,6 +36,10 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !l.acquireTurn(w, r) {
+		return
+	}
+	defer l.releaseTurn()
 	cs, err := l.clusterState(box)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, apiError{Error: err.Error()})

@@ -10,6 +10,19 @@ import (
 	"github.com/kubelab/kubelab/watch"
 )
 
+// hintAfter is how many failing attempts at a step earn its hint.
+const hintAfter = 3
+
+// firstHint is the hint of the first failing check.
+func firstHint(r labs.StepResult) labs.Text {
+	for _, c := range r.Checks {
+		if !c.Passed && !c.Hint.Empty() {
+			return c.Hint
+		}
+	}
+	return labs.Text{}
+}
+
 // gradeDelay lets a burst of watch events settle before grading once.
 const gradeDelay = 80 * time.Millisecond
 
@@ -97,11 +110,21 @@ func (l *learner) grade(ctx context.Context, lab *labs.Lab, w *watch.Watcher) []
 		if seen && sameVerdict(prev, res) {
 			continue
 		}
+		l.mu.Lock()
+		if !res.Passed && (!seen || prev.Passed || prev.Score != res.Score) {
+			l.fails[key]++
+		}
+		hinted := l.fails[key] >= hintAfter
+		l.mu.Unlock()
 		msg := strings.Join(res.Messages("en"), "; ")
 		if _, err := l.s.cfg.Store.RecordVerdict(ctx, l.user.ID, lab.ID, res.ID, res.Passed, res.Score, msg); err != nil {
 			l.s.log.Warn("record verdict", "err", err)
 		}
-		l.send(verdictMessage(lab.ID, res, l.user.Locale))
+		vm := verdictMessage(lab.ID, res, l.user.Locale)
+		if hinted && !res.Passed {
+			vm["hint"], vm["hintKo"], vm["hintEn"] = firstHint(res).Ko, firstHint(res).Ko, firstHint(res).En
+		}
+		l.send(vm)
 	}
 	return results
 }

@@ -37,6 +37,11 @@ type learner struct {
 	openedAt time.Time
 	verdicts map[string]labs.StepResult // by lab/step
 	kick     chan struct{}
+	// busy admits one console command or apply at a time per learner,
+	// so a flood of requests cannot start a flood of kubectl processes.
+	busy chan struct{}
+	// fails counts how often each step turned to failing (for hints).
+	fails map[string]int
 }
 
 func sandboxName(u store.User) string { return "u" + strconv.FormatInt(u.ID, 10) }
@@ -47,7 +52,8 @@ func (s *Server) learnerFor(u store.User) *learner {
 	l := s.learners[u.ID]
 	if l == nil {
 		l = &learner{s: s, user: u, name: sandboxName(u), state: sandbox.StateStopped,
-			conns: map[*wsConn]struct{}{}, verdicts: map[string]labs.StepResult{}, kick: make(chan struct{}, 1)}
+			conns: map[*wsConn]struct{}{}, verdicts: map[string]labs.StepResult{}, kick: make(chan struct{}, 1),
+			busy: make(chan struct{}, 1), fails: map[string]int{}}
 		s.learners[u.ID] = l
 	}
 	return l

@@ -193,6 +193,9 @@ func (c *wsConn) localize(b []byte) []byte {
 	if json.Unmarshal(b, &m) != nil || m["type"] != "verdict" {
 		return b
 	}
+	if h, ok := m["hintEn"]; ok {
+		m["hint"] = h
+	}
 	if checks, ok := m["checks"].([]any); ok {
 		for _, ch := range checks {
 			if cm, ok := ch.(map[string]any); ok {
