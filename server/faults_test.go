@@ -44,3 +44,27 @@ func TestSandboxProcessKilled(t *testing.T) {
 		t.Fatalf("the restarted sandbox lost its objects: %d %v", code, out)
 	}
 }
+
+// The page sends nothing big: an oversized websocket frame closes that
+// connection and nothing else.
+func TestOversizedWebsocketFrame(t *testing.T) {
+	e := start(t, t.TempDir())
+	e.waitReady()
+	ws := e.dial()
+	ws.until(30*time.Second, "snapshot", func(m map[string]any) bool { return m["type"] == "snapshot" })
+	if err := ws.c.WriteMessage(1, []byte(strings.Repeat("x", 64<<10))); err != nil {
+		t.Fatal(err)
+	}
+	_ = ws.c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err := ws.c.ReadMessage(); err != nil {
+			break // closed by the server
+		}
+	}
+	// The learner's other pages and the API still work.
+	if code, out := e.console("kubectl get ns default -o name"); code != 200 || out["output"] != "namespace/default\n" {
+		t.Fatalf("after the oversized frame: %d %v", code, out)
+	}
+	other := e.dial()
+	other.until(30*time.Second, "a snapshot on a new page", func(m map[string]any) bool { return m["type"] == "snapshot" })
+}
