@@ -164,4 +164,3 @@ func sandboxPIDs(t *testing.T, root string) []int {
 	}
 	return pids
 }
-

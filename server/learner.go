@@ -88,7 +88,7 @@ func (l *learner) provision() {
 	box, err := l.s.cfg.Provider.Acquire(ctx, l.name)
 	var w *watch.Watcher
 	if err == nil {
-		w, err = watch.Start(l.s.ctx, box.REST)
+		w, err = watch.StartIn(l.s.ctx, box.REST, box.Namespace)
 	}
 	l.mu.Lock()
 	l.starting = false

@@ -122,6 +122,12 @@ func (s *Sub) Close() {
 // Start begins watching the cluster of cfg and returns once the caches
 // are filled.
 func Start(ctx context.Context, cfg *rest.Config) (*Watcher, error) {
+	return StartIn(ctx, cfg, "")
+}
+
+// StartIn watches one namespace only (plus the nodes), for a learner
+// confined to a namespace of a shared cluster; "" watches everything.
+func StartIn(ctx context.Context, cfg *rest.Config, namespace string) (*Watcher, error) {
 	client, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("watch: client: %w", err)
@@ -134,8 +140,18 @@ func Start(ctx context.Context, cfg *rest.Config) (*Watcher, error) {
 	w := &Watcher{stores: map[string]cache.GenericLister{}, fallback: fb, cancel: cancel,
 		objs: map[string]Obj{}, subs: map[*Sub]struct{}{}}
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(client, 0)
+	scoped := dynamicinformer.NewFilteredDynamicSharedInformerFactory(client, 0, namespace, nil)
 	for _, k := range watched {
-		inf := factory.ForResource(k.gvr)
+		f := factory
+		if namespace != "" {
+			if clusterScoped[k.kind] && k.kind != "Node" {
+				continue // not readable from inside one namespace
+			}
+			if !clusterScoped[k.kind] {
+				f = scoped
+			}
+		}
+		inf := f.ForResource(k.gvr)
 		kind := k.kind
 		// Drop what nobody reads (managed fields) and nulls (CEL sees a
 		// null field as absent, as the API server's own CEL does).
@@ -167,13 +183,15 @@ func Start(ctx context.Context, cfg *rest.Config) (*Watcher, error) {
 		}
 		w.stores[kind] = inf.Lister()
 	}
-	factory.Start(ctx.Done())
 	syncCtx, done := context.WithTimeout(ctx, 30*time.Second)
 	defer done()
-	for gvr, ok := range factory.WaitForCacheSync(syncCtx.Done()) {
-		if !ok {
-			cancel()
-			return nil, fmt.Errorf("watch: cache of %s did not sync", gvr.Resource)
+	for _, f := range []dynamicinformer.DynamicSharedInformerFactory{factory, scoped} {
+		f.Start(ctx.Done())
+		for gvr, ok := range f.WaitForCacheSync(syncCtx.Done()) {
+			if !ok {
+				cancel()
+				return nil, fmt.Errorf("watch: cache of %s did not sync", gvr.Resource)
+			}
 		}
 	}
 	return w, nil

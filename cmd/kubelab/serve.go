@@ -21,6 +21,8 @@ import (
 	"github.com/kubelab/kubelab/quizzes"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/sandbox/embedded"
+	"github.com/kubelab/kubelab/sandbox/kind"
+	"github.com/kubelab/kubelab/sandbox/remote"
 	"github.com/kubelab/kubelab/server"
 	"github.com/kubelab/kubelab/store"
 )
@@ -28,6 +30,7 @@ import (
 func serveCommand() *cobra.Command {
 	var addr, dataDir, mode, topology, publicURL string
 	var insecureCookies bool
+	var backendName, remoteKubeconfig string
 	var pool, maxSandboxes int
 	var idle time.Duration
 	cmd := &cobra.Command{
@@ -62,8 +65,7 @@ func serveCommand() *cobra.Command {
 			if topology != "" {
 				args = []string{"--topology", topology}
 			}
-			backend, err := embedded.New(embedded.Options{Dir: filepath.Join(dataDir, "sandboxes"), Binary: exe, Args: args,
-				WarmPool: pool, MaxRunning: maxSandboxes, IdleTimeout: idle})
+			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, maxSandboxes, idle, remoteKubeconfig)
 			if err != nil {
 				return err
 			}
@@ -98,6 +100,8 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&insecureCookies, "insecure-cookies", false, "class mode: session cookies without the Secure flag, for a server reached over plain HTTP")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "class mode: the address students open, for join and resume links (default: as requested)")
 	cmd.Flags().StringVar(&topology, "topology", "", "simulated nodes configuration file for embedded sandboxes")
+	cmd.Flags().StringVar(&backendName, "backend", "embedded", "sandbox backend: embedded (simulated nodes, no Docker), kind (needs Docker) or remote (namespaces on an existing cluster)")
+	cmd.Flags().StringVar(&remoteKubeconfig, "remote-kubeconfig", "", "remote backend: an administrator kubeconfig of the existing cluster")
 	cmd.Flags().IntVar(&pool, "pool", 0, "warm sandboxes kept ready for new learners")
 	cmd.Flags().IntVar(&maxSandboxes, "max-sandboxes", 40, "running sandboxes this machine may hold")
 	cmd.Flags().DurationVar(&idle, "idle", 30*time.Minute, "stop a sandbox nobody used for this long (its state is kept)")
@@ -112,4 +116,27 @@ func quietKlog() {
 	_ = fs.Set("logtostderr", "false")
 	_ = fs.Set("stderrthreshold", "ERROR")
 	klog.SetOutputBySeverity("INFO", io.Discard)
+}
+
+// newBackend builds the sandbox backend named by --backend.
+func newBackend(name, dataDir, exe string, args []string, topology string, pool, maxSandboxes int, idle time.Duration, remoteKubeconfig string) (sandbox.Backend, error) {
+	switch name {
+	case "embedded":
+		return embedded.New(embedded.Options{Dir: filepath.Join(dataDir, "sandboxes"), Binary: exe, Args: args,
+			WarmPool: pool, MaxRunning: maxSandboxes, IdleTimeout: idle})
+	case "kind":
+		dir := filepath.Join(dataDir, "kind")
+		prefix, err := kind.LoadPrefix(dir)
+		if err != nil {
+			return nil, err
+		}
+		return kind.New(kind.Options{Prefix: prefix, Dir: dir, Topology: topology, IdleTimeout: idle, MaxRunning: maxSandboxes})
+	case "remote":
+		if remoteKubeconfig == "" {
+			return nil, fmt.Errorf("--backend remote needs --remote-kubeconfig")
+		}
+		return remote.New(remote.Options{Kubeconfig: remoteKubeconfig, Dir: filepath.Join(dataDir, "remote"), Quota: remote.DefaultQuota(),
+			MaxSandboxes: maxSandboxes})
+	}
+	return nil, fmt.Errorf("unknown --backend %q: use embedded, kind or remote", name)
 }
