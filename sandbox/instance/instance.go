@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -33,6 +34,9 @@ type Options struct {
 	APIPort int
 	// Log receives the components' logs; nil discards them.
 	Log io.Writer
+	// ObjectQuota caps the objects of each kind a namespace may hold
+	// (ResourceQuota QuotaName); 0 means DefaultObjectQuota, <0 no cap.
+	ObjectQuota int
 }
 
 // Instance is a running sandbox.
@@ -76,7 +80,14 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, fmt.Errorf("instance: egress listener: %w", err)
 	}
 	go func() { <-ctx.Done(); _ = os.Remove(sock) }()
-	proxy := &http.Server{Handler: nodesim.EgressProxy(kl.Addr().String(), kubeletPort), ReadHeaderTimeout: 10 * time.Second}
+	// The proxy starts before the simulator exists: it asks it, once there,
+	// which other addresses (the metrics-server Service) lead to its endpoint.
+	var simRef atomic.Pointer[nodesim.Simulator]
+	route := func(hostport string) bool {
+		s := simRef.Load()
+		return s != nil && s.Route(hostport)
+	}
+	proxy := &http.Server{Handler: nodesim.EgressProxy(kl.Addr().String(), kubeletPort, route), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = proxy.Serve(pl) }()
 	go func() { <-ctx.Done(); _ = proxy.Close() }()
 
@@ -100,11 +111,20 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		cp.Close()
 		return nil, fmt.Errorf("instance: kubelet certificate: %w", err)
 	}
+	simRef.Store(sim)
 	if err := sim.Run(ctx); err != nil {
 		cp.Close()
 		return nil, err
 	}
 	go sim.ServeKubelet(ctx, kl, cert)
+	quota := o.ObjectQuota
+	if quota == 0 {
+		quota = DefaultObjectQuota
+	}
+	if err := enforceQuota(ctx, client, quota); err != nil {
+		cp.Close()
+		return nil, err
+	}
 	if err := waitUsable(ctx, client, len(cfg.Nodes)); err != nil {
 		cp.Close()
 		return nil, err

@@ -37,6 +37,15 @@ func (s *Simulator) KubeletServer() http.Handler {
 	mux.HandleFunc("/portForward/", refuse("kubectl port-forward"))
 	mux.HandleFunc("/run/", refuse("kubectl exec"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
+	// metrics.k8s.io, reached by the aggregator through the metrics-server Service.
+	mux.HandleFunc("/apis/", s.serveMetrics)
+	notFound := func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, http.StatusNotFound, "the server could not find the requested resource")
+	}
+	mux.HandleFunc("/apis", notFound)
+	mux.HandleFunc("/openapi/", notFound)
+	mux.HandleFunc("/livez", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
 	mux.HandleFunc("/", refuse("the node's "+"kubelet API"))
 	return mux
 }
@@ -58,16 +67,19 @@ func (s *Simulator) ServeKubelet(ctx context.Context, l net.Listener, cert tls.C
 
 // EgressProxy is the HTTP CONNECT proxy through which the API server
 // reaches the cluster network. Every node address leads to the simulated
-// kubelet endpoint at kubeletAddr; pod and Service addresses, which only
-// exist on paper here, are refused with a clear message.
-func EgressProxy(kubeletAddr string, kubeletPort int32) http.Handler {
+// kubelet endpoint at kubeletAddr, and so does an address route accepts
+// (the metrics-server Service, see Simulator.Route); other pod and Service
+// addresses, which only exist on paper here, are refused with a clear
+// message.
+func EgressProxy(kubeletAddr string, kubeletPort int32, route func(hostport string) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodConnect {
 			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 			return
 		}
 		_, port, err := net.SplitHostPort(r.Host)
-		if err != nil || port != strconv.Itoa(int(kubeletPort)) {
+		toKubelet := err == nil && port == strconv.Itoa(int(kubeletPort))
+		if !toKubelet && (route == nil || !route(r.Host)) {
 			http.Error(w, fmt.Sprintf(SimulatedMessage, "traffic to "+r.Host, "traffic to "+r.Host), http.StatusBadGateway)
 			return
 		}

@@ -109,7 +109,8 @@ func (s *Simulator) probeResult(p *corev1.Pod, c *corev1.Container, k probeKind,
 	switch {
 	case pr.Exec != nil:
 		env := inst.envAt(since)
-		res := runShell(pr.Exec.Command, env, time.Duration(pr.TimeoutSeconds+1)*time.Second)
+		env.endsUnknown = true // a probe's unknown program (zookeeper-ready) just answers
+		res := runShell(pr.Exec.Command, env, time.Duration(max(pr.TimeoutSeconds, 1))*time.Second)
 		if res.ended && res.code == 0 {
 			return true, ""
 		}
@@ -124,7 +125,7 @@ func (s *Simulator) probeResult(p *corev1.Pod, c *corev1.Container, k probeKind,
 		return false, msg
 	case pr.HTTPGet != nil, pr.TCPSocket != nil, pr.GRPC != nil:
 		// A server listens; a script that is not one refuses connections.
-		if inst.plan.server != "" || inst.plan.oneShot == nil && len(inst.plan.argv) == 0 {
+		if inst.plan.server != "" {
 			return true, ""
 		}
 		return false, failMessage(pr, ip, false)

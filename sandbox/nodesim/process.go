@@ -208,7 +208,9 @@ func (s *Simulator) hook(p *corev1.Pod, c *corev1.Container, h *corev1.Lifecycle
 	case h.Sleep != nil:
 		return time.Duration(h.Sleep.Seconds) * time.Second, true, nil
 	case h.Exec != nil:
-		res := runShell(h.Exec.Command, env, time.Hour)
+		e := *env
+		e.endsUnknown = true // a hook's unknown program runs and ends
+		res := runShell(h.Exec.Command, &e, time.Hour)
 		d := res.took
 		if d == 0 || res.forever {
 			d = def

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sort"
 	"sync"
 	"time"
 
@@ -170,6 +171,7 @@ func (s *Simulator) Run(ctx context.Context) error {
 		}
 	}
 	s.adoptIPs()
+	go s.ensureMetricsServer(ctx)
 	go func() { <-ctx.Done(); s.queue.ShutDown() }()
 	go wait.UntilWithContext(ctx, s.worker, time.Second)
 	for _, n := range s.nodes {
@@ -375,4 +377,14 @@ func lastAddr(p netip.Prefix) netip.Addr {
 		a = n
 	}
 	return a
+}
+
+// sortedNodes returns the nodes in name order.
+func (s *Simulator) sortedNodes() []*simNode {
+	out := make([]*simNode, 0, len(s.nodes))
+	for _, n := range s.nodes {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].spec.Name < out[j].spec.Name })
+	return out
 }
