@@ -15,8 +15,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
-
-	"github.com/kubelab/kubelab/internal/testcluster"
 )
 
 // corpusCase is one row of EXPECTED.md.
@@ -50,7 +48,7 @@ func TestCorpus(t *testing.T) {
 	if !exists(dir + "/EXPECTED.md") {
 		t.Skipf("conformance corpus not found at %s (it lives outside the repository, in ../shared/corpus/k8s-docs-examples)", dir)
 	}
-	c := testcluster.New(t)
+	c := shared
 	type result struct {
 		row, err, deviation string
 	}

@@ -27,6 +27,9 @@ const SimulatedExecMessage = "kubelab: %s: this node is simulated, so the contai
 	"(env, printenv, ls, cat, id, hostname, whoami, pwd, echo, date, uname, head, tail, grep, wc) work in kubectl exec. " +
 	"Use the kind backend for real containers."
 
+// stoppedMessage is what a node whose kubelet was stopped answers.
+const stoppedMessage = "kubelab: the kubelet of node %s is stopped (annotation sim.kubelab.dev/kubelet=stopped): it does not answer"
+
 var execAllowed = map[string]bool{
 	"env": true, "printenv": true, "ls": true, "cat": true, "id": true, "hostname": true, "whoami": true, "pwd": true,
 	"echo": true, "printf": true, "date": true, "uname": true, "true": true, "false": true, ":": true, "head": true, "tail": true,
@@ -103,6 +106,10 @@ func (s *Simulator) serveExec(w http.ResponseWriter, r *http.Request) {
 	pod, err := s.pods.Pods(ns).Get(name)
 	if err != nil {
 		writeStatus(w, http.StatusNotFound, fmt.Sprintf("pod %q not found", name))
+		return
+	}
+	if n := s.nodes[pod.Spec.NodeName]; n != nil && s.isNotReady(n) {
+		writeStatus(w, http.StatusServiceUnavailable, fmt.Sprintf(stoppedMessage, n.spec.Name))
 		return
 	}
 	target, msg := s.execTarget(pod, cname)

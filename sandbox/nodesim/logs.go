@@ -162,6 +162,9 @@ func (s *Simulator) logTarget(ns, name, cname string, previous bool) (*logView, 
 
 func (s *Simulator) logTargetPod(pod *corev1.Pod, cname string, previous bool) (*logView, int, string) {
 	name := pod.Name
+	if n := s.nodes[pod.Spec.NodeName]; n != nil && s.isNotReady(n) {
+		return nil, http.StatusServiceUnavailable, fmt.Sprintf(stoppedMessage, n.spec.Name)
+	}
 	var c *corev1.Container
 	isInit := false
 	for i := range pod.Spec.Containers {

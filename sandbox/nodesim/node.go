@@ -3,12 +3,14 @@ package nodesim
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 )
 
@@ -44,21 +46,49 @@ func (s *Simulator) isNotReady(n *simNode) bool {
 }
 
 // SetNodeReady stops (false) or resumes (true) a node's kubelet: a stopped
-// node's lease expires, the node controller marks it NotReady and, after
-// the eviction timeout, its pods are replaced on other nodes.
+// node's lease expires, the node controller marks it NotReady (Unknown)
+// and taints it, and once their toleration of node.kubernetes.io/unreachable
+// runs out (300s by default) its pods are evicted and replaced on other
+// nodes; they stay Terminating until the kubelet is back to confirm. The
+// annotation sim.kubelab.dev/kubelet=stopped|running on the Node does the
+// same from kubectl.
 func (s *Simulator) SetNodeReady(ctx context.Context, name string, ready bool) error {
 	n := s.nodes[name]
 	if n == nil {
 		return fmt.Errorf("nodesim: no node %q", name)
 	}
 	s.mu.Lock()
+	was := !n.notReady
 	n.notReady = !ready
 	s.mu.Unlock()
-	if ready {
+	if ready && !was {
 		s.renewLease(ctx, n)
 		s.reportStatus(ctx, n)
+		// Catch up with what happened to its pods meanwhile.
+		if s.pods != nil {
+			pods, _ := s.pods.List(everything)
+			for _, p := range pods {
+				if p.Spec.NodeName == name {
+					if key, err := cache.MetaNamespaceKeyFunc(p); err == nil {
+						s.queue.Add(key)
+					}
+				}
+			}
+		}
 	}
 	return nil
+}
+
+// nodeChanged follows the kubelet annotation of a simulated node.
+func (s *Simulator) nodeChanged(ctx context.Context, obj any) {
+	node, ok := obj.(*corev1.Node)
+	if !ok || s.nodes[node.Name] == nil {
+		return
+	}
+	want := node.Annotations[AnnotationKubelet] != "stopped"
+	if want == s.isNotReady(s.nodes[node.Name]) {
+		_ = s.SetNodeReady(ctx, node.Name, want)
+	}
 }
 
 func (s *Simulator) renewLease(ctx context.Context, n *simNode) {
@@ -100,5 +130,26 @@ func (s *Simulator) reportStatus(ctx context.Context, n *simNode) {
 				"Node %s status is now: NodeReady", node.Name)
 		}
 	}
+	node.Status.Images = n.imageList()
 	_, _ = s.client.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{})
+}
+
+// imageList is the node's images, as node status reports them.
+func (n *simNode) imageList() []corev1.ContainerImage {
+	n.imgMu.Lock()
+	defer n.imgMu.Unlock()
+	out := make([]corev1.ContainerImage, 0, len(n.images))
+	for ref := range n.images {
+		out = append(out, corev1.ContainerImage{Names: []string{imageID(ref), ref}, SizeBytes: imageSize(ref)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].SizeBytes != out[j].SizeBytes {
+			return out[i].SizeBytes > out[j].SizeBytes
+		}
+		return out[i].Names[1] < out[j].Names[1]
+	})
+	if len(out) > 50 {
+		out = out[:50]
+	}
+	return out
 }

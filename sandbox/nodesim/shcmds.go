@@ -140,7 +140,13 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 		out(userName(vm.env.uid) + "\n")
 		return 0
 	case "id":
-		out(fmt.Sprintf("uid=%d(%s) gid=%d(%s) groups=%d(%s)\n", vm.env.uid, userName(vm.env.uid), vm.env.gid, userName(vm.env.gid), vm.env.gid, userName(vm.env.gid)))
+		named := func(id int64) string {
+			if n := userName(id); n != strconv.FormatInt(id, 10) {
+				return fmt.Sprintf("%d(%s)", id, n)
+			}
+			return strconv.FormatInt(id, 10)
+		}
+		out(fmt.Sprintf("uid=%s gid=%s groups=%s\n", named(vm.env.uid), named(vm.env.gid), named(vm.env.gid)))
 		return 0
 	case "uname":
 		if len(args) > 0 && strings.Contains(args[0], "a") {

@@ -161,6 +161,13 @@ func (s *Simulator) Run(ctx context.Context) error {
 			return fmt.Errorf("nodesim: handler: %w", err)
 		}
 	}
+	// A lab stops and starts a node's kubelet with an annotation.
+	if _, err := s.factory.Core().V1().Nodes().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { s.nodeChanged(ctx, obj) },
+		UpdateFunc: func(_, obj any) { s.nodeChanged(ctx, obj) },
+	}); err != nil {
+		return fmt.Errorf("nodesim: node handler: %w", err)
+	}
 	if err := s.startProvisioner(ctx); err != nil {
 		return err
 	}
