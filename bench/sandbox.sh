@@ -45,8 +45,8 @@ kubectl create namespace my-ns >/dev/null
 kubectl -n my-ns create deployment nginx-deploy --image=nginx:1.25.1 --replicas=2 >/dev/null
 kubectl wait -n my-ns --for=condition=Available deployment/nginx-deploy --timeout=60s >/dev/null
 sleep 30
-read -r rss pss priv < <(awk '/^Rss:/{r=$2} /^Pss:/{p=$2} /^Private_(Clean|Dirty):/{v+=$2} END{print r, p, v}' "/proc/$pid/smaps_rollup")
-echo "memory: RSS $((rss/1024)) MiB, PSS $((pss/1024)) MiB, private $((priv/1024)) MiB"
+read -r rss anon file < <(awk '/^Rss:/{r=$2} /^Anonymous:/{a=$2} /^Pss_File:/{f=$2} END{print r, a, f}' "/proc/$pid/smaps_rollup")
+echo "memory: RSS $((rss/1024)) MiB = private (anonymous) $((anon/1024)) MiB + the binary's code $((file/1024)) MiB, which every sandbox process shares"
 hz=$(getconf CLK_TCK)
 c1=$(awk '{print $14+$15}' "/proc/$pid/stat"); sleep 60; c2=$(awk '{print $14+$15}' "/proc/$pid/stat")
 awk -v a="$c1" -v b="$c2" -v hz="$hz" 'BEGIN {printf "idle CPU: %.2f%% of one core (60 s)\n", (b-a)/hz/60*100}'

@@ -207,7 +207,7 @@ func (b *Backend) startLocked(id string) (*child, error) {
 	args := append([]string{"sandbox", "up", "--json", "--dir", dir}, b.opts.Args...)
 	cmd := exec.Command(b.opts.Binary, args...)
 	cmd.SysProcAttr = childAttrs()
-	cmd.Env = append(os.Environ(), "GOMEMLIMIT=300MiB")
+	cmd.Env = os.Environ()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("embedded: %w", err)
