@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/httpstream"
 	"k8s.io/apimachinery/pkg/util/httpstream/spdy"
 	remotecommandconsts "k8s.io/apimachinery/pkg/util/remotecommand"
+	"k8s.io/client-go/tools/cache"
 )
 
 // kubectl exec on a simulated node: the kubelet side of the remote command
@@ -101,7 +102,13 @@ func (s *Simulator) runExec(t *execTarget, argv []string) (string, string, int) 
 	return out.String(), errOut.String(), code
 }
 
-func (s *Simulator) serveExec(w http.ResponseWriter, r *http.Request) {
+func (s *Simulator) serveExec(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, false) }
+
+// serveAttach attaches to a container's process: an interactive shell
+// (kubectl run -it ... -- sh) answers; other processes only have output.
+func (s *Simulator) serveAttach(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) }
+
+func (s *Simulator) serveStream(w http.ResponseWriter, r *http.Request, attach bool) {
 	ns, name, cname := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
 	pod, err := s.pods.Pods(ns).Get(name)
 	if err != nil {
@@ -184,7 +191,12 @@ func (s *Simulator) serveExec(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	code := s.session(target, argv, opts, &sx)
+	var code int
+	if attach {
+		code = s.attachSession(target, opts, &sx)
+	} else {
+		code = s.session(target, argv, opts, &sx)
+	}
 	if sx.stdout != nil {
 		_ = sx.stdout.Close()
 	}
@@ -245,6 +257,27 @@ func (s *Simulator) session(t *execTarget, argv []string, o execOptions, sx *exe
 	return code
 }
 
+func (s *Simulator) attachSession(t *execTarget, o execOptions, sx *execStreams) int {
+	stdout := io.Writer(io.Discard)
+	if sx.stdout != nil {
+		stdout = sx.stdout
+	}
+	if t.in.plan.interactive && sx.stdin != nil {
+		code, exited := s.interactiveShell(t, baseName(t.in.plan.argv[0]), o.tty, sx.stdin, stdout)
+		if exited {
+			// The container's shell itself was told to exit: the container ends.
+			s.endRun(t, int32(code))
+		}
+		return code
+	}
+	msg := "kubelab: this node is simulated: its containers have no live process to attach to; use kubectl logs -f to follow their output.\n"
+	if o.tty {
+		msg = crlf(msg)
+	}
+	_, _ = io.WriteString(stdout, msg)
+	return 0
+}
+
 func baseName(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		return p[i+1:]
@@ -258,6 +291,30 @@ func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 // typed (the client's terminal is in raw mode) and handles backspace,
 // Ctrl-C and Ctrl-D.
 func (s *Simulator) interactive(t *execTarget, shell string, tty bool, in io.Reader, out io.Writer) int {
+	code, _ := s.interactiveShell(t, shell, tty, in, out)
+	return code
+}
+
+// endRun makes the container's current run end with code.
+func (s *Simulator) endRun(t *execTarget, code int32) {
+	st := s.lookupState(string(t.pod.UID))
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	for _, cs := range append(append([]*ctrState{}, st.inits...), st.ctrs...) {
+		if cs.name == t.c.Name && cs.cur != nil && cs.cur.id == t.in.id && cs.phase == cRunning {
+			cs.exitReq = &code
+		}
+	}
+	st.mu.Unlock()
+	if key, err := cache.MetaNamespaceKeyFunc(t.pod); err == nil {
+		s.queue.Add(key)
+	}
+}
+
+// interactiveShell runs the shell until exit (true) or the end of its input.
+func (s *Simulator) interactiveShell(t *execTarget, shell string, tty bool, in io.Reader, out io.Writer) (int, bool) {
 	host := podHostname(t.pod)
 	prompt := "/ # "
 	if shell == "bash" {
@@ -295,14 +352,16 @@ func (s *Simulator) interactive(t *execTarget, shell string, tty bool, in io.Rea
 		b, err := r.ReadByte()
 		if err != nil {
 			if len(line) > 0 {
-				run(string(line))
+				if done, code := run(string(line)); done {
+					return code, true
+				}
 			}
-			return 0
+			return 0, false
 		}
 		if !tty {
 			if b == '\n' {
 				if done, code := run(string(line)); done {
-					return code
+					return code, true
 				}
 				line = line[:0]
 				continue
@@ -314,7 +373,7 @@ func (s *Simulator) interactive(t *execTarget, shell string, tty bool, in io.Rea
 		case '\r', '\n':
 			_, _ = io.WriteString(out, "\r\n")
 			if done, code := run(string(line)); done {
-				return code
+				return code, true
 			}
 			line = line[:0]
 			_, _ = io.WriteString(out, prompt)
@@ -329,7 +388,7 @@ func (s *Simulator) interactive(t *execTarget, shell string, tty bool, in io.Rea
 		case 0x04:
 			if len(line) == 0 {
 				_, _ = io.WriteString(out, "exit\r\n")
-				return 0
+				return 0, true
 			}
 		case 0x1b:
 			// An escape sequence (arrow keys): skip it.

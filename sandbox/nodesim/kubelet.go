@@ -33,6 +33,7 @@ func (s *Simulator) KubeletServer() http.Handler {
 	}
 	mux.HandleFunc("/exec/{ns}/{pod}/{container}", s.serveExec)
 	mux.HandleFunc("/exec/", refuse("kubectl exec"))
+	mux.HandleFunc("/attach/{ns}/{pod}/{container}", s.serveAttach)
 	mux.HandleFunc("/attach/", refuse("kubectl attach"))
 	mux.HandleFunc("/portForward/", refuse("kubectl port-forward"))
 	mux.HandleFunc("/run/", refuse("kubectl exec"))

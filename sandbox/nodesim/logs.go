@@ -49,6 +49,7 @@ func (s *Simulator) logLines(v *logView, until time.Time) []shLine {
 		for _, l := range v.plan.oneShot {
 			lines = append(lines, shLine{at: 0, text: l})
 		}
+	case v.plan.interactive:
 	case len(v.plan.argv) > 0:
 		res := runShell(v.plan.argv, v.in.env, horizon)
 		lines = res.lines

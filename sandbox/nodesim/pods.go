@@ -111,6 +111,7 @@ type ctrState struct {
 	stopWhy      string
 	restartOK    bool // restart after this stop regardless of the restart policy
 	pending      []envVar
+	exitReq      *int32 // the attached shell was told to exit
 }
 
 // podState is what a simulated kubelet remembers about one pod.
@@ -763,6 +764,17 @@ func (s *Simulator) runningSteps(p *corev1.Pod, n *simNode, st *podState, cs *ct
 			}
 		})
 		return
+	}
+	if cs.exitReq != nil {
+		code := *cs.exitReq
+		consider(now, func(t time.Time) {
+			cs.exitReq = nil
+			reason := "Completed"
+			if code != 0 {
+				reason = "Error"
+			}
+			s.exited(p, n, st, cs, t, code, reason)
+		})
 	}
 	if in.plan.ends {
 		end := in.started.Add(in.plan.runFor)

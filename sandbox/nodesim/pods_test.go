@@ -138,6 +138,8 @@ func summary(p *corev1.Pod) string {
 		switch {
 		case c.State.Terminated != nil && c.State.Terminated.ExitCode == 0:
 			continue
+		case c.Started != nil && *c.Started && i < len(p.Spec.InitContainers) && p.Spec.InitContainers[i].RestartPolicy != nil:
+			continue // a started sidecar
 		case c.State.Terminated != nil:
 			reason = "Init:" + c.State.Terminated.Reason
 		case c.State.Waiting != nil && c.State.Waiting.Reason != "" && c.State.Waiting.Reason != "PodInitializing":
@@ -547,4 +549,57 @@ func (s *Simulator) execFor(p *corev1.Pod, cname string, argv ...string) string 
 	}
 	out, _, _ := s.runExec(t, argv)
 	return out
+}
+
+func TestInitContainerFailure(t *testing.T) {
+	h := newHarness(t)
+	p := podFrom(t, `
+metadata: {name: init-fail}
+spec:
+  restartPolicy: Never
+  initContainers: [{name: check, image: busybox:1.36, command: [sh, -c, "echo checking; exit 3"]}]
+  containers: [{name: app, image: nginx:1.25.1}]
+`)
+	ss := h.run(p, 6*time.Second)
+	expectStates(t, ss, p, "Init:0/1", "Init:Error")
+	if p.Status.Phase != corev1.PodFailed {
+		t.Fatalf("phase %s, want Failed", p.Status.Phase)
+	}
+	q := podFrom(t, `
+metadata: {name: init-loop}
+spec:
+  initContainers: [{name: check, image: busybox:1.36, command: [sh, -c, "exit 1"]}]
+  containers: [{name: app, image: nginx:1.25.1}]
+`)
+	ss = h.run(q, 20*time.Second)
+	expectStates(t, ss, q, "Init:0/1", "Init:Error", "Init:CrashLoopBackOff")
+}
+
+func TestSidecarStartsBeforeApp(t *testing.T) {
+	h := newHarness(t)
+	p := podFrom(t, `
+metadata: {name: with-sidecar}
+spec:
+  initContainers: [{name: proxy, image: envoyproxy/envoy:v1.31, restartPolicy: Always}]
+  containers: [{name: app, image: nginx:1.25.1}]
+`)
+	ss := h.run(p, 8*time.Second)
+	expectStates(t, ss, p, "Init:0/1", "1/1 Running 0")
+	if c := findStatus(p.Status.InitContainerStatuses, "proxy"); c == nil || c.State.Running == nil || !c.Ready {
+		t.Fatalf("sidecar status %+v", c)
+	}
+}
+
+func TestStdinShellKeepsRunning(t *testing.T) {
+	h := newHarness(t)
+	p := podFrom(t, `
+metadata: {name: shell}
+spec:
+  containers: [{name: shell, image: busybox, stdin: true, tty: true, command: [sh]}]
+`)
+	ss := h.run(p, 10*time.Second)
+	expectStates(t, ss, p, "1/1 Running 0")
+	if summary(p) != "1/1 Running 0" {
+		t.Fatalf("a shell with stdin open should keep running: %s", timeline(ss, p))
+	}
 }

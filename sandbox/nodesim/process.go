@@ -60,6 +60,13 @@ type procPlan struct {
 	memory   int64 // bytes it declares it uses (0: unknown)
 	cpu      int64 // millicores it declares it uses (0: unknown)
 	sigterm  bool  // it stops on SIGTERM (else it is killed at the end of the grace period)
+	// interactive: a shell waiting on its open stdin (kubectl attach talks to it).
+	interactive bool
+}
+
+func hasScript(args []string) bool {
+	src, _ := shellScript(args)
+	return src != ""
 }
 
 // planHorizon is how far ahead a process is simulated to see if it ends.
@@ -96,7 +103,16 @@ func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shEnv, argv []
 	b := &s.cfg.Behaviour
 	pl := &procPlan{argv: argv, sigterm: true}
 	img := imageName(c.Image)
+	interactiveShell := (len(argv) == 0 && contains(procs.ShellImages, img)) ||
+		(len(argv) > 0 && isShell(path.Base(argv[0])) && !hasScript(argv[1:]))
 	switch {
+	case interactiveShell && c.Stdin:
+		// A shell whose stdin is kept open (kubectl run -it) waits for input.
+		pl.argv, pl.sigterm = append([]string{}, argv...), false
+		if len(pl.argv) == 0 {
+			pl.argv = []string{"sh"}
+		}
+		pl.interactive = true
 	case len(argv) == 0 && contains(procs.ShellImages, img):
 		// The default command is a shell; with no terminal it reads an empty stdin and exits.
 		pl.ends, pl.runFor = true, b.d("run")
@@ -112,6 +128,11 @@ func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shEnv, argv []
 		}
 	default:
 		res := runShell(argv, env, planHorizon)
+		if interactiveShell {
+			// No terminal, no open stdin: the shell reads nothing and exits.
+			pl.ends, pl.runFor = true, b.d("run")
+			break
+		}
 		pl.ops, pl.memory, pl.cpu = res.ops, res.memory, res.cpu
 		pl.server = res.server
 		if res.ended {
