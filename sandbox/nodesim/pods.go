@@ -295,9 +295,21 @@ func (s *Simulator) resume(p *corev1.Pod, n *simNode, st *podState, now time.Tim
 			cs.ready = status.Ready
 			cs.started = status.Started != nil && *status.Started
 			for k := range cs.probes {
-				cs.probes[k].result = -1
+				cs.probes[k] = probeState{last: -1, result: -1}
+				if probeKind(k) == liveness {
+					cs.probes[k].result = 1
+				}
 				if cs.ready && probeKind(k) == readiness {
 					cs.probes[k].result, cs.probes[k].last = 1, 1
+				}
+				if pr := probeOf(c, probeKind(k)); pr != nil {
+					// The probe workers start again with the kubelet.
+					period, initial, _, _ := probeDefaults(pr)
+					next := firstTick(started, period, initial)
+					for next.Before(now) {
+						next = next.Add(period)
+					}
+					cs.probes[k].next = next
 				}
 			}
 		case status.State.Terminated != nil:
