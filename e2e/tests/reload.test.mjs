@@ -112,12 +112,10 @@ describe('verdicts across tabs, reloads and restarts', { timeout: 15 * 60_000 },
     } finally { await ctx.close() }
   })
 
-  // The stream sends no verdicts when a page connects (server/ws.go), only when they change:
-  // the verdicts of the grading that opening a lab triggers go out before the new page's
-  // websocket is there, so a lab opened for the first time shows its checks as "pending"
-  // (not checked) although the grader has checked them and found them not passed.
+  // Opening a lab triggers a grading that may finish before the page's websocket connects:
+  // the server sends a connecting page the verdicts it already has.
   test('a lab opened for the first time shows the grader\'s verdicts on its checks', {
-    timeout: 120_000, todo: 'verdicts are not sent to a page when its websocket connects'
+    timeout: 120_000
   }, async () => {
     const ctx = await newContext(browser, server)
     try {
