@@ -86,8 +86,11 @@ type Behaviour struct {
 	Stages       []Stage       `json:"stages"`
 	Processes    Processes     `json:"processes"`
 	Metrics      MetricsConfig `json:"metrics"`
+	// MissingImages are images the simulated registries do not have.
+	MissingImages []string `json:"missingImages"`
 
-	byName map[string]*Stage
+	byName  map[string]*Stage
+	missing []imagePattern
 }
 
 // Stage is one step of a container's life on a simulated node.
@@ -219,6 +222,9 @@ func (b *Behaviour) merge(def *Behaviour) {
 	if b.Metrics.Window.Duration == 0 && b.Metrics.CPUShare == 0 && b.Metrics.Image == "" {
 		b.Metrics = def.Metrics
 	}
+	if b.MissingImages == nil {
+		b.MissingImages = def.MissingImages
+	}
 }
 
 // compile indexes the stages and parses the templates.
@@ -249,6 +255,14 @@ func (b *Behaviour) compile() error {
 		if b.byName[name] == nil {
 			return fmt.Errorf("nodesim: behaviour: stage %q is missing", name)
 		}
+	}
+	b.missing = nil
+	for _, m := range b.MissingImages {
+		ip, err := parseImagePattern(m)
+		if err != nil {
+			return fmt.Errorf("nodesim: behaviour: missingImages %q: %w", m, err)
+		}
+		b.missing = append(b.missing, ip)
 	}
 	b.Processes.serverLogTmpls = map[string][]*template.Template{}
 	for img, lines := range b.Processes.ServerLogs {

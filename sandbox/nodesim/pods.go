@@ -659,7 +659,11 @@ func (s *Simulator) startAttempt(p *corev1.Pod, n *simNode, st *podState, cs *ct
 func (s *Simulator) pullDone(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, t time.Time) {
 	b := &s.cfg.Behaviour
 	c := containerSpec(p, cs)
-	if msg, bad := badHost(c.Image); bad {
+	msg, bad := badHost(c.Image)
+	if !bad {
+		msg, bad = b.missingImage(c.Image)
+	}
+	if bad {
 		full := fmt.Sprintf("Failed to pull image %q: %s", c.Image, msg)
 		cs.phase, cs.reason, cs.message = cPullBackOff, "ErrImagePull", msg
 		cs.until = t.Add(b.stage("imagePullBackOff").backOff(cs.tries))

@@ -603,3 +603,23 @@ spec:
 		t.Fatalf("a shell with stdin open should keep running: %s", timeline(ss, p))
 	}
 }
+
+func TestMissingImageTag(t *testing.T) {
+	h := newHarness(t)
+	p := podFrom(t, `
+metadata: {name: typo}
+spec:
+  containers: [{name: nginx, image: "nginx:1.161"}]
+`)
+	ss := h.run(p, 5*time.Second)
+	expectStates(t, ss, p, "ContainerCreating", "ErrImagePull", "ImagePullBackOff")
+	if !hasEvent(h.events(), `Failed to pull image "nginx:1.161": failed to pull and unpack image "docker.io/library/nginx:1.161": failed to resolve reference "docker.io/library/nginx:1.161": docker.io/library/nginx:1.161: not found`) {
+		t.Fatal("no pull failure event")
+	}
+	q := podFrom(t, `
+metadata: {name: fine}
+spec:
+  containers: [{name: nginx, image: "nginx:1.16.1"}]
+`)
+	expectStates(t, h.run(q, 4*time.Second), q, "1/1 Running 0")
+}

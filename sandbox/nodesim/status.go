@@ -2,6 +2,7 @@ package nodesim
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -450,4 +451,52 @@ func (n *simNode) havePulled(ref string) {
 		n.images = map[string]bool{}
 	}
 	n.images[ref] = true
+}
+
+// imagePattern is a name:tag pattern of missingImages.
+type imagePattern struct {
+	repo, tag *regexp.Regexp
+	anyTag    bool
+}
+
+func globRe(g string) (*regexp.Regexp, error) {
+	return regexp.Compile("^" + strings.ReplaceAll(regexp.QuoteMeta(g), `\*`, ".*") + "$")
+}
+
+func parseImagePattern(s string) (imagePattern, error) {
+	name, tag, ok := strings.Cut(s, ":")
+	if !ok {
+		tag = "*"
+	}
+	r, err := globRe(name)
+	if err != nil {
+		return imagePattern{}, err
+	}
+	t, err := globRe(tag)
+	if err != nil {
+		return imagePattern{}, err
+	}
+	return imagePattern{repo: r, tag: t, anyTag: tag == "*"}, nil
+}
+
+// missingImage returns the registry's error for an image it does not have.
+func (b *Behaviour) missingImage(image string) (string, bool) {
+	named, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return "", false
+	}
+	tagged := reference.TagNameOnly(named)
+	ref := tagged.String()
+	fam, tag := reference.FamiliarName(named), tagOf(named)
+	for _, p := range b.missing {
+		if !(p.repo.MatchString(fam) || p.repo.MatchString(named.Name())) || !p.tag.MatchString(tag) {
+			continue
+		}
+		if p.anyTag {
+			return fmt.Sprintf("failed to pull and unpack image %q: failed to resolve reference %q: pull access denied, "+
+				"repository does not exist or may require authorization: server message: insufficient_scope: authorization failed", ref, ref), true
+		}
+		return fmt.Sprintf("failed to pull and unpack image %q: failed to resolve reference %q: %s: not found", ref, ref, ref), true
+	}
+	return "", false
 }
