@@ -52,7 +52,7 @@ func (s *Simulator) execTarget(pod *corev1.Pod, cname string) (*execTarget, stri
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for _, cs := range append(append([]*ctrState{}, st.inits...), st.ctrs...) {
+	for _, cs := range st.all() {
 		if cs.name != cname || cs.cur == nil || (cs.phase != cRunning && cs.phase != cStopping) {
 			continue
 		}
@@ -302,7 +302,7 @@ func (s *Simulator) endRun(t *execTarget, code int32) {
 		return
 	}
 	st.mu.Lock()
-	for _, cs := range append(append([]*ctrState{}, st.inits...), st.ctrs...) {
+	for _, cs := range st.all() {
 		if cs.name == t.c.Name && cs.cur != nil && cs.cur.id == t.in.id && cs.phase == cRunning {
 			cs.exitReq = &code
 		}

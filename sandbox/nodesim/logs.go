@@ -178,6 +178,13 @@ func (s *Simulator) logTargetPod(pod *corev1.Pod, cname string, previous bool) (
 			c, isInit = &pod.Spec.InitContainers[i], true
 		}
 	}
+	isEph := false
+	for i := range pod.Spec.EphemeralContainers {
+		if pod.Spec.EphemeralContainers[i].Name == cname {
+			ec := corev1.Container(pod.Spec.EphemeralContainers[i].EphemeralContainerCommon)
+			c, isEph = &ec, true
+		}
+	}
 	if c == nil {
 		return nil, http.StatusBadRequest, fmt.Sprintf("container %s is not valid for pod %s", cname, name)
 	}
@@ -188,8 +195,8 @@ func (s *Simulator) logTargetPod(pod *corev1.Pod, cname string, previous bool) (
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var cs *ctrState
-	for _, x := range append(append([]*ctrState{}, st.inits...), st.ctrs...) {
-		if x.name == cname && x.isInit == isInit {
+	for _, x := range st.all() {
+		if x.name == cname && x.isInit == isInit && x.isEph == isEph {
 			cs = x
 		}
 	}

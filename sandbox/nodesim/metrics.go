@@ -333,7 +333,7 @@ func (s *Simulator) podUsage(p *corev1.Pod, now time.Time) (podMetrics, bool) {
 		Timestamp:  metav1.NewTime(now.Truncate(time.Second)), Window: metav1.Duration{Duration: m.Window.Duration}}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for _, cs := range append(append([]*ctrState{}, st.inits...), st.ctrs...) {
+	for _, cs := range st.all() {
 		if cs.cur == nil || cs.phase != cRunning && cs.phase != cStopping {
 			continue
 		}

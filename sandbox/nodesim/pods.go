@@ -85,6 +85,7 @@ func (in *instance) envAt(since time.Duration) *shEnv {
 type ctrState struct {
 	name         string
 	isInit       bool
+	isEph        bool // an ephemeral container (kubectl debug)
 	sidecar      bool
 	phase        ctrPhase
 	begin        time.Time // when its start may begin (zero: not yet)
@@ -127,6 +128,7 @@ type podState struct {
 	sandbox    bool
 	inits      []*ctrState
 	ctrs       []*ctrState
+	ephs       []*ctrState
 	shared     map[string]map[string]string
 	terminal   bool
 	failedInit bool
@@ -351,8 +353,24 @@ func (s *Simulator) resume(p *corev1.Pod, n *simNode, st *podState, now time.Tim
 	st.terminal = p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
 }
 
+// all is every container of the pod: init, app and ephemeral.
+func (st *podState) all() []*ctrState {
+	out := make([]*ctrState, 0, len(st.inits)+len(st.ctrs)+len(st.ephs))
+	out = append(append(append(out, st.inits...), st.ctrs...), st.ephs...)
+	return out
+}
+
 // container returns the spec of a container state.
 func containerSpec(p *corev1.Pod, cs *ctrState) *corev1.Container {
+	if cs.isEph {
+		for i := range p.Spec.EphemeralContainers {
+			if p.Spec.EphemeralContainers[i].Name == cs.name {
+				c := corev1.Container(p.Spec.EphemeralContainers[i].EphemeralContainerCommon)
+				return &c
+			}
+		}
+		return nil
+	}
 	list := p.Spec.Containers
 	if cs.isInit {
 		list = p.Spec.InitContainers
@@ -370,6 +388,20 @@ func containerSpec(p *corev1.Pod, cs *ctrState) *corev1.Container {
 func (s *Simulator) advance(p *corev1.Pod, n *simNode, st *podState, now time.Time) time.Time {
 	if st.inits == nil && st.ctrs == nil {
 		s.resume(p, n, st, now)
+	}
+	// Ephemeral containers (kubectl debug) start as soon as they are added.
+	for _, e := range p.Spec.EphemeralContainers {
+		known := false
+		for _, cs := range st.ephs {
+			known = known || cs.name == e.Name
+		}
+		if !known {
+			cs := &ctrState{name: e.Name, isEph: true, started: true}
+			if st.sandbox && !st.terminal {
+				cs.begin = now
+			}
+			st.ephs = append(st.ephs, cs)
+		}
 	}
 	for i := 0; i < 2000; i++ {
 		at, act := s.nextStep(p, n, st, now)
@@ -405,7 +437,7 @@ func (s *Simulator) nextStep(p *corev1.Pod, n *simNode, st *podState, now time.T
 		if !st.killing {
 			consider(now, func(t time.Time) { s.startKilling(p, n, st, t) })
 		}
-		for _, cs := range append(append([]*ctrState{}, st.inits...), st.ctrs...) {
+		for _, cs := range st.all() {
 			cs := cs
 			if cs.phase == cStopping {
 				consider(cs.until, func(t time.Time) { s.exited(p, n, st, cs, t, cs.stopCode, cs.stopWhy) })
@@ -449,7 +481,7 @@ func (s *Simulator) nextStep(p *corev1.Pod, n *simNode, st *podState, now time.T
 		consider(st.sandboxAt, func(t time.Time) { s.sandboxReady(p, n, st, t) })
 		return best.at, best.act
 	}
-	for _, cs := range append(append([]*ctrState{}, st.inits...), st.ctrs...) {
+	for _, cs := range st.all() {
 		cs := cs
 		c := containerSpec(p, cs)
 		if c == nil || cs.done {
@@ -540,6 +572,9 @@ func (s *Simulator) sandboxReady(p *corev1.Pod, n *simNode, st *podState, t time
 
 // next returns the container after cs in the start sequence.
 func (st *podState) next(cs *ctrState) *ctrState {
+	if cs.isEph {
+		return nil
+	}
 	list := st.ctrs
 	if cs.isInit {
 		list = st.inits
@@ -935,6 +970,9 @@ func (s *Simulator) stopContainer(p *corev1.Pod, cs *ctrState, t time.Time, grac
 }
 
 func (s *Simulator) shouldRestart(p *corev1.Pod, cs *ctrState, code int32) bool {
+	if cs.isEph {
+		return false
+	}
 	if cs.sidecar {
 		return true
 	}
@@ -1052,7 +1090,7 @@ func (s *Simulator) startKilling(p *corev1.Pod, n *simNode, st *podState, t time
 		deadline = t
 	}
 	end := t
-	for _, cs := range append(append([]*ctrState{}, st.ctrs...), st.inits...) {
+	for _, cs := range append(append(append([]*ctrState{}, st.ctrs...), st.inits...), st.ephs...) {
 		c := containerSpec(p, cs)
 		if c == nil {
 			continue

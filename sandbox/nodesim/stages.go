@@ -18,10 +18,14 @@ func ctrRef(p *corev1.Pod, c *corev1.Container, isInit bool) *corev1.ObjectRefer
 	ref := &corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: p.Namespace, Name: p.Name, UID: p.UID,
 		ResourceVersion: p.ResourceVersion}
 	if c != nil {
+		ref.FieldPath = "spec.containers{" + c.Name + "}"
 		if isInit {
 			ref.FieldPath = "spec.initContainers{" + c.Name + "}"
-		} else {
-			ref.FieldPath = "spec.containers{" + c.Name + "}"
+		}
+		for _, e := range p.Spec.EphemeralContainers {
+			if e.Name == c.Name {
+				ref.FieldPath = "spec.ephemeralContainers{" + c.Name + "}"
+			}
 		}
 	}
 	return ref

@@ -40,6 +40,12 @@ func (s *Simulator) render(p *corev1.Pod, n *simNode, st *podState, now time.Tim
 			status.ContainerStatuses = append(status.ContainerStatuses, s.containerStatus(p, c, cs, defaultReason))
 		}
 	}
+	status.EphemeralContainerStatuses = nil
+	for _, cs := range st.ephs {
+		if c := containerSpec(p, cs); c != nil {
+			status.EphemeralContainerStatuses = append(status.EphemeralContainerStatuses, s.containerStatus(p, c, cs, "ContainerCreating"))
+		}
+	}
 	status.Phase = podPhase(p, status, st)
 	if st.killing && !st.killDone.IsZero() && !now.Before(st.killDone) {
 		// All containers have stopped: the pod's final phase.
@@ -366,7 +372,9 @@ func statusEqual(a, b *corev1.PodStatus) bool {
 		}
 		return true
 	}
-	return eqCS(a.ContainerStatuses, b.ContainerStatuses) && eqCS(a.InitContainerStatuses, b.InitContainerStatuses)
+	return len(a.EphemeralContainerStatuses) == len(b.EphemeralContainerStatuses) &&
+		eqCS(a.ContainerStatuses, b.ContainerStatuses) && eqCS(a.InitContainerStatuses, b.InitContainerStatuses) &&
+		eqCS(a.EphemeralContainerStatuses, b.EphemeralContainerStatuses)
 }
 
 func stateKey(s corev1.ContainerState) string {
