@@ -6,10 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -99,7 +97,7 @@ func TestServerKilledMidLab(t *testing.T) {
 	if code, _ := p.post("/quizzes/pod-basics/unit-of-scaling", "application/x-www-form-urlencoded", url.Values{"answer": {"b"}}.Encode()); code != http.StatusOK {
 		t.Fatalf("quiz answer: %d", code)
 	}
-	pids := sandboxPIDs(t, filepath.Join(data, "sandboxes"))
+	pids := testcluster.SandboxPIDs(filepath.Join(data, "sandboxes"))
 	if len(pids) == 0 {
 		t.Fatal("no sandbox process")
 	}
@@ -148,19 +146,4 @@ func TestServerKilledMidLab(t *testing.T) {
 	if code, out := p2.post("/api/console", "application/json", `{"command":"kubectl get namespace my-ns -o name"}`); code != 200 || !strings.Contains(out, "namespace/my-ns") {
 		t.Fatalf("resumed sandbox: %d %s", code, out)
 	}
-}
-
-func sandboxPIDs(t *testing.T, root string) []int {
-	var pids []int
-	files, _ := filepath.Glob(filepath.Join(root, "*", "pid"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }

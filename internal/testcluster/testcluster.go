@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -153,4 +154,47 @@ func (c *Cluster) MustKubectl(t testing.TB, args ...string) string {
 		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return out
+}
+
+// Main runs a test binary around one shared sandbox: it starts the
+// sandbox, stores it in *shared, runs the tests and stops it. Use it from
+// TestMain: `func TestMain(m *testing.M) { testcluster.Main(m, &shared) }`.
+func Main(m *testing.M, shared **Cluster) {
+	bin, err := BinaryPath()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dir, err := os.MkdirTemp("", "kubelab-test-sandbox-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	c, err := Start(context.Background(), bin, dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*shared = c
+	code := m.Run()
+	_ = c.Stop()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// SandboxPIDs lists the processes recorded in root/*/pid: the sandbox
+// processes of an embedded backend whose data directory is root.
+func SandboxPIDs(root string) []int {
+	var pids []int
+	files, _ := filepath.Glob(filepath.Join(root, "*", "pid"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }

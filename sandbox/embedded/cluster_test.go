@@ -18,26 +18,7 @@ import (
 // One real sandbox serves the behaviour tests of this file.
 var shared *testcluster.Cluster
 
-func TestMain(m *testing.M) {
-	bin, err := testcluster.BinaryPath()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	dir, err := os.MkdirTemp("", "kubelab-sandbox-test-")
-	if err != nil {
-		panic(err)
-	}
-	shared, err = testcluster.Start(context.Background(), bin, dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = shared.Stop()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testcluster.Main(m, &shared) }
 
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()

@@ -134,7 +134,7 @@ func TestStartupCleansUpAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A process that looks like a sandbox of that directory.
-	cmd := exec.Command("sleep", "300", stale)
+	cmd := exec.Command("sh", "-c", "while :; do sleep 1; done", "sh", stale)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestChildrenDoNotOutliveTheServer(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatalf("fake server did not acquire a sandbox: %q", buf[:n])
 	}
-	pids := sandboxPIDs(t, dir)
+	pids := testcluster.SandboxPIDs(dir)
 	if len(pids) == 0 {
 		t.Fatal("no sandbox process found")
 	}
@@ -207,19 +207,4 @@ func TestChildrenDoNotOutliveTheServer(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("sandbox processes %v outlived the killed server", pids)
-}
-
-func sandboxPIDs(t *testing.T, root string) []int {
-	var pids []int
-	matches, _ := filepath.Glob(filepath.Join(root, "*", "pid"))
-	for _, m := range matches {
-		data, err := os.ReadFile(m)
-		if err != nil {
-			continue
-		}
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }

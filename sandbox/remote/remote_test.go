@@ -28,26 +28,7 @@ import (
 // (an EKS cluster in production).
 var shared *testcluster.Cluster
 
-func TestMain(m *testing.M) {
-	bin, err := testcluster.BinaryPath()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	dir, err := os.MkdirTemp("", "kubelab-remote-test-")
-	if err != nil {
-		panic(err)
-	}
-	shared, err = testcluster.Start(context.Background(), bin, dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = shared.Stop()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testcluster.Main(m, &shared) }
 
 func newBackend(t *testing.T, opts Options) *Backend {
 	t.Helper()
