@@ -28,26 +28,7 @@ import (
 // shared is the sandbox the tests of this package use, one after the other.
 var shared *testcluster.Cluster
 
-func TestMain(m *testing.M) {
-	bin, err := testcluster.BinaryPath()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	dir, err := os.MkdirTemp("", "kubelab-conformance-")
-	if err != nil {
-		panic(err)
-	}
-	shared, err = testcluster.Start(context.Background(), bin, dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = shared.Stop()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testcluster.Main(m, &shared) }
 
 // corpusDir is ../shared/corpus/k8s-docs-examples from the repository root.
 func corpusDir() string {
