@@ -15,6 +15,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubelab/kubelab/internal/testcluster"
 )
 
 // corpusCase is one row of EXPECTED.md.
@@ -49,11 +51,13 @@ func TestCorpus(t *testing.T) {
 		t.Skipf("conformance corpus not found at %s (it lives outside the repository, in ../shared/corpus/k8s-docs-examples)", dir)
 	}
 	c := shared
-	type result struct {
-		row, err, deviation string
-	}
 	var mu sync.Mutex
 	var results []result
+	record := func(r result) {
+		mu.Lock()
+		results = append(results, r)
+		mu.Unlock()
+	}
 	t.Run("cases", func(t *testing.T) {
 		// All at once: concurrent t.Run calls are not held to -parallel
 		// (GOMAXPROCS), and the cases mostly wait on simulated time.
@@ -62,31 +66,10 @@ func TestCorpus(t *testing.T) {
 		for _, cc := range cases() {
 			cc := cc
 			wg.Add(1)
-			go t.Run(cc.row, func(t *testing.T) {
-				defer wg.Done()
-				for _, f := range cc.files {
-					if !exists(dir + "/" + f + ".yaml") {
-						t.Fatalf("corpus file %s.yaml is missing", f)
-					}
-				}
-				e := newEnv(t, c, cc.namespace())
-				var err error
-				if err = e.apply(cc.files...); err == nil {
-					err = cc.check(e)
-				}
-				r := result{row: cc.row, deviation: cc.deviation}
-				if err != nil {
-					r.err = err.Error()
-					if cc.deviation != "" {
-						t.Logf("does not match EXPECTED.md, by design: %v\n  (%s)", err, cc.deviation)
-					} else {
-						t.Errorf("does not match EXPECTED.md: %v", err)
-					}
-				}
-				mu.Lock()
-				results = append(results, r)
-				mu.Unlock()
-			})
+			go func() {
+				defer wg.Done() // also when -run filters the case out
+				t.Run(cc.row, func(t *testing.T) { runCase(t, dir, c, cc, record) })
+			}()
 		}
 	})
 	sort.Slice(results, func(i, j int) bool { return results[i].row < results[j].row })
@@ -110,6 +93,35 @@ func TestCorpus(t *testing.T) {
 	if out := os.Getenv("KUBELAB_CORPUS_REPORT"); out != "" {
 		_ = os.WriteFile(out, []byte(fmt.Sprintf("corpus: %d/%d\n%s", match, len(results), report.String())), 0o644)
 	}
+}
+
+// result is how one case went.
+type result struct {
+	row, err, deviation string
+}
+
+// runCase applies a case's files in its namespace and checks it.
+func runCase(t *testing.T, dir string, c *testcluster.Cluster, cc corpusCase, record func(result)) {
+	for _, f := range cc.files {
+		if !exists(dir + "/" + f + ".yaml") {
+			t.Fatalf("corpus file %s.yaml is missing", f)
+		}
+	}
+	e := newEnv(t, c, cc.namespace())
+	var err error
+	if err = e.apply(cc.files...); err == nil {
+		err = cc.check(e)
+	}
+	r := result{row: cc.row, deviation: cc.deviation}
+	if err != nil {
+		r.err = err.Error()
+		if cc.deviation != "" {
+			t.Logf("does not match EXPECTED.md, by design: %v\n  (%s)", err, cc.deviation)
+		} else {
+			t.Errorf("does not match EXPECTED.md: %v", err)
+		}
+	}
+	record(r)
 }
 
 func podRunningReady(e *env, name string, timeout time.Duration) error {
