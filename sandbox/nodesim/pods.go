@@ -411,9 +411,27 @@ func (s *Simulator) advance(p *corev1.Pod, n *simNode, st *podState, now time.Ti
 		if at.After(now) {
 			return at
 		}
+		before := initsRunning(st)
 		act(at)
+		if initsRunning(st) > before {
+			// A kubelet reports every init container it starts (Init:0/1):
+			// a pod looked at late must not skip that state; the rest
+			// follows on the next look, a few milliseconds later.
+			return now
+		}
 	}
 	return now.Add(time.Second)
+}
+
+// initsRunning counts the init containers whose process runs.
+func initsRunning(st *podState) int {
+	n := 0
+	for _, cs := range st.inits {
+		if cs.phase == cRunning {
+			n++
+		}
+	}
+	return n
 }
 
 type step struct {
