@@ -52,9 +52,9 @@ func TestOversizedWebsocketFrame(t *testing.T) {
 	e.waitReady()
 	ws := e.dial()
 	ws.until(30*time.Second, "snapshot", func(m map[string]any) bool { return m["type"] == "snapshot" })
-	if err := ws.c.WriteMessage(1, []byte(strings.Repeat("x", 64<<10))); err != nil {
-		t.Fatal(err)
-	}
+	// The write itself may fail: the server can close the connection as
+	// soon as it has read the frame's header.
+	_ = ws.c.WriteMessage(1, []byte(strings.Repeat("x", 64<<10)))
 	_ = ws.c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
 		if _, _, err := ws.c.ReadMessage(); err != nil {
