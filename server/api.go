@@ -105,6 +105,7 @@ func (s *Server) runConsole(w http.ResponseWriter, r *http.Request) {
 		ExitCode: res.ExitCode, Output: stored, StartedAt: started, Duration: res.Duration}); err != nil {
 		s.log.Warn("console history", "err", err)
 	}
+	l.recordCommand(strings.TrimSpace(req.Command), started)
 	l.poke()
 	writeJSON(w, http.StatusOK, consoleResponse{Output: res.Output, ExitCode: res.ExitCode, Truncated: res.Truncated, TimedOut: res.TimedOut})
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 
-	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/manifest"
 )
 
@@ -56,5 +55,3 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 	l.poke()
 	writeJSON(w, code, resp)
 }
-
-var _ labs.State = (*labs.ClusterState)(nil)

@@ -936,13 +936,13 @@ func TestDashboardFollowsStudents(t *testing.T) {
 	l := w.e.srv.learnerFor(u)
 	res := labs.StepResult{ID: "create-namespace", Passed: false, Score: 0.5, Checks: []labs.CheckResult{
 		{ID: "ns", Passed: false, Message: labs.Text{Ko: "네임스페이스가 없습니다", En: "no namespace my-ns"}}}}
-	l.send(verdictMessage("kubectl-activity", res, ""))
+	l.send(verdictMessage("kubectl-activity", res))
 	m := readUntil(t, d1, "Bob's failing cell", func(m map[string]any) bool { return m["type"] == "cell" })
 	if m["state"] != "failed" || m["messageEn"] != "no namespace my-ns" || int64(m["user"].(float64)) != w.b.id {
 		t.Fatalf("cell: %v", m)
 	}
 	res.Passed, res.Score, res.Checks[0].Passed = true, 1, true
-	l.send(verdictMessage("kubectl-activity", res, ""))
+	l.send(verdictMessage("kubectl-activity", res))
 	readUntil(t, d1, "Bob's passed cell", func(m map[string]any) bool { return m["type"] == "cell" && m["state"] == "passed" })
 	l.mu.Lock()
 	l.state = sandbox.StateStarting
@@ -985,7 +985,7 @@ func TestDashboardFanOutLatency(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		res := labs.StepResult{ID: "list-namespaces", Passed: i%2 == 0, Score: float64(i % 2)}
 		start := time.Now()
-		l.send(verdictMessage("kubectl-activity", res, ""))
+		l.send(verdictMessage("kubectl-activity", res))
 		for _, c := range conns {
 			readUntil(t, c, "cell", func(m map[string]any) bool { return m["type"] == "cell" && m["step"] == "list-namespaces" })
 			lat = append(lat, time.Since(start))

@@ -99,7 +99,7 @@ func (l *learner) gradeNow(ctx context.Context, lab *labs.Lab) []labs.StepResult
 // grade evaluates the lab, stores changed verdicts and pushes them to the
 // learner's pages.
 func (l *learner) grade(ctx context.Context, lab *labs.Lab, w *watch.Watcher) []labs.StepResult {
-	act := l.activity(ctx, w)
+	act := l.activity(w)
 	results := l.s.cfg.Catalog.GradeLab(ctx, lab, w, act)
 	for _, res := range results {
 		key := lab.ID + "/" + res.ID
@@ -120,7 +120,7 @@ func (l *learner) grade(ctx context.Context, lab *labs.Lab, w *watch.Watcher) []
 		if _, err := l.s.cfg.Store.RecordVerdict(ctx, l.user.ID, lab.ID, res.ID, res.Passed, res.Score, msg); err != nil {
 			l.s.log.Warn("record verdict", "err", err)
 		}
-		vm := verdictMessage(lab.ID, res, l.user.Locale)
+		vm := verdictMessage(lab.ID, res)
 		if hinted && !res.Passed {
 			vm["hint"], vm["hintKo"], vm["hintEn"] = firstHint(res).Ko, firstHint(res).Ko, firstHint(res).En
 		}
@@ -129,17 +129,12 @@ func (l *learner) grade(ctx context.Context, lab *labs.Lab, w *watch.Watcher) []
 	return results
 }
 
-func (l *learner) activity(ctx context.Context, w *watch.Watcher) labs.Activity {
+func (l *learner) activity(w *watch.Watcher) labs.Activity {
 	l.mu.Lock()
 	since := l.openedAt
+	commands := append([]string{}, l.commands...)
 	l.mu.Unlock()
-	act := labs.Activity{Events: w.Since(since), Commands: []string{}}
-	if entries, err := l.s.cfg.Store.ConsoleSince(ctx, l.user.ID, since); err == nil {
-		for _, e := range entries {
-			act.Commands = append(act.Commands, e.Command)
-		}
-	}
-	return act
+	return labs.Activity{Events: w.Since(since), Commands: commands}
 }
 
 func sameVerdict(a, b labs.StepResult) bool {
@@ -156,7 +151,7 @@ func sameVerdict(a, b labs.StepResult) bool {
 
 // verdictMessage is the websocket message of docs/stream.md; messages in
 // both languages so the page can switch without asking again.
-func verdictMessage(lab string, r labs.StepResult, _ string) map[string]any {
+func verdictMessage(lab string, r labs.StepResult) map[string]any {
 	checks := make([]map[string]any, 0, len(r.Checks))
 	for _, c := range r.Checks {
 		checks = append(checks, map[string]any{"id": c.ID, "passed": c.Passed,
@@ -174,7 +169,7 @@ func (l *learner) currentVerdicts() []map[string]any {
 	prefix := l.openLab + "/"
 	for key, res := range l.verdicts {
 		if strings.HasPrefix(key, prefix) {
-			out = append(out, verdictMessage(l.openLab, res, ""))
+			out = append(out, verdictMessage(l.openLab, res))
 		}
 	}
 	return out

@@ -35,6 +35,9 @@ type learner struct {
 	conns    map[*wsConn]struct{}
 	openLab  string
 	openedAt time.Time
+	// commands are the console commands since openedAt, oldest first: the
+	// grader's `commands`, kept here so grading reads no database.
+	commands []string
 	verdicts map[string]labs.StepResult // by lab/step
 	kick     chan struct{}
 	// busy admits one console command or apply at a time per learner,
@@ -219,10 +222,25 @@ func (l *learner) openLabPage(ctx context.Context, id string) {
 		opened = time.Now()
 		_ = l.s.cfg.Store.SetSetting(ctx, key, opened.Format(time.RFC3339Nano))
 	}
+	var commands []string
+	if entries, err := l.s.cfg.Store.ConsoleSince(ctx, l.user.ID, opened); err == nil {
+		for _, e := range entries {
+			commands = append(commands, e.Command)
+		}
+	}
 	l.mu.Lock()
-	l.openLab, l.openedAt = id, opened
+	l.openLab, l.openedAt, l.commands = id, opened, commands
 	l.mu.Unlock()
 	l.poke()
+}
+
+// recordCommand adds a console command to what the open lab's grader sees.
+func (l *learner) recordCommand(cmd string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.openLab != "" && !at.Before(l.openedAt) {
+		l.commands = append(l.commands, cmd)
+	}
 }
 
 // poke asks the grader to look again (after a console command).
