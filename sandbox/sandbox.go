@@ -26,6 +26,9 @@ const (
 	StateReady    State = "ready"
 	StateStopped  State = "stopped"
 	StateFailed   State = "failed"
+	// StateFrozen is a sandbox whose process is stopped in memory: it costs
+	// no CPU and comes back in milliseconds, exactly as it was.
+	StateFrozen State = "frozen"
 )
 
 // ErrCapacity is returned when the machine holds as many running sandboxes
@@ -88,6 +91,32 @@ type Backend interface {
 	Close(ctx context.Context) error
 }
 
+// Holder is implemented by backends that freeze sandboxes nobody uses:
+// a hold (an open page, a kubectl connection) keeps a sandbox running.
+type Holder interface {
+	// Hold keeps the sandbox called name from being frozen until release
+	// is called.
+	Hold(name string) (release func())
+}
+
+// Notifier is implemented by backends that report state changes as they
+// happen, so that the server need not poll.
+type Notifier interface {
+	// Notify registers f, called with a sandbox's name and new state when
+	// it is frozen, stops or fails. A freeze is reported before the
+	// process is stopped, so that clients can let go of it first.
+	Notify(f func(name string, state State))
+}
+
+// Warmer is implemented by backends that keep started, unassigned
+// sandboxes ready to hand out.
+type Warmer interface {
+	// SetWarmPool sets how many warm sandboxes to keep.
+	SetWarmPool(n int)
+	// WarmStatus reports how many are ready and how many are starting.
+	WarmStatus() (ready, starting int)
+}
+
 // Provider hands out sandboxes from one backend.
 type Provider struct {
 	Backend
@@ -95,6 +124,43 @@ type Provider struct {
 
 // NewProvider returns a provider over the given backend.
 func NewProvider(b Backend) *Provider { return &Provider{Backend: b} }
+
+// Hold keeps a sandbox from being frozen while a learner's page is open;
+// call release when it closes. Backends that never freeze ignore it.
+func (p *Provider) Hold(name string) (release func()) {
+	if h, ok := p.Backend.(Holder); ok {
+		return h.Hold(name)
+	}
+	return func() {}
+}
+
+// SetWarmPool asks the backend to keep n warm sandboxes; it reports false
+// for backends without a warm pool.
+func (p *Provider) SetWarmPool(n int) bool {
+	if w, ok := p.Backend.(Warmer); ok {
+		w.SetWarmPool(n)
+		return true
+	}
+	return false
+}
+
+// WarmStatus reports the backend's warm sandboxes (zeros without a pool).
+func (p *Provider) WarmStatus() (ready, starting int) {
+	if w, ok := p.Backend.(Warmer); ok {
+		return w.WarmStatus()
+	}
+	return 0, 0
+}
+
+// Notify registers f for state changes when the backend reports them; it
+// returns false when the backend does not (the caller must poll Status).
+func (p *Provider) Notify(f func(name string, state State)) bool {
+	if n, ok := p.Backend.(Notifier); ok {
+		n.Notify(f)
+		return true
+	}
+	return false
+}
 
 var nameRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$`)
 

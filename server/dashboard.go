@@ -531,6 +531,13 @@ func (s *Server) studentWS(w http.ResponseWriter, r *http.Request) {
 		s.class.mu.Unlock()
 		c.close()
 	}()
+	// The instructor's view keeps a frozen sandbox awake (it never starts
+	// a stopped one).
+	release := s.cfg.Provider.Hold(l.name)
+	defer release()
+	if st, _, _, _ := l.snapshot(); st == sandbox.StateFrozen {
+		l.ensure()
+	}
 	if b, err := json.Marshal(l.stateMessage()); err == nil {
 		c.sendRaw(b)
 	}

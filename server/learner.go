@@ -119,7 +119,9 @@ func (l *learner) provision() {
 		c.attach(w)
 	}
 	go l.grader(wctx, w)
-	go l.supervise(wctx)
+	if !l.s.notified {
+		go l.supervise(wctx)
+	}
 }
 
 // supervise notices a sandbox that stopped under us (idle timeout, crash)

@@ -80,6 +80,8 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		l.mu.Unlock()
 		c.close()
 	}()
+	release := s.cfg.Provider.Hold(l.name) // an open page keeps the sandbox from freezing
+	defer release()
 	l.ensure()
 	s.pageOpened(l) // hints that waited for a page (class mode)
 	if b, err := json.Marshal(l.stateMessage()); err == nil {

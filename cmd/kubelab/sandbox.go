@@ -8,12 +8,16 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubelab/kubelab/sandbox/controlplane"
 	"github.com/kubelab/kubelab/sandbox/instance"
+	"github.com/kubelab/kubelab/sandbox/procstats"
 )
 
 func sandboxCommand() *cobra.Command {
@@ -21,9 +25,6 @@ func sandboxCommand() *cobra.Command {
 	cmd.AddCommand(sandboxUpCommand())
 	return cmd
 }
-
-// sandboxMemoryLimit is the Go memory limit of one sandbox process.
-const sandboxMemoryLimit = 200 << 20
 
 // statusLine is what `sandbox up --json` prints, one JSON object a line;
 // the embedded backend reads it from its child processes.
@@ -38,7 +39,10 @@ type statusLine struct {
 func sandboxUpCommand() *cobra.Command {
 	var dir, topology string
 	var asJSON bool
-	var port, quota int
+	var port, quota, gogc int
+	var memLimit string
+	var nodeGrace time.Duration
+	var tuning controlplane.Tuning
 	cmd := &cobra.Command{
 		Use:   "up --dir DIR",
 		Short: "Start one embedded sandbox in the foreground (again on the same DIR resumes it)",
@@ -49,11 +53,7 @@ func sandboxUpCommand() *cobra.Command {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return fmt.Errorf("sandbox up: %w", err)
 			}
-			if os.Getenv("GOMEMLIMIT") == "" {
-				// Measured: keeps an idle sandbox under 200 MiB of private
-				// memory for about 0.3 % more CPU; lower limits make the GC thrash.
-				debug.SetMemoryLimit(sandboxMemoryLimit)
-			}
+			applyGCSettings(gogc, memLimit)
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			logf, err := os.OpenFile(filepath.Join(dir, "sandbox.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -66,10 +66,18 @@ func sandboxUpCommand() *cobra.Command {
 					_ = json.NewEncoder(os.Stdout).Encode(s)
 				}
 			}
-			inst, err := instance.Start(ctx, instance.Options{Dir: dir, Topology: topology, APIPort: port, Log: logf, ObjectQuota: quota})
+			inst, err := instance.Start(ctx, instance.Options{Dir: dir, Topology: topology, APIPort: port, Log: logf,
+				ObjectQuota: quota, NodeGracePeriod: nodeGrace, Tuning: tuning})
 			if err != nil {
 				say(statusLine{Event: "failed", Error: err.Error()})
 				return err
+			}
+			clock := inst.ControlPlane.Clock
+			if err := procstats.Serve(ctx, dir, func() map[string]any {
+				paused, stops := clock.Paused()
+				return map[string]any{"frozenSeconds": paused.Seconds(), "freezes": stops}
+			}); err != nil {
+				fmt.Fprintln(logf, "stats:", err)
 			}
 			say(statusLine{Event: "ready", Server: inst.Server, Kubeconfig: inst.Kubeconfig, Seconds: inst.Ready.Seconds()})
 			if !asJSON {
@@ -97,6 +105,50 @@ func sandboxUpCommand() *cobra.Command {
 	cmd.Flags().StringVar(&topology, "topology", "", "simulated nodes configuration file (default: 3 nodes in us-east-1a/us-east-1b)")
 	cmd.Flags().IntVar(&port, "port", 0, "API server port on 127.0.0.1 (default: a free port)")
 	cmd.Flags().IntVar(&quota, "object-quota", 0, "objects of each kind a namespace may hold (default 200; -1: no cap)")
+	cmd.Flags().DurationVar(&nodeGrace, "node-grace-period", 0, "how long a node may stay silent before it is marked NotReady (default 40s)")
+	cmd.Flags().IntVar(&gogc, "gogc", defaultGOGC, "the Go garbage collector's GOGC for this sandbox (the GOGC variable wins)")
+	cmd.Flags().StringVar(&memLimit, "memory-limit", "", "a Go soft memory limit such as 200MiB (the GOMEMLIMIT variable wins; default none: see docs/performance.md)")
+	cmd.Flags().StringArrayVar(&tuning.APIServerArgs, "apiserver-arg", nil, "an extra kube-apiserver flag (repeatable; for measurements)")
+	cmd.Flags().StringArrayVar(&tuning.ControllerManagerArgs, "controller-manager-arg", nil, "an extra kube-controller-manager flag (repeatable; for measurements)")
+	cmd.Flags().Uint64Var(&tuning.EtcdSnapshotCount, "etcd-snapshot-count", 0, "raft entries etcd keeps in memory before a snapshot (for measurements)")
+	for _, f := range []string{"apiserver-arg", "controller-manager-arg", "etcd-snapshot-count"} {
+		_ = cmd.Flags().MarkHidden(f)
+	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print status as JSON lines (used by the kubelab server)")
 	return cmd
+}
+
+// defaultGOGC is the sandbox process's GOGC (docs/performance.md: why).
+const defaultGOGC = 100
+
+// applyGCSettings sets the garbage collector of a sandbox process. The
+// environment (GOGC, GOMEMLIMIT) wins over the flags, as it does for any
+// Go program.
+func applyGCSettings(gogc int, memLimit string) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gogc)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" && memLimit != "" {
+		if n, err := parseBytes(memLimit); err == nil {
+			debug.SetMemoryLimit(n)
+		}
+	}
+}
+
+// parseBytes reads 200MiB, 1GiB or a plain number of bytes.
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+	for _, u := range units {
+		if v, ok := strings.CutSuffix(s, u.suffix); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("size %q: %w", s, err)
+			}
+			return n * u.mult, nil
+		}
+	}
+	return strconv.ParseInt(s, 10, 64)
 }

@@ -32,6 +32,7 @@ func serveCommand() *cobra.Command {
 	var insecureCookies bool
 	var backendName, remoteKubeconfig string
 	var pool, maxSandboxes int
+	var freezeAfter time.Duration
 	var idle time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -65,7 +66,7 @@ func serveCommand() *cobra.Command {
 			if topology != "" {
 				args = []string{"--topology", topology}
 			}
-			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, maxSandboxes, idle, remoteKubeconfig)
+			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, maxSandboxes, idle, freezeAfter, remoteKubeconfig)
 			if err != nil {
 				return err
 			}
@@ -105,6 +106,7 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().IntVar(&pool, "pool", 0, "warm sandboxes kept ready for new learners")
 	cmd.Flags().IntVar(&maxSandboxes, "max-sandboxes", 40, "running sandboxes this machine may hold")
 	cmd.Flags().DurationVar(&idle, "idle", 30*time.Minute, "stop a sandbox nobody used for this long (its state is kept)")
+	cmd.Flags().DurationVar(&freezeAfter, "freeze-after", 2*time.Minute, "embedded: freeze a sandbox with no page open and no activity for this long (no CPU; thawed in milliseconds); 0 = never")
 	return cmd
 }
 
@@ -119,11 +121,11 @@ func quietKlog() {
 }
 
 // newBackend builds the sandbox backend named by --backend.
-func newBackend(name, dataDir, exe string, args []string, topology string, pool, maxSandboxes int, idle time.Duration, remoteKubeconfig string) (sandbox.Backend, error) {
+func newBackend(name, dataDir, exe string, args []string, topology string, pool, maxSandboxes int, idle, freezeAfter time.Duration, remoteKubeconfig string) (sandbox.Backend, error) {
 	switch name {
 	case "embedded":
 		return embedded.New(embedded.Options{Dir: filepath.Join(dataDir, "sandboxes"), Binary: exe, Args: args,
-			WarmPool: pool, MaxRunning: maxSandboxes, IdleTimeout: idle})
+			WarmPool: pool, MaxRunning: maxSandboxes, IdleTimeout: idle, FreezeAfter: freezeAfter})
 	case "kind":
 		dir := filepath.Join(dataDir, "kind")
 		prefix, err := kind.LoadPrefix(dir)

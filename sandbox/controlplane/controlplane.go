@@ -34,9 +34,11 @@ import (
 	apiserveroptions "k8s.io/kubernetes/cmd/kube-apiserver/app/options"
 	kcmapp "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	kcmoptions "k8s.io/kubernetes/cmd/kube-controller-manager/app/options"
+	"k8s.io/kubernetes/cmd/kube-controller-manager/names"
 	schedulerapp "k8s.io/kubernetes/cmd/kube-scheduler/app"
 	scheduleroptions "k8s.io/kubernetes/cmd/kube-scheduler/app/options"
 
+	"github.com/kubelab/kubelab/sandbox/internal/pauseclock"
 	"github.com/kubelab/kubelab/sandbox/internal/pki"
 )
 
@@ -58,6 +60,23 @@ type Config struct {
 	EtcdQuotaBytes int64
 	// Log receives the components' logs; nil discards them.
 	Log io.Writer
+	// NodeGracePeriod is how long a node may stay silent before it is
+	// marked NotReady; 0 = 40 s.
+	NodeGracePeriod time.Duration
+	// Tuning holds settings that trade memory for speed (docs/performance.md).
+	Tuning Tuning
+}
+
+// Tuning adjusts the components beyond the sandbox's defaults, to measure
+// a setting's effect (bench/cost) before making it the default.
+type Tuning struct {
+	// APIServerArgs and ControllerManagerArgs are appended to the
+	// components' flags (a later flag wins).
+	APIServerArgs         []string
+	ControllerManagerArgs []string
+	// EtcdSnapshotCount is how many applied raft entries etcd keeps in
+	// memory before it snapshots; 0 = the sandbox default.
+	EtcdSnapshotCount uint64
 }
 
 // ControlPlane is a running control plane.
@@ -68,6 +87,9 @@ type ControlPlane struct {
 	PKI pki.Bundle
 	// AdminKubeconfig is the path of the admin kubeconfig.
 	AdminKubeconfig string
+	// Clock is the time the controllers that watch node health go by: it
+	// does not count the time the process was frozen.
+	Clock *pauseclock.Clock
 
 	etcd *embed.Etcd
 	errc chan error
@@ -128,9 +150,10 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 		Server:          "https://127.0.0.1:" + strconv.Itoa(port),
 		PKI:             bundle,
 		AdminKubeconfig: filepath.Join(dir, "kubeconfig"),
+		Clock:           pauseclock.New(nil),
 		errc:            make(chan error, 4),
 	}
-	etcdURL, err := cp.startEtcd(filepath.Join(dir, "etcd"), cfg.EtcdQuotaBytes)
+	etcdURL, err := cp.startEtcd(filepath.Join(dir, "etcd"), cfg.EtcdQuotaBytes, cfg.Tuning.EtcdSnapshotCount)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +163,7 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 			return nil, err
 		}
 	}
-	if err := cp.startAPIServer(ctx, dir, port, etcdURL, cfg.EgressProxy); err != nil {
+	if err := cp.startAPIServer(ctx, dir, port, etcdURL, cfg.EgressProxy, cfg.Tuning.APIServerArgs); err != nil {
 		cp.Close()
 		return nil, err
 	}
@@ -148,11 +171,24 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 		cp.Close()
 		return nil, err
 	}
-	if err := cp.startControllerManager(ctx, dir); err != nil {
+	if err := cp.startControllerManager(ctx, dir, cfg.Tuning.ControllerManagerArgs); err != nil {
 		cp.Close()
 		return nil, err
 	}
 	if err := cp.startScheduler(ctx, dir); err != nil {
+		cp.Close()
+		return nil, err
+	}
+	grace := cfg.NodeGracePeriod
+	if grace == 0 {
+		grace = 40 * time.Second
+	}
+	admin, err := kubernetes.NewForConfig(cp.ClientConfig("admin"))
+	if err != nil {
+		cp.Close()
+		return nil, fmt.Errorf("controlplane: admin client: %w", err)
+	}
+	if err := startNodeLifecycle(ctx, admin, cp.Clock, grace, cp.errc); err != nil {
 		cp.Close()
 		return nil, err
 	}
@@ -163,7 +199,7 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 	return cp, nil
 }
 
-func (c *ControlPlane) startEtcd(dir string, quota int64) (string, error) {
+func (c *ControlPlane) startEtcd(dir string, quota int64, snapshotCount uint64) (string, error) {
 	clientPort, err := freePort()
 	if err != nil {
 		return "", err
@@ -177,6 +213,9 @@ func (c *ControlPlane) startEtcd(dir string, quota int64) (string, error) {
 	ec.Dir = dir
 	ec.LogLevel = "error"
 	ec.UnsafeNoFsync = true
+	if snapshotCount > 0 {
+		ec.SnapshotCount = snapshotCount
+	}
 	ec.QuotaBackendBytes = quota
 	if ec.QuotaBackendBytes == 0 {
 		ec.QuotaBackendBytes = 256 << 20
@@ -208,7 +247,7 @@ func (c *ControlPlane) startEtcd(dir string, quota int64) (string, error) {
 	return cu.String(), nil
 }
 
-func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string) error {
+func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string, extra []string) error {
 	s := apiserveroptions.NewServerRunOptions()
 	args := []string{
 		"--etcd-servers=" + etcdURL,
@@ -258,6 +297,7 @@ egressSelections:
 		}
 		args = append(args, "--egress-selector-config-file="+path)
 	}
+	args = append(args, extra...)
 	if err := parseFlags("kube-apiserver", s.Flags(), args); err != nil {
 		return err
 	}
@@ -280,7 +320,7 @@ egressSelections:
 	return nil
 }
 
-func (c *ControlPlane) startControllerManager(ctx context.Context, dir string) error {
+func (c *ControlPlane) startControllerManager(ctx context.Context, dir string, extra []string) error {
 	s, err := kcmoptions.NewKubeControllerManagerOptions()
 	if err != nil {
 		return fmt.Errorf("controlplane: controller manager options: %w", err)
@@ -292,19 +332,21 @@ func (c *ControlPlane) startControllerManager(ctx context.Context, dir string) e
 		"--authorization-kubeconfig=" + kubeconfig,
 		"--leader-elect=false",
 		"--secure-port=0",
-		"--controllers=*",
+		// The node lifecycle controller runs on the sandbox's pause-aware
+		// clock instead (startNodeLifecycle).
+		"--controllers=*,-" + names.NodeLifecycleController,
 		"--use-service-account-credentials=true",
 		"--service-account-private-key-file=" + c.PKI.Path("sa.key"),
 		"--root-ca-file=" + c.PKI.Path("ca.crt"),
 		"--cluster-signing-cert-file=" + c.PKI.Path("ca.crt"),
 		"--cluster-signing-key-file=" + c.PKI.Path("ca.key"),
 		"--service-cluster-ip-range=" + ServiceCIDR,
-		"--node-monitor-grace-period=40s",
 		"--flex-volume-plugin-dir=" + filepath.Join(dir, "flexvolume"),
 		"--profiling=false",
 		"--kube-api-qps=100",
 		"--kube-api-burst=200",
 	}
+	args = append(args, extra...)
 	fss := s.Flags(kcmapp.KnownControllers(), kcmapp.ControllersDisabledByDefault(), kcmapp.ControllerAliases())
 	s.ParsedFlags = &fss
 	if err := parseFlags("kube-controller-manager", fss, args); err != nil {

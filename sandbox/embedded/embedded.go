@@ -43,6 +43,11 @@ type Options struct {
 	MaxRunning int
 	// IdleTimeout stops a sandbox nobody touched for this long; 0 = never.
 	IdleTimeout time.Duration
+	// FreezeAfter freezes a sandbox that nobody holds (Hold) and nobody
+	// touched for this long; 0 = never. Frozen sandboxes count towards
+	// MaxRunning, but the least recently used one is stopped when room is
+	// needed.
+	FreezeAfter time.Duration
 	// StartTimeout bounds a sandbox's start; 0 = 2 minutes.
 	StartTimeout time.Duration
 }
@@ -56,8 +61,12 @@ type Backend struct {
 	children map[string]*child // by directory id
 	warm     []*child          // ready, unassigned
 	filling  int               // warm sandboxes being started
+	fronts   map[string]*front // by directory id
+	holds    map[string]int    // by learner name
 	closed   bool
-	stopJan  context.CancelFunc
+	// notifiers are told of freezes, stops and failures.
+	notifiers []func(name string, state sandbox.State)
+	stopJan   context.CancelFunc
 }
 
 type child struct {
@@ -69,6 +78,7 @@ type child struct {
 	since    time.Time
 	lastUsed time.Time
 	box      *sandbox.Sandbox
+	evicting bool          // being stopped to make room
 	ready    chan struct{} // closed when ready or failed
 	exited   chan struct{}
 }
@@ -93,11 +103,20 @@ func New(opts Options) (*Backend, error) {
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded: %w", err)
 	}
-	b := &Backend{opts: opts, index: map[string]string{}, children: map[string]*child{}}
+	b := &Backend{opts: opts, index: map[string]string{}, children: map[string]*child{},
+		fronts: map[string]*front{}, holds: map[string]int{}}
 	if err := b.loadIndex(); err != nil {
 		return nil, err
 	}
 	b.cleanup()
+	b.mu.Lock()
+	for name, id := range b.index {
+		if _, err := b.openFrontLocked(name, id); err != nil {
+			b.mu.Unlock()
+			return nil, err
+		}
+	}
+	b.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	b.stopJan = cancel
 	go b.janitor(ctx)
@@ -188,7 +207,7 @@ func newID() string {
 func (b *Backend) runningLocked() int {
 	n := 0
 	for _, c := range b.children {
-		if c.state == sandbox.StateReady || c.state == sandbox.StateStarting {
+		if (c.state == sandbox.StateReady || c.state == sandbox.StateStarting || c.state == sandbox.StateFrozen) && !c.evicting {
 			n++
 		}
 	}
@@ -197,7 +216,7 @@ func (b *Backend) runningLocked() int {
 
 // start launches a child for directory id; b.mu must be held.
 func (b *Backend) startLocked(id string) (*child, error) {
-	if b.opts.MaxRunning > 0 && b.runningLocked() >= b.opts.MaxRunning {
+	if b.opts.MaxRunning > 0 && b.runningLocked() >= b.opts.MaxRunning && !b.evictFrozenLocked() {
 		return nil, sandbox.ErrCapacity
 	}
 	dir := filepath.Join(b.opts.Dir, id)
@@ -289,9 +308,13 @@ func (b *Backend) watch(c *child, stdout io.Reader) {
 			break
 		}
 	}
+	name, st := b.nameOfLocked(c.id), c.state
 	b.mu.Unlock()
 	markReady()
 	close(c.exited)
+	if name != "" {
+		b.notify(name, st)
+	}
 	b.fillPool()
 }
 
@@ -324,45 +347,10 @@ func (b *Backend) Acquire(ctx context.Context, name string) (*sandbox.Sandbox, e
 	if err := sandbox.ValidName(name); err != nil {
 		return nil, err
 	}
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return nil, errors.New("embedded: backend is closed")
+	c, err := b.childFor(ctx, name)
+	if err != nil {
+		return nil, err
 	}
-	id, known := b.index[name]
-	c := b.children[id]
-	switch {
-	case known && c != nil && (c.state == sandbox.StateReady || c.state == sandbox.StateStarting):
-	case known:
-		var err error
-		if c, err = b.startLocked(id); err != nil {
-			b.mu.Unlock()
-			return nil, err
-		}
-	case len(b.warm) > 0:
-		c = b.warm[0]
-		b.warm = b.warm[1:]
-		id = c.id
-		b.index[name] = id
-		if err := b.saveIndex(); err != nil {
-			b.mu.Unlock()
-			return nil, err
-		}
-	default:
-		id = newID()
-		var err error
-		if c, err = b.startLocked(id); err != nil {
-			b.mu.Unlock()
-			return nil, err
-		}
-		b.index[name] = id
-		if err := b.saveIndex(); err != nil {
-			b.mu.Unlock()
-			return nil, err
-		}
-	}
-	c.lastUsed = time.Now()
-	b.mu.Unlock()
 	go b.fillPool()
 	select {
 	case <-c.ready:
@@ -371,12 +359,91 @@ func (b *Backend) Acquire(ctx context.Context, name string) (*sandbox.Sandbox, e
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if c.state == sandbox.StateFrozen {
+		if err := b.thawLocked(c); err != nil {
+			return nil, err
+		}
+	}
 	if c.state != sandbox.StateReady || c.box == nil {
 		return nil, fmt.Errorf("embedded: sandbox %s failed to start: %s", name, c.message)
 	}
+	f, err := b.openFrontLocked(name, c.id)
+	if err != nil {
+		return nil, err
+	}
+	kc, err := writeFrontKubeconfig(c.box.Kubeconfig, f.port)
+	if err != nil {
+		return nil, err
+	}
 	box := *c.box
-	box.Name = name
+	box.Name, box.Kubeconfig = name, kc
 	return &box, nil
+}
+
+// childFor finds, resumes, hands out or starts the child of the sandbox
+// called name.
+func (b *Backend) childFor(ctx context.Context, name string) (*child, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for {
+		if b.closed {
+			return nil, errors.New("embedded: backend is closed")
+		}
+		id, known := b.index[name]
+		c := b.children[id]
+		if known && c != nil && !c.evicting {
+			switch c.state {
+			case sandbox.StateReady, sandbox.StateStarting:
+				c.lastUsed = time.Now()
+				return c, nil
+			case sandbox.StateFrozen:
+				if err := b.thawLocked(c); err != nil {
+					return nil, err
+				}
+				return c, nil
+			}
+		}
+		if known && c != nil && !closed(c.exited) {
+			// Its process is still ending (an eviction, a stop): wait, so
+			// that two processes never share a directory.
+			b.mu.Unlock()
+			select {
+			case <-c.exited:
+			case <-ctx.Done():
+				b.mu.Lock()
+				return nil, fmt.Errorf("embedded: waiting for sandbox %s to stop: %w", name, ctx.Err())
+			}
+			b.mu.Lock()
+			continue
+		}
+		switch {
+		case known:
+			return b.startLocked(id)
+		case len(b.warm) > 0:
+			c = b.warm[0]
+			b.warm = b.warm[1:]
+			b.index[name] = c.id
+			c.lastUsed = time.Now()
+			return c, b.saveIndex()
+		default:
+			id = newID()
+			c, err := b.startLocked(id)
+			if err != nil {
+				return nil, err
+			}
+			b.index[name] = id
+			return c, b.saveIndex()
+		}
+	}
+}
+
+func closed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 func (b *Backend) childOf(name string) *child {
@@ -395,6 +462,7 @@ func stopChild(ctx context.Context, c *child) {
 	default:
 	}
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	_ = c.cmd.Process.Signal(syscall.SIGCONT) // a frozen process acts on SIGTERM once continued
 	select {
 	case <-c.exited:
 	case <-ctx.Done():
@@ -431,6 +499,7 @@ func (b *Backend) Delete(ctx context.Context, name string) error {
 	}
 	delete(b.index, name)
 	delete(b.children, id)
+	b.closeFrontLocked(id)
 	if err := b.saveIndex(); err != nil {
 		return err
 	}
@@ -489,10 +558,16 @@ func (b *Backend) Touch(name string) {
 }
 
 func (b *Backend) janitor(ctx context.Context) {
-	if b.opts.IdleTimeout <= 0 {
+	every := time.Duration(0)
+	for _, d := range []time.Duration{b.opts.IdleTimeout, b.opts.FreezeAfter} {
+		if d > 0 && (every == 0 || d < every) {
+			every = d
+		}
+	}
+	if every == 0 {
 		return
 	}
-	t := time.NewTicker(b.opts.IdleTimeout / 4)
+	t := time.NewTicker(max(every/4, 100*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -500,11 +575,16 @@ func (b *Backend) janitor(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		b.freezeIdle()
+		if b.opts.IdleTimeout <= 0 {
+			continue
+		}
 		var idle []*child
 		b.mu.Lock()
 		for name, id := range b.index {
-			if c := b.children[id]; c != nil && c.state == sandbox.StateReady && time.Since(c.lastUsed) > b.opts.IdleTimeout {
-				_ = name
+			c := b.children[id]
+			if c != nil && (c.state == sandbox.StateReady || c.state == sandbox.StateFrozen) &&
+				b.holds[name] == 0 && time.Since(c.lastUsed) > b.opts.IdleTimeout {
 				idle = append(idle, c)
 			}
 		}
@@ -521,6 +601,9 @@ func (b *Backend) Close(ctx context.Context) error {
 	b.mu.Lock()
 	b.closed = true
 	b.stopJan()
+	for id := range b.fronts {
+		b.closeFrontLocked(id)
+	}
 	all := make([]*child, 0, len(b.children))
 	for _, c := range b.children {
 		all = append(all, c)
@@ -538,4 +621,34 @@ func (b *Backend) Close(ctx context.Context) error {
 		_ = os.RemoveAll(c.dir)
 	}
 	return nil
+}
+
+// SetWarmPool changes how many warm sandboxes the backend keeps ready (a
+// class about to arrive asks for more) and starts or lets go of some to
+// match. Warm sandboxes count towards MaxRunning, which is never exceeded.
+func (b *Backend) SetWarmPool(n int) {
+	b.mu.Lock()
+	b.opts.WarmPool = max(n, 0)
+	var extra []*child
+	for len(b.warm) > b.opts.WarmPool {
+		last := len(b.warm) - 1
+		extra = append(extra, b.warm[last])
+		b.warm = b.warm[:last]
+	}
+	b.mu.Unlock()
+	for _, c := range extra {
+		stopChild(context.Background(), c)
+		_ = os.RemoveAll(c.dir)
+		b.mu.Lock()
+		delete(b.children, c.id)
+		b.mu.Unlock()
+	}
+	b.fillPool()
+}
+
+// WarmStatus reports the warm sandboxes ready and those starting.
+func (b *Backend) WarmStatus() (ready, starting int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.warm), b.filling
 }

@@ -37,6 +37,11 @@ type Options struct {
 	// ObjectQuota caps the objects of each kind a namespace may hold
 	// (ResourceQuota QuotaName); 0 means DefaultObjectQuota, <0 no cap.
 	ObjectQuota int
+	// NodeGracePeriod is how long a node may stay silent before it is
+	// marked NotReady; 0 = 40 s.
+	NodeGracePeriod time.Duration
+	// Tuning adjusts the control plane's components (docs/performance.md).
+	Tuning controlplane.Tuning
 }
 
 // Instance is a running sandbox.
@@ -49,6 +54,8 @@ type Instance struct {
 	Ready time.Duration
 	// Simulator is the simulated data plane.
 	Simulator *nodesim.Simulator
+	// ControlPlane is the running control plane.
+	ControlPlane *controlplane.ControlPlane
 
 	cp *controlplane.ControlPlane
 }
@@ -91,7 +98,8 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	go func() { _ = proxy.Serve(pl) }()
 	go func() { <-ctx.Done(); _ = proxy.Close() }()
 
-	cp, err := controlplane.Start(ctx, controlplane.Config{Dir: o.Dir, APIPort: o.APIPort, EgressProxy: sock, Log: o.Log})
+	cp, err := controlplane.Start(ctx, controlplane.Config{Dir: o.Dir, APIPort: o.APIPort, EgressProxy: sock, Log: o.Log,
+		NodeGracePeriod: o.NodeGracePeriod, Tuning: o.Tuning})
 	if err != nil {
 		kl.Close()
 		return nil, err
@@ -129,7 +137,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		cp.Close()
 		return nil, err
 	}
-	return &Instance{Server: cp.Server, Kubeconfig: cp.AdminKubeconfig, Ready: time.Since(began), Simulator: sim, cp: cp}, nil
+	return &Instance{Server: cp.Server, Kubeconfig: cp.AdminKubeconfig, Ready: time.Since(began), Simulator: sim, ControlPlane: cp, cp: cp}, nil
 }
 
 func waitUsable(ctx context.Context, client kubernetes.Interface, nodes int) error {

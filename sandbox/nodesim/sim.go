@@ -20,6 +20,7 @@ import (
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 )
@@ -232,6 +233,13 @@ func (s *Simulator) registerNode(ctx context.Context, n *simNode) error {
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("nodesim: register node %s: %w", n.spec.Name, err)
 	}
+	// Controllers label and taint a new node as it registers: retry the
+	// status write on a conflict, as a kubelet does.
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error { return s.writeNodeStatus(ctx, n, it, allocCPU, allocMem) })
+}
+
+// writeNodeStatus writes a registering node's full status.
+func (s *Simulator) writeNodeStatus(ctx context.Context, n *simNode, it InstanceType, allocCPU, allocMem resource.Quantity) error {
 	cur, err := s.client.CoreV1().Nodes().Get(ctx, n.spec.Name, metav1.GetOptions{})
 	if err != nil {
 		return fmt.Errorf("nodesim: get node %s: %w", n.spec.Name, err)

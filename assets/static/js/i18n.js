@@ -13,6 +13,7 @@ const S = {
   'sb.ready': ['클러스터 준비됨', 'Cluster ready'],
   'sb.stopped': ['클러스터 멈춤', 'Cluster stopped'],
   'sb.failed': ['클러스터 오류', 'Cluster failed'],
+  'sb.frozen': ['클러스터 일시 정지', 'Cluster paused'],
   // cluster map
   'cm.summary': ['노드 {nodes}개, 파드 {pods}개', '{nodes} nodes, {pods} pods'],
   'cm.queue': ['스케줄 대기열 (노드 미배정)', 'Scheduling queue (no node yet)'],

@@ -1,0 +1,69 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/kubelab/kubelab/sandbox"
+)
+
+// sandboxChanged is the provider's notice that a learner's sandbox was
+// frozen, stopped or failed. The learner's watcher and grader let go of it
+// (a freeze is announced before the process stops, so no client is left
+// waiting on a stopped API server) and the pages are told.
+func (s *Server) sandboxChanged(name string, st sandbox.State) {
+	s.mu.Lock()
+	var l *learner
+	for _, x := range s.learners {
+		if x.name == name {
+			l = x
+			break
+		}
+	}
+	s.mu.Unlock()
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	starting := l.starting
+	l.mu.Unlock()
+	if starting {
+		return // a start is under way; it reports its own result
+	}
+	l.stopWatch()
+	l.mu.Lock()
+	l.state = st
+	switch st {
+	case sandbox.StateStopped:
+		l.message = "stopped after a period of inactivity or by a restart; it resumes with your objects when you continue"
+	case sandbox.StateFrozen:
+		l.message = ""
+	}
+	l.mu.Unlock()
+	l.broadcastState()
+}
+
+// awaitThaw waits, for a learner whose sandbox is frozen, until it runs
+// again (ensure thaws it in milliseconds), so that a command sent to a
+// frozen sandbox is answered rather than refused.
+func (l *learner) awaitThaw(ctx context.Context) {
+	st, _, box, _ := l.snapshot()
+	if box != nil || st != sandbox.StateFrozen {
+		return
+	}
+	l.ensure()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if st, _, box, _ := l.snapshot(); box != nil || (st != sandbox.StateStarting && st != sandbox.StateFrozen) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
