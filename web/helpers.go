@@ -32,6 +32,11 @@ var pageCSS string
 // labURL is the address of a lab page.
 func labURL(id string) templ.SafeURL { return templ.SafeURL("/labs/" + url.PathEscape(id)) }
 
+// stepResetURL is where a lab's held passes are reset (POST, field step).
+func stepResetURL(lab string) templ.SafeURL {
+	return templ.SafeURL("/api/labs/" + url.PathEscape(lab) + "/reset")
+}
+
 // quizURL is the address of a quiz page.
 func quizURL(id string) templ.SafeURL { return templ.SafeURL("/quizzes/" + url.PathEscape(id)) }
 

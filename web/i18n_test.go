@@ -135,7 +135,7 @@ func TestI18nMatchesScripts(t *testing.T) {
 	for _, m := range entry.FindAllStringSubmatch(string(data), -1) {
 		js[m[1]] = [2]string{m[2], m[3]}
 	}
-	pairs := map[string]string{"status.passed": "st.passed", "status.failed": "st.failed", "conn.connecting": "conn.connecting", "btn.run": "co.run"}
+	pairs := map[string]string{"status.passed": "st.passed", "status.failed": "st.failed", "status.changed": "st.changed", "conn.connecting": "conn.connecting", "btn.run": "co.run"}
 	for _, s := range SandboxStates {
 		pairs["sb."+s] = "sb." + s
 	}

@@ -33,11 +33,24 @@ export function showHint (doc, text, source) {
   }))
 }
 
-/** applyVerdict updates [data-step-status="<step>"] badges and the [data-check="<id>"] items of a verdict message. */
+/**
+ * applyVerdict updates [data-step-status="<step>"] badges and the [data-check="<id>"] items of a
+ * verdict message. A held pass (passedAt) shows the step's reset form ([data-step-reset]); a
+ * held pass the checker fails now (changed) shows its note ([data-step-note]).
+ */
 export function applyVerdict (doc, v, lab) {
   if (!v || (lab && v.lab && v.lab !== lab)) return
-  for (const el of doc.querySelectorAll(`[data-step-status="${esc(v.step)}"]`)) status(el, v.passed, v.score)
+  for (const el of doc.querySelectorAll(`[data-step-status="${esc(v.step)}"]`)) {
+    status(el, v.passed, v.score)
+    if (v.changed) el.dataset.changed = 'true'; else delete el.dataset.changed
+  }
   const scope = doc.querySelector(`[data-step="${esc(v.step)}"]`) || doc
+  if (scope !== doc) {
+    const note = scope.querySelector('[data-step-note]')
+    if (note) { note.hidden = !v.changed; if (v.changed) note.textContent = t('st.changed') }
+    const reset = scope.querySelector('[data-step-reset]')
+    if (reset) reset.hidden = !v.passedAt
+  }
   for (const c of v.checks || []) {
     for (const el of scope.querySelectorAll(`[data-check="${esc(c.id)}"]`)) {
       el.dataset.state = c.passed ? 'passed' : 'failed'
