@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"html"
+	"html/template"
 	"io"
 	"math"
 	"net/url"
@@ -224,24 +225,26 @@ func quizCounts(v QuizView) (answered, correct int) {
 	return answered, correct
 }
 
-// answerText is the learner's answer as shown: a choice's text, or the live answer.
-func answerText(q QuestionView) string {
+// answerHTML is the learner's answer as shown: a choice's text (Markdown), or the live
+// answer they typed (plain text).
+func answerHTML(lang string, q QuestionView) template.HTML {
 	for _, c := range q.Choices {
 		if c.ID == q.Answer {
-			return c.Text
+			return RenderInlineMarkdown(lang, c.Text)
 		}
 	}
-	return q.Answer
+	return template.HTML(html.EscapeString(q.Answer))
 }
 
-// expectedText is the right answer as shown: a choice's text, or the live answer.
-func expectedText(q QuestionView) string {
+// expectedHTML is the right answer as shown: a choice's text (Markdown), or the live answer
+// (plain text); "" for none.
+func expectedHTML(lang string, q QuestionView) template.HTML {
 	for _, c := range q.Choices {
 		if c.ID == q.Expected {
-			return c.Text
+			return RenderInlineMarkdown(lang, c.Text)
 		}
 	}
-	return q.Expected
+	return template.HTML(html.EscapeString(q.Expected))
 }
 
 // errorText is an error page's explanation.
