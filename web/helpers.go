@@ -33,6 +33,10 @@ var pageCSS string
 // labURL is the address of a lab page.
 func labURL(id string) templ.SafeURL { return templ.SafeURL("/labs/" + url.PathEscape(id)) }
 
+// LabLayouts are a lab page's layouts (main#lab[data-layout], assets/static/js/layout.js), the
+// default first: the diagram side beside the lesson, a wide diagram side, the side below.
+var LabLayouts = []string{"side", "wide", "below"}
+
 // stepResetURL is where a lab's held passes are reset (POST, field step).
 func stepResetURL(lab string) templ.SafeURL {
 	return templ.SafeURL("/api/labs/" + url.PathEscape(lab) + "/reset")

@@ -77,6 +77,9 @@ func TestI18nKeysUsedExist(t *testing.T) {
 	for _, p := range []string{"done", "started", "new"} {
 		dynamic = append(dynamic, "home."+p)
 	}
+	for _, m := range LabLayouts {
+		dynamic = append(dynamic, "layout."+m)
+	}
 	dynamic = append(dynamic, kindKey("lab"), kindKey("concept"), startingKey(""), startingKey("ready"))
 	for _, k := range dynamic {
 		if !hasKey(k) {

@@ -9,6 +9,7 @@ import { connect } from './stream.js'
 import { t } from './i18n.js'
 import { mountConsole, bindCopy } from './console.js'
 import { mountEditor } from './editor.js'
+import { bindLayout } from './layout.js'
 
 /** DIAGRAMS lists the diagram names a step may ask for (docs/content-format.md). */
 export const DIAGRAMS = ['cluster-map', 'control-loop', 'service-routing', 'rolling-update', 'why-pending', 'timeline', 'architecture']
@@ -64,7 +65,7 @@ export function applyVerdict (doc, v, lab) {
   if (v.hint && !v.passed) showHint(doc, v.hint, 'check')
 }
 
-/** start wires the page; it returns {store, conn, show(name), console, editor}. */
+/** start wires the page; it returns {store, conn, show(name), layout, console, editor}. */
 export function start (doc = globalThis.document, { connectImpl = connect } = {}) {
   const main = doc.getElementById('lab')
   const d = main?.dataset || {}
@@ -105,13 +106,14 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   doc.addEventListener('click', onTab)
 
   bindCopy(doc)
+  const layout = bindLayout(doc)
   const cEl = doc.getElementById('console'); const eEl = doc.getElementById('editor')
   const consoleW = cEl && mountConsole(cEl)
   const editorW = eEl && mountEditor(eEl, { storageKey: `kubelab.editor.${d.lab || ''}.${d.step || ''}` })
   const conn = connectImpl({ store, target: doc })
   const first = d.diagram || host?.dataset.diagram || doc.querySelector('[data-diagram-tab]')?.dataset.diagramTab
   const ready = first ? show(first) : Promise.resolve(null)
-  return { store, conn, show, ready, console: consoleW, editor: editorW, get diagram () { return current } }
+  return { store, conn, show, ready, layout, console: consoleW, editor: editorW, get diagram () { return current } }
 }
 
 if (globalThis.document?.getElementById('lab') && !globalThis.KUBELAB_NO_AUTOSTART) globalThis.kubelab = start()
