@@ -27,14 +27,14 @@ const tooWide = page => page.evaluate(() => {
   const fits = r => r.left >= -1 && r.right <= vw + 1
   const clippedInside = el => {
     for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
-      if (getComputedStyle(a).overflowX !== 'visible') return fits(a.getBoundingClientRect())
+      if (getComputedStyle(a).overflowX !== 'visible' && fits(a.getBoundingClientRect())) return true
     }
     return false
   }
   const bad = []
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect()
-    if (r.width === 0 || r.height === 0 || fits(r) || clippedInside(el)) continue
+    if (r.width === 0 || r.height === 0 || fits(r) || el.checkVisibility?.() === false || clippedInside(el)) continue
     bad.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} ${Math.round(r.left)}..${Math.round(r.right)}`)
   }
   return { vw, scrollWidth: document.documentElement.scrollWidth, bad }
@@ -52,7 +52,7 @@ const brokenWords = page => page.evaluate(() => {
     out.narrowestCell = Math.min(out.narrowestCell, cell.getBoundingClientRect().width)
     const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT)
     for (let n; (n = walk.nextNode());) {
-      for (const m of n.data.matchAll(/[^\s\-/]+[-/]?/g)) {
+      for (const m of n.data.matchAll(/\(?[^\s\-/(]+[-/]?/g)) {
         out.words++
         const r = document.createRange()
         r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length)
