@@ -246,7 +246,7 @@ func verdictMessage(lab string, r labs.StepResult, heldSince time.Time) map[stri
 		m["passedAt"] = heldSince.UTC().Format(time.RFC3339)
 		if !r.Passed {
 			m["passed"], m["score"], m["changed"] = true, 1.0, true
-			ko, en := web.T("ko", "st.changed"), web.T("en", "st.changed")
+			ko, en := web.T("ko", "status.changed"), web.T("en", "status.changed")
 			m["note"], m["noteKo"], m["noteEn"] = ko, ko, en
 		}
 	}
