@@ -59,7 +59,7 @@ func TestIntegrationVerbosity(t *testing.T) {
 	bin, _ := r.binary()
 	for _, line := range []string{"kubectl get namespaces -v=9", "kubectl --v=8 get pods -n kube-system"} {
 		res := console(t, r, line)
-		if res.ExitCode != 0 || !regexp.MustCompile(`(?m)GET https?://`).MatchString(res.Output) {
+		if res.ExitCode != 0 || !regexp.MustCompile(`verb="GET" url="https://|curl -v -XGET`).MatchString(res.Output) || !strings.Contains(res.Output, "Config loaded from file:  ~/.kube/config") {
 			t.Fatalf("%s: no request log: %+v", line, res)
 		}
 		for _, secret := range []string{abs, filepath.Dir(abs), home, bin, "Bearer", "BEGIN CERTIFICATE", "BEGIN RSA", "PRIVATE KEY"} {
