@@ -52,7 +52,6 @@ func redactOutput(out string, argv []string, kubeconfig, home, binary string) st
 			add(kc, "~/.kube/config")
 			add(filepath.Dir(kc), "<sandbox>")
 		}
-		add(kubeconfig, "~/.kube/config")
 	}
 	add(home, "~")
 	add(binary, "kubectl")
