@@ -174,7 +174,8 @@ func (r *Runner) run(ctx context.Context, kubeconfig string, argv []string) Resu
 	case canceled:
 		notes = append(notes, "[kubelab: stopped, the request was canceled / 요청이 취소되어 중지했습니다]")
 	}
-	res.Output = Sanitize(string(text))
+	bin, _ := r.binary()
+	res.Output = redactOutput(Sanitize(string(text)), argv, kubeconfig, home, bin)
 	if len(notes) > 0 {
 		if res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
 			res.Output += "\n"

@@ -33,15 +33,18 @@ func TestRunEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The output shows the home directory as "~" and the kubeconfig as "~/.kube/config"
+	// (redactOutput replaces exactly those paths): HOME and the working directory are the
+	// sandbox's home, and kubectl gets the kubeconfig's absolute path.
 	want := strings.Join([]string{
-		"env HOME=" + home,
-		"env KUBECACHEDIR=" + filepath.Join(home, "cache"),
+		"env HOME=~",
+		"env KUBECACHEDIR=~/cache",
 		"env KUBECTL_KUBERC=false",
 		"env NO_COLOR=1",
 		"env PATH=",
 		"env TERM=dumb",
-		"wd " + home,
-		"arg0 --kubeconfig=" + kc,
+		"wd ~",
+		"arg0 --kubeconfig=~/.kube/config",
 		"stdin 0 <nil>",
 	}, "\n") + "\n"
 	if res.Output != want {
@@ -75,7 +78,7 @@ func TestRunRelativeKubeconfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := r.Run(context.Background(), rel, []string{"get", "env"})
-	if !strings.Contains(res.Output, "arg0 --kubeconfig="+kc+"\n") {
+	if !strings.Contains(res.Output, "arg0 --kubeconfig=~/.kube/config\n") { // the absolute path, redacted
 		t.Fatalf("output:\n%s", res.Output)
 	}
 }

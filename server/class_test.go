@@ -374,6 +374,7 @@ func matrix() []route {
 	add("GET", "/api/sandbox?user={a}", nil, learnerRoute)
 	add("GET", "/api/kubeconfig", nil, with(all(denied), "nobody", signIn))
 	add("GET", "/api/labs/kubectl-activity/status", nil, learnerRoute)
+	add("POST", "/api/labs/kubectl-activity/reset", url.Values{"step": {"create-namespace"}}, learnerRoute)
 	add("GET", "/me", nil, with(all(hidden), "nobody", signIn, "Alice", allowed, "Bob", allowed, "Chul", allowed))
 	add("GET", "/welcome", nil, with(all(hidden), "nobody", signIn, "Alice", allowed, "Bob", allowed, "Chul", allowed))
 	// Public routes.
@@ -529,6 +530,7 @@ func TestEveryRouteIsInTheMatrix(t *testing.T) {
 	}
 	covered["GET /labs/{lab}"], covered["GET /quizzes/{quiz}"], covered["POST /quizzes/{quiz}/{question}"] = true, true, true
 	covered["GET /api/labs/{lab}/status"], covered["GET /class/"] = true, true
+	covered["POST /api/labs/{lab}/reset"] = true
 	router := w.e.srv.router.(chi.Routes)
 	n := 0
 	err := chi.Walk(router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
@@ -936,13 +938,13 @@ func TestDashboardFollowsStudents(t *testing.T) {
 	l := w.e.srv.learnerFor(u)
 	res := labs.StepResult{ID: "create-namespace", Passed: false, Score: 0.5, Checks: []labs.CheckResult{
 		{ID: "ns", Passed: false, Message: labs.Text{Ko: "네임스페이스가 없습니다", En: "no namespace my-ns"}}}}
-	l.send(verdictMessage("kubectl-activity", res))
+	l.send(verdictMessage("kubectl-activity", res, time.Time{}))
 	m := readUntil(t, d1, "Bob's failing cell", func(m map[string]any) bool { return m["type"] == "cell" })
 	if m["state"] != "failed" || m["messageEn"] != "no namespace my-ns" || int64(m["user"].(float64)) != w.b.id {
 		t.Fatalf("cell: %v", m)
 	}
 	res.Passed, res.Score, res.Checks[0].Passed = true, 1, true
-	l.send(verdictMessage("kubectl-activity", res))
+	l.send(verdictMessage("kubectl-activity", res, time.Time{}))
 	readUntil(t, d1, "Bob's passed cell", func(m map[string]any) bool { return m["type"] == "cell" && m["state"] == "passed" })
 	l.mu.Lock()
 	l.state = sandbox.StateStarting
@@ -985,7 +987,7 @@ func TestDashboardFanOutLatency(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		res := labs.StepResult{ID: "list-namespaces", Passed: i%2 == 0, Score: float64(i % 2)}
 		start := time.Now()
-		l.send(verdictMessage("kubectl-activity", res))
+		l.send(verdictMessage("kubectl-activity", res, time.Time{}))
 		for _, c := range conns {
 			readUntil(t, c, "cell", func(m map[string]any) bool { return m["type"] == "cell" && m["step"] == "list-namespaces" })
 			lat = append(lat, time.Since(start))

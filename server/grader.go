@@ -8,6 +8,7 @@ import (
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/watch"
+	"github.com/kubelab/kubelab/web"
 )
 
 // hintAfter is how many failing attempts at a step earn its hint.
@@ -97,30 +98,38 @@ func (l *learner) gradeNow(ctx context.Context, lab *labs.Lab) []labs.StepResult
 }
 
 // grade evaluates the lab, stores changed verdicts and pushes them to the
-// learner's pages.
+// learner's pages. A step that passed earlier stays passed (held) when the
+// cluster changes; its message says so.
 func (l *learner) grade(ctx context.Context, lab *labs.Lab, w *watch.Watcher) []labs.StepResult {
-	act := l.activity(w)
+	act := l.activityFor(ctx, lab.ID, w)
 	results := l.s.cfg.Catalog.GradeLab(ctx, lab, w, act)
+	l.loadHeld(ctx)
 	for _, res := range results {
 		key := lab.ID + "/" + res.ID
 		l.mu.Lock()
 		prev, seen := l.verdicts[key]
 		l.verdicts[key] = res
+		since, held := l.held[key]
+		newPass := res.Passed && !held
+		if newPass {
+			since = time.Now()
+			l.held[key] = since
+		}
 		l.mu.Unlock()
-		if seen && sameVerdict(prev, res) {
+		if seen && sameVerdict(prev, res) && !newPass {
 			continue
 		}
 		l.mu.Lock()
 		if !res.Passed && (!seen || prev.Passed || prev.Score != res.Score) {
 			l.fails[key]++
 		}
-		hinted := l.fails[key] >= hintAfter
+		hinted := l.fails[key] >= hintAfter && !held
 		l.mu.Unlock()
 		msg := strings.Join(res.Messages("en"), "; ")
 		if _, err := l.s.cfg.Store.RecordVerdict(ctx, l.user.ID, lab.ID, res.ID, res.Passed, res.Score, msg); err != nil {
 			l.s.log.Warn("record verdict", "err", err)
 		}
-		vm := verdictMessage(lab.ID, res)
+		vm := verdictMessage(lab.ID, res, since)
 		if hinted && !res.Passed {
 			vm["hint"], vm["hintKo"], vm["hintEn"] = firstHint(res).Ko, firstHint(res).Ko, firstHint(res).En
 		}
@@ -129,11 +138,84 @@ func (l *learner) grade(ctx context.Context, lab *labs.Lab, w *watch.Watcher) []
 	return results
 }
 
-func (l *learner) activity(w *watch.Watcher) labs.Activity {
+// loadHeld reads the learner's held passes from the store, once.
+func (l *learner) loadHeld(ctx context.Context) {
 	l.mu.Lock()
-	since := l.openedAt
-	commands := append([]string{}, l.commands...)
+	done := l.heldLoaded
 	l.mu.Unlock()
+	if done {
+		return
+	}
+	rows, err := l.s.cfg.Store.Progress(ctx, l.user.ID)
+	if err != nil {
+		l.s.log.Warn("held passes", "err", err)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.heldLoaded {
+		return
+	}
+	for _, p := range rows {
+		if key := p.LabID + "/" + p.StepID; !p.PassedAt.IsZero() && l.held[key].IsZero() {
+			l.held[key] = p.PassedAt
+		}
+	}
+	l.heldLoaded = true
+}
+
+// heldSince is when the pass held for lab/step happened (zero if none).
+func (l *learner) heldSince(ctx context.Context, lab, step string) time.Time {
+	l.loadHeld(ctx)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.held[lab+"/"+step]
+}
+
+// resetPasses lets go of held passes (every lab when lab is "", one lab
+// when step is "", else one step) in the store and here, and forgets the
+// latest verdicts of those steps so the next grading sends them again.
+func (l *learner) resetPasses(ctx context.Context, lab, step string) error {
+	if _, err := l.s.cfg.Store.ResetPasses(ctx, l.user.ID, lab, step); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key := range l.held {
+		if matchKey(key, lab, step) {
+			delete(l.held, key)
+		}
+	}
+	for key := range l.verdicts {
+		if matchKey(key, lab, step) {
+			delete(l.verdicts, key)
+		}
+	}
+	return nil
+}
+
+// matchKey reports whether a lab/step key is in the lab and step given ("" matches any).
+func matchKey(key, lab, step string) bool {
+	kl, ks, _ := strings.Cut(key, "/")
+	return (lab == "" || kl == lab) && (step == "" || ks == step)
+}
+
+// activityFor is what lab's checks see: the open lab's events and commands
+// kept in memory, or, for another lab (the status API), its commands since
+// it was first opened, read from the store (nothing if it never was).
+func (l *learner) activityFor(ctx context.Context, lab string, w *watch.Watcher) labs.Activity {
+	l.mu.Lock()
+	if lab == l.openLab {
+		since := l.openedAt
+		commands := append([]string{}, l.commands...)
+		l.mu.Unlock()
+		return labs.Activity{Events: w.Since(since), Commands: commands}
+	}
+	l.mu.Unlock()
+	since, commands := l.labSince(ctx, lab, false)
+	if since.IsZero() {
+		return labs.Activity{}
+	}
 	return labs.Activity{Events: w.Since(since), Commands: commands}
 }
 
@@ -150,14 +232,25 @@ func sameVerdict(a, b labs.StepResult) bool {
 }
 
 // verdictMessage is the websocket message of docs/stream.md; messages in
-// both languages so the page can switch without asking again.
-func verdictMessage(lab string, r labs.StepResult) map[string]any {
+// both languages so the page can switch without asking again. heldSince is
+// when the step's held pass happened (zero if none): a held step reads as
+// passed, and if the checker fails it now, "changed" and a note say so.
+func verdictMessage(lab string, r labs.StepResult, heldSince time.Time) map[string]any {
 	checks := make([]map[string]any, 0, len(r.Checks))
 	for _, c := range r.Checks {
 		checks = append(checks, map[string]any{"id": c.ID, "passed": c.Passed,
 			"message": c.Message.Ko, "messageKo": c.Message.Ko, "messageEn": c.Message.En})
 	}
-	return map[string]any{"type": "verdict", "lab": lab, "step": r.ID, "passed": r.Passed, "score": r.Score, "checks": checks}
+	m := map[string]any{"type": "verdict", "lab": lab, "step": r.ID, "passed": r.Passed, "score": r.Score, "checks": checks}
+	if !heldSince.IsZero() {
+		m["passedAt"] = heldSince.UTC().Format(time.RFC3339)
+		if !r.Passed {
+			m["passed"], m["score"], m["changed"] = true, 1.0, true
+			ko, en := web.T("ko", "status.changed"), web.T("en", "status.changed")
+			m["note"], m["noteKo"], m["noteEn"] = ko, ko, en
+		}
+	}
+	return m
 }
 
 // currentVerdicts returns the last verdicts of the open lab, as websocket
@@ -169,7 +262,7 @@ func (l *learner) currentVerdicts() []map[string]any {
 	prefix := l.openLab + "/"
 	for key, res := range l.verdicts {
 		if strings.HasPrefix(key, prefix) {
-			out = append(out, verdictMessage(l.openLab, res))
+			out = append(out, verdictMessage(l.openLab, res, l.held[key]))
 		}
 	}
 	return out

@@ -38,8 +38,13 @@ type learner struct {
 	// commands are the console commands since openedAt, oldest first: the
 	// grader's `commands`, kept here so grading reads no database.
 	commands []string
-	verdicts map[string]labs.StepResult // by lab/step
-	kick     chan struct{}
+	verdicts map[string]labs.StepResult // by lab/step: the checker's latest
+	// held is when each step's pass being held happened (by lab/step): a step
+	// that passed reads as passed until the learner resets it or the sandbox.
+	// heldLoaded reports whether it was read from the store yet.
+	held       map[string]time.Time
+	heldLoaded bool
+	kick       chan struct{}
 	// busy admits one console command or apply at a time per learner,
 	// so a flood of requests cannot start a flood of kubectl processes.
 	busy chan struct{}
@@ -55,7 +60,7 @@ func (s *Server) learnerFor(u store.User) *learner {
 	l := s.learners[u.ID]
 	if l == nil {
 		l = &learner{s: s, user: u, name: sandboxName(u), state: sandbox.StateStopped,
-			conns: map[*wsConn]struct{}{}, verdicts: map[string]labs.StepResult{}, kick: make(chan struct{}, 1),
+			conns: map[*wsConn]struct{}{}, verdicts: map[string]labs.StepResult{}, held: map[string]time.Time{}, kick: make(chan struct{}, 1),
 			busy: make(chan struct{}, 1), fails: map[string]int{}}
 		s.learners[u.ID] = l
 	}
@@ -168,11 +173,15 @@ func (l *learner) stopWatch() {
 	}
 }
 
-// reset deletes the learner's sandbox and starts a fresh one. Recorded
-// progress is kept.
+// reset deletes the learner's sandbox and starts a fresh one. Held passes
+// are let go (the steps are graded on the fresh cluster); the rest of the
+// recorded progress (first passes, attempts, history) is kept.
 func (l *learner) reset(ctx context.Context) error {
 	l.stopWatch()
 	if err := l.s.cfg.Provider.Delete(ctx, l.name); err != nil {
+		return fmt.Errorf("reset sandbox: %w", err)
+	}
+	if err := l.resetPasses(ctx, "", ""); err != nil {
 		return fmt.Errorf("reset sandbox: %w", err)
 	}
 	l.mu.Lock()
@@ -215,12 +224,25 @@ func (l *learner) broadcastState() { l.send(l.stateMessage()) }
 // openLabPage records that the learner works on lab id now; the grader
 // follows that lab, and `events`/`commands` count from the first opening.
 func (l *learner) openLabPage(ctx context.Context, id string) {
+	opened, commands := l.labSince(ctx, id, true)
+	l.mu.Lock()
+	l.openLab, l.openedAt, l.commands = id, opened, commands
+	l.mu.Unlock()
+	l.poke()
+}
+
+// labSince returns when the learner first opened lab id (zero if never;
+// with open, now is recorded as that time) and their console commands since.
+func (l *learner) labSince(ctx context.Context, id string, open bool) (time.Time, []string) {
 	key := "opened:" + strconv.FormatInt(l.user.ID, 10) + ":" + id
 	var opened time.Time
 	if v, ok, _ := l.s.cfg.Store.GetSetting(ctx, key); ok {
 		opened, _ = time.Parse(time.RFC3339Nano, v)
 	}
 	if opened.IsZero() {
+		if !open {
+			return time.Time{}, nil
+		}
 		opened = time.Now()
 		_ = l.s.cfg.Store.SetSetting(ctx, key, opened.Format(time.RFC3339Nano))
 	}
@@ -230,10 +252,7 @@ func (l *learner) openLabPage(ctx context.Context, id string) {
 			commands = append(commands, e.Command)
 		}
 	}
-	l.mu.Lock()
-	l.openLab, l.openedAt, l.commands = id, opened, commands
-	l.mu.Unlock()
-	l.poke()
+	return opened, commands
 }
 
 // recordCommand adds a console command to what the open lab's grader sees.

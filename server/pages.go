@@ -122,18 +122,27 @@ func (s *Server) labPage(w http.ResponseWriter, r *http.Request) {
 			sv.HTML = web.RenderMarkdown(st.Text.In(lg))
 		}
 		p, seen := prog[lab.ID+"/"+st.ID]
+		last := l.lastVerdict(lab.ID, st.ID)
 		sv.Passed, sv.Score = p.Passed, p.Score
-		if !st.Graded() {
+		if st.Graded() {
+			// a pass is held until a reset: the latest verdict may fail while the step reads as passed
+			since, current := l.heldSince(r.Context(), lab.ID, st.ID), p.Current
+			if last != nil {
+				current, sv.Score = last.Passed, last.Score
+			}
+			sv.Held = !since.IsZero()
+			sv.Passed = current || sv.Held
+			sv.Changed = sv.Held && !current && (seen || last != nil)
+		} else {
 			sv.Passed = seen || i == v.Current
 		}
-		last := l.lastVerdict(lab.ID, st.ID)
 		for _, c := range st.Checks {
 			cv := web.CheckView{ID: c.ID}
 			if last != nil {
 				for _, cr := range last.Checks {
 					if cr.ID == c.ID {
 						cv.Passed, cv.Message = cr.Passed, cr.Message.In(lg)
-						if !cr.Passed && p.Attempts >= 3 {
+						if !cr.Passed && p.Attempts >= 3 && !sv.Held {
 							sv.Hint = cr.Hint.In(lg)
 						}
 					}

@@ -150,6 +150,7 @@ func (s *Server) routes() {
 			r.Get("/sandbox", s.sandboxStatus)
 			r.Get("/kubeconfig", s.kubeconfig)
 			r.Get("/labs/{lab}/status", s.labStatus)
+			r.Post("/labs/{lab}/reset", s.resetLabPasses)
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

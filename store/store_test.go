@@ -557,8 +557,8 @@ func TestRecordVerdict(t *testing.T) {
 	clk.Advance(time.Second)
 	step(false, true, 1, "ok")
 	clk.Advance(time.Second)
-	p = step(true, false, 0, "pod web was deleted") // pass -> fail
-	if p.Passed || p.Attempts != 2 || !p.FirstPassedAt.Equal(t4) {
+	p = step(true, false, 0, "pod web was deleted") // pass -> fail: the pass is held
+	if !p.Passed || p.Current || !p.PassedAt.Equal(t4) || p.Attempts != 2 || !p.FirstPassedAt.Equal(t4) {
 		t.Fatalf("pass then fail: %+v", p)
 	}
 	clk.Advance(time.Second)
@@ -569,6 +569,37 @@ func TestRecordVerdict(t *testing.T) {
 	p = step(true, true, 0.9, "ok") // score change alone is a change
 	if p.Score != 0.9 || p.Attempts != 2 {
 		t.Fatalf("score change: %+v", p)
+	}
+
+	// A reset lets go of the held pass: a failing step reads as failed, and the
+	// next pass is held again from its own time.
+	p = step(true, false, 0, "pod web was deleted")
+	if !p.Passed || p.Current {
+		t.Fatalf("held before reset: %+v", p)
+	}
+	if n, err := s.ResetPasses(ctx, u.ID, "pods", "create"); err != nil || n != 1 {
+		t.Fatalf("ResetPasses = %d, %v", n, err)
+	}
+	p = step(false, false, 0, "pod web was deleted")
+	if p.Passed || !p.PassedAt.IsZero() || !p.FirstPassedAt.Equal(t4) {
+		t.Fatalf("after reset: %+v", p)
+	}
+	t9 := clk.Advance(time.Second)
+	p = step(true, true, 1, "ok")
+	if !p.Passed || !p.Current || !p.PassedAt.Equal(t9) {
+		t.Fatalf("pass after reset: %+v", p)
+	}
+	// A reset while the step still passes is taken up again by the next (equal) verdict.
+	if n, err := s.ResetPasses(ctx, u.ID, "", ""); err != nil || n != 1 {
+		t.Fatalf("ResetPasses(all) = %d, %v", n, err)
+	}
+	t10 := clk.Advance(time.Second)
+	p = step(true, true, 1, "ok")
+	if !p.PassedAt.Equal(t10) {
+		t.Fatalf("pass held again after a reset: %+v", p)
+	}
+	if n, err := s.ResetPasses(ctx, u.ID, "other-lab", ""); err != nil || n != 0 {
+		t.Fatalf("ResetPasses(other lab) = %d, %v", n, err)
 	}
 
 	// A step that passes on its first verdict takes no attempts.

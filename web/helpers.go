@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"html"
+	"html/template"
 	"io"
 	"math"
 	"net/url"
@@ -31,6 +32,15 @@ var pageCSS string
 
 // labURL is the address of a lab page.
 func labURL(id string) templ.SafeURL { return templ.SafeURL("/labs/" + url.PathEscape(id)) }
+
+// LabLayouts are a lab page's layouts (main#lab[data-layout], assets/static/js/layout.js), the
+// default first: the diagram side beside the lesson, a wide diagram side, the side below.
+var LabLayouts = []string{"side", "wide", "below"}
+
+// stepResetURL is where a lab's held passes are reset (POST, field step).
+func stepResetURL(lab string) templ.SafeURL {
+	return templ.SafeURL("/api/labs/" + url.PathEscape(lab) + "/reset")
+}
 
 // quizURL is the address of a quiz page.
 func quizURL(id string) templ.SafeURL { return templ.SafeURL("/quizzes/" + url.PathEscape(id)) }
@@ -219,24 +229,26 @@ func quizCounts(v QuizView) (answered, correct int) {
 	return answered, correct
 }
 
-// answerText is the learner's answer as shown: a choice's text, or the live answer.
-func answerText(q QuestionView) string {
+// answerHTML is the learner's answer as shown: a choice's text (Markdown), or the live
+// answer they typed (plain text).
+func answerHTML(lang string, q QuestionView) template.HTML {
 	for _, c := range q.Choices {
 		if c.ID == q.Answer {
-			return c.Text
+			return RenderInlineMarkdown(lang, c.Text)
 		}
 	}
-	return q.Answer
+	return template.HTML(html.EscapeString(q.Answer))
 }
 
-// expectedText is the right answer as shown: a choice's text, or the live answer.
-func expectedText(q QuestionView) string {
+// expectedHTML is the right answer as shown: a choice's text (Markdown), or the live answer
+// (plain text); "" for none.
+func expectedHTML(lang string, q QuestionView) template.HTML {
 	for _, c := range q.Choices {
 		if c.ID == q.Expected {
-			return c.Text
+			return RenderInlineMarkdown(lang, c.Text)
 		}
 	}
-	return q.Expected
+	return template.HTML(html.EscapeString(q.Expected))
 }
 
 // errorText is an error page's explanation.

@@ -77,6 +77,9 @@ func TestI18nKeysUsedExist(t *testing.T) {
 	for _, p := range []string{"done", "started", "new"} {
 		dynamic = append(dynamic, "home."+p)
 	}
+	for _, m := range LabLayouts {
+		dynamic = append(dynamic, "layout."+m)
+	}
 	dynamic = append(dynamic, kindKey("lab"), kindKey("concept"), startingKey(""), startingKey("ready"))
 	for _, k := range dynamic {
 		if !hasKey(k) {
@@ -135,7 +138,7 @@ func TestI18nMatchesScripts(t *testing.T) {
 	for _, m := range entry.FindAllStringSubmatch(string(data), -1) {
 		js[m[1]] = [2]string{m[2], m[3]}
 	}
-	pairs := map[string]string{"status.passed": "st.passed", "status.failed": "st.failed", "conn.connecting": "conn.connecting", "btn.run": "co.run"}
+	pairs := map[string]string{"status.passed": "st.passed", "status.failed": "st.failed", "status.changed": "st.changed", "conn.connecting": "conn.connecting", "btn.run": "co.run"}
 	for _, s := range SandboxStates {
 		pairs["sb."+s] = "sb." + s
 	}

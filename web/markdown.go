@@ -20,15 +20,56 @@ import (
 // markdowns holds one converter per page language (the code block buttons are labelled in it).
 var markdowns = map[string]goldmark.Markdown{"ko": newMarkdown("ko"), "en": newMarkdown("en")}
 
+// inlineMarkdowns are the converters of RenderInlineMarkdown: lab Markdown that shows raw HTML
+// as text.
+var inlineMarkdowns = map[string]goldmark.Markdown{"ko": newMarkdown("ko", literalHTML{}), "en": newMarkdown("en", literalHTML{})}
+
 // newMarkdown returns a converter for lab text: CommonMark with GitHub tables, strikethrough,
 // task lists and bare links. Raw HTML is dropped and dangerous link targets (javascript: …) are
 // left empty, because goldmark is used without html.WithUnsafe.
-func newMarkdown(lang string) goldmark.Markdown {
+// More node renderers (extra) take over from the default ones.
+func newMarkdown(lang string, extra ...renderer.NodeRenderer) goldmark.Markdown {
+	nrs := []util.PrioritizedValue{util.Prioritized(&codeRenderer{lang: lang}, 100)}
+	for _, r := range extra {
+		nrs = append(nrs, util.Prioritized(r, 50))
+	}
 	return goldmark.New(
 		goldmark.WithExtensions(extension.GFM),
 		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(pageTransformer{}, 100))),
-		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(&codeRenderer{lang: lang}, 100))),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(nrs...)),
 	)
+}
+
+// literalHTML renders raw HTML in Markdown as the text it is (escaped), instead of dropping it.
+type literalHTML struct{}
+
+// RegisterFuncs implements renderer.NodeRenderer.
+func (literalHTML) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindRawHTML, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			segs := n.(*ast.RawHTML).Segments
+			for i := 0; i < segs.Len(); i++ {
+				seg := segs.At(i)
+				_, _ = w.WriteString(html.EscapeString(string(seg.Value(source))))
+			}
+		}
+		return ast.WalkSkipChildren, nil
+	})
+	reg.Register(ast.KindHTMLBlock, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			_, _ = w.WriteString("<p>")
+			lines := n.Lines()
+			for i := 0; i < lines.Len(); i++ {
+				seg := lines.At(i)
+				_, _ = w.WriteString(html.EscapeString(string(seg.Value(source))))
+			}
+			if b := n.(*ast.HTMLBlock); b.HasClosure() {
+				_, _ = w.WriteString(html.EscapeString(string(b.ClosureLine.Value(source))))
+			}
+			_, _ = w.WriteString("</p>\n")
+		}
+		return ast.WalkSkipChildren, nil
+	})
 }
 
 // RenderMarkdown renders lab Markdown (a step text, a hint, an explanation) to safe HTML.
@@ -57,6 +98,24 @@ func RenderMarkdownLang(lang, src string) template.HTML {
 		return template.HTML("<pre>" + html.EscapeString(src) + "</pre>")
 	}
 	return template.HTML(buf.String())
+}
+
+// RenderInlineMarkdown renders a short Markdown text that sits inside a line of the page (a
+// quiz question, a choice): inline code, emphasis and links as RenderMarkdownLang renders them,
+// without the paragraph around a text of one paragraph.
+// Raw HTML in it is shown as text.
+func RenderInlineMarkdown(lang, src string) template.HTML {
+	var buf bytes.Buffer
+	if err := inlineMarkdowns[Lang(lang)].Convert([]byte(src), &buf); err != nil {
+		return template.HTML(html.EscapeString(src))
+	}
+	out := strings.TrimSpace(buf.String())
+	if inner, ok := strings.CutPrefix(out, "<p>"); ok {
+		if inner, ok = strings.CutSuffix(inner, "</p>"); ok && !strings.Contains(inner, "<p>") {
+			return template.HTML(inner)
+		}
+	}
+	return template.HTML(out)
 }
 
 // pageTransformer fits a Markdown document into a page: heading levels and link attributes.

@@ -226,3 +226,18 @@ func TestMarkdownLabContent(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderInlineMarkdown(t *testing.T) {
+	for src, want := range map[string]string{
+		"Run `kubectl get pods` *now*":     "Run <code>kubectl get pods</code> <em>now</em>",
+		"`a < b` and <b>bold</b> & more":   "<code>a &lt; b</code> and &lt;b&gt;bold&lt;/b&gt; &amp; more",
+		`<script>alert("x")</script>`:      "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;",
+		"kubectl get pod <name>":           "kubectl get pod &lt;name&gt;",
+		"[docs](javascript:alert(1)) text": `<a href="" rel="noopener noreferrer">docs</a> text`,
+		"one\n\ntwo":                       "<p>one</p>\n<p>two</p>",
+	} {
+		if got := string(RenderInlineMarkdown("en", src)); got != want {
+			t.Errorf("RenderInlineMarkdown(%q) = %q, want %q", src, got, want)
+		}
+	}
+}

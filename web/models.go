@@ -92,7 +92,10 @@ type StepView struct {
 	// A step that is not passed shows "not started" until it has a verdict (a passed check,
 	// a check message or a score above 0), then "not yet".
 	Graded, Passed bool
-	Score          float64
+	// Held reports whether a pass of the step is held (it passed earlier and was not reset
+	// since); Changed whether the checker fails it now all the same (the cluster has changed).
+	Held, Changed bool
+	Score         float64
 	// Checks are the step's checks with their latest results (none for a reading step).
 	Checks []CheckView
 	// Hint is a hint to show at once (Markdown, rendered on the page), "" for none.

@@ -367,7 +367,7 @@ func quizView(lang string) QuizView {
 		{ID: "what-is-a-service", Prompt: "What is a Service? " + hostile, Choices: []ChoiceView{{ID: "a", Text: "A stable address " + hostile}, {ID: "b", Text: "A pod"}},
 			Answered: true, Answer: "b", Correct: false, Expected: "a", Explanation: template.HTML("<p>It routes to <code>ready</code> pods.</p>")},
 		{ID: "backend-endpoints", Prompt: "How many endpoints has backend?", Live: true, Answered: true, Answer: "3", Correct: true, Expected: "3"},
-		{ID: "selector", Prompt: "Which field selects pods?", Choices: []ChoiceView{{ID: "a", Text: "spec.selector"}, {ID: "b", Text: "metadata.name"}}},
+		{ID: "selector", Prompt: "Which field of `kubectl get svc web -o yaml` *selects* pods?", Choices: []ChoiceView{{ID: "a", Text: "`spec.selector`"}, {ID: "b", Text: "`metadata.name`"}}},
 	}}
 }
 
@@ -429,6 +429,19 @@ func TestQuizPage(t *testing.T) {
 		t.Error("no result before answering")
 	}
 	wantText(t, one(t, q3, "submit", has("type", "submit")), "submit", "Check answer")
+	// Markdown in questions and choices: inline code and emphasis, no backticks left.
+	legend := one(t, q3, "legend", tag("legend"))
+	wantText(t, legend, "markdown legend", "Which field of kubectl get svc web -o yaml selects pods?")
+	wantText(t, one(t, legend, "code in the question", tag("code")), "code", "kubectl get svc web -o yaml")
+	one(t, legend, "emphasis", tag("em"))
+	for _, l := range all(q3, tag("label")) {
+		if c := one(t, l, "code in a choice", tag("code")); textOf(c) != textOf(l) {
+			t.Errorf("choice %q: code %q", textOf(l), textOf(c))
+		}
+	}
+	if strings.Contains(textOf(q3), "`") {
+		t.Errorf("backticks left in %q", textOf(q3))
+	}
 
 	d = doc(t, render(t, QuizPage(quizView("ko"))))
 	wantText(t, byID(t, d, "q-what-is-a-service"), "ko", "오답입니다")

@@ -194,3 +194,67 @@ test('lab page: mounts the step diagram, shows verdicts, sandbox and hints, swit
   assert.equal(doc.querySelector('[data-diagram-tab="timeline"]').getAttribute('aria-selected'), 'true')
   lab.diagram.destroy()
 })
+
+test('lab page: a held pass stays passed and shows its note and reset when the cluster changed', async () => {
+  const doc = page(`<main id="lab" data-lab="kubectl-activity" data-step="create-namespace">
+    <span data-step-status="create-namespace" data-state="pending"></span>
+    <section data-step="create-namespace"><span data-step-status="create-namespace"></span>
+    <p data-step-note hidden></p><ul><li data-check="ns-active"><span data-check-message hidden></span></li></ul>
+    <form data-step-reset hidden></form></section></main>`)
+  const { applyVerdict } = await import('../static/js/lab.js')
+  const badges = () => [...doc.querySelectorAll('[data-step-status]')]
+  const note = doc.querySelector('[data-step-note]'); const reset = doc.querySelector('[data-step-reset]')
+  applyVerdict(doc, { lab: 'kubectl-activity', step: 'create-namespace', passed: true, score: 1, passedAt: '2026-12-06T04:00:00Z', checks: [{ id: 'ns-active', passed: true }] }, 'kubectl-activity')
+  assert.deepEqual(badges().map(b => b.dataset.state), ['passed', 'passed'])
+  assert.equal(note.hidden, true)
+  assert.equal(reset.hidden, false, 'a held pass can be reset')
+  applyVerdict(doc, { lab: 'kubectl-activity', step: 'create-namespace', passed: true, score: 1, changed: true, passedAt: '2026-12-06T04:00:00Z', checks: [{ id: 'ns-active', passed: false, message: 'namespace my-ns not found' }] }, 'kubectl-activity')
+  assert.deepEqual(badges().map(b => b.textContent), ['Passed', 'Passed'])
+  assert.deepEqual(badges().map(b => b.dataset.changed), ['true', 'true'])
+  assert.equal(note.hidden, false)
+  assert.equal(note.textContent, 'passed earlier; the cluster has changed since')
+  assert.equal(doc.querySelector('[data-check="ns-active"]').dataset.state, 'failed', 'the checks show the cluster as it is')
+  applyVerdict(doc, { lab: 'kubectl-activity', step: 'create-namespace', passed: false, score: 0, checks: [{ id: 'ns-active', passed: false, message: 'x' }] }, 'kubectl-activity')
+  assert.deepEqual(badges().map(b => b.dataset.state), ['failed', 'failed'], 'after a reset the step reads as it is')
+  assert.equal(note.hidden, true)
+  assert.equal(reset.hidden, true)
+  assert.equal(badges()[0].dataset.changed, undefined)
+})
+
+test('layout: the switch sets main[data-layout], the zoom #diagram[data-zoom], both remembered; zoomed in by default on a phone', async () => {
+  const { bindLayout, LAYOUTS } = await import('../static/js/layout.js')
+  const html = `<main id="lab"><div data-diagram-tools hidden>${['side', 'wide', 'below'].map(m => `<button data-layout-set="${m}"></button>`).join('')}
+    <button data-diagram-zoom></button></div><div id="diagram"></div></main>`
+  const mem = () => { const m = new Map(); return { getItem: k => m.get(k) ?? null, setItem: (k, v) => m.set(k, String(v)), m } }
+  const storage = mem()
+  let doc = page(html)
+  let l = bindLayout(doc, { storage, narrow: () => false })
+  assert.deepEqual(LAYOUTS, ['side', 'wide', 'below'])
+  const main = doc.getElementById('lab'); const host = doc.getElementById('diagram')
+  assert.equal(main.dataset.layout, 'side')
+  assert.equal(host.dataset.zoom, 'fit', 'a wide screen fits the diagram to its box')
+  assert.equal(doc.querySelector('[data-diagram-tools]').hidden, false)
+  const click = sel => doc.querySelector(sel).dispatchEvent(new doc.defaultView.Event('click', { bubbles: true }))
+  click('[data-layout-set="below"]')
+  assert.equal(main.dataset.layout, 'below')
+  assert.deepEqual([...doc.querySelectorAll('[data-layout-set]')].map(b => b.getAttribute('aria-pressed')), ['false', 'false', 'true'])
+  click('[data-diagram-zoom]')
+  assert.equal(host.dataset.zoom, 'in')
+  assert.equal(doc.querySelector('[data-diagram-zoom]').getAttribute('aria-pressed'), 'true')
+  assert.equal(storage.m.get('kubelab.layout'), 'below')
+  assert.equal(storage.m.get('kubelab.zoom'), 'in')
+  l.setLayout('nonsense')
+  assert.equal(l.layout, 'below', 'an unknown layout is ignored')
+
+  doc = page(html) // the next page comes back as left
+  l = bindLayout(doc, { storage, narrow: () => false })
+  assert.equal(doc.getElementById('lab').dataset.layout, 'below')
+  assert.equal(doc.getElementById('diagram').dataset.zoom, 'in')
+
+  doc = page(html) // a phone, nothing chosen yet: zoomed in
+  l = bindLayout(doc, { storage: mem(), narrow: () => true })
+  assert.equal(doc.getElementById('diagram').dataset.zoom, 'in')
+  assert.equal(doc.getElementById('lab').dataset.layout, 'side')
+  l = bindLayout(page(html), { storage: { getItem () { throw new Error('denied') }, setItem () { throw new Error('denied') } }, narrow: () => false })
+  assert.equal(l.layout, 'side', 'storage that refuses is no error')
+})

@@ -18,10 +18,11 @@ export function launch () {
 
 /**
  * newContext makes a browser context for the server: English UI (Accept-Language), a desktop
- * viewport, and only loopback traffic (anything else is aborted and reported).
+ * viewport (unless one is given), and only loopback traffic (anything else is aborted and
+ * reported).
  */
-export async function newContext (browser, server, { locale = 'en-US' } = {}) {
-  const context = await browser.newContext({ locale, viewport: { width: 1400, height: 1000 }, baseURL: server.url })
+export async function newContext (browser, server, { locale = 'en-US', viewport = { width: 1400, height: 1000 } } = {}) {
+  const context = await browser.newContext({ locale, viewport, baseURL: server.url })
   const origin = new URL(server.url).origin
   const offsite = []
   await context.route(u => !String(u).startsWith(origin), route => { offsite.push(route.request().url()); return route.abort() })

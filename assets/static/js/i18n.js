@@ -5,6 +5,7 @@ const S = {
   // status, connection, sandbox
   'st.passed': ['통과', 'Passed'],
   'st.failed': ['아직 아님', 'Not yet'],
+  'st.changed': ['앞서 통과했습니다. 그 뒤로 클러스터가 바뀌었습니다.', 'passed earlier; the cluster has changed since'],
   'conn.connecting': ['연결 중…', 'Connecting…'],
   'conn.open': ['실시간 연결됨', 'Live'],
   'conn.reconnecting': ['연결 끊김, 다시 연결 중…', 'Disconnected, reconnecting…'],

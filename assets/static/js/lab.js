@@ -9,6 +9,7 @@ import { connect } from './stream.js'
 import { t } from './i18n.js'
 import { mountConsole, bindCopy } from './console.js'
 import { mountEditor } from './editor.js'
+import { bindLayout } from './layout.js'
 
 /** DIAGRAMS lists the diagram names a step may ask for (docs/content-format.md). */
 export const DIAGRAMS = ['cluster-map', 'control-loop', 'service-routing', 'rolling-update', 'why-pending', 'timeline', 'architecture']
@@ -33,11 +34,24 @@ export function showHint (doc, text, source) {
   }))
 }
 
-/** applyVerdict updates [data-step-status="<step>"] badges and the [data-check="<id>"] items of a verdict message. */
+/**
+ * applyVerdict updates [data-step-status="<step>"] badges and the [data-check="<id>"] items of a
+ * verdict message. A held pass (passedAt) shows the step's reset form ([data-step-reset]); a
+ * held pass the checker fails now (changed) shows its note ([data-step-note]).
+ */
 export function applyVerdict (doc, v, lab) {
   if (!v || (lab && v.lab && v.lab !== lab)) return
-  for (const el of doc.querySelectorAll(`[data-step-status="${esc(v.step)}"]`)) status(el, v.passed, v.score)
+  for (const el of doc.querySelectorAll(`[data-step-status="${esc(v.step)}"]`)) {
+    status(el, v.passed, v.score)
+    if (v.changed) el.dataset.changed = 'true'; else delete el.dataset.changed
+  }
   const scope = doc.querySelector(`[data-step="${esc(v.step)}"]`) || doc
+  if (scope !== doc) {
+    const note = scope.querySelector('[data-step-note]')
+    if (note) { note.hidden = !v.changed; if (v.changed) note.textContent = t('st.changed') }
+    const reset = scope.querySelector('[data-step-reset]')
+    if (reset) reset.hidden = !v.passedAt
+  }
   for (const c of v.checks || []) {
     for (const el of scope.querySelectorAll(`[data-check="${esc(c.id)}"]`)) {
       el.dataset.state = c.passed ? 'passed' : 'failed'
@@ -51,7 +65,7 @@ export function applyVerdict (doc, v, lab) {
   if (v.hint && !v.passed) showHint(doc, v.hint, 'check')
 }
 
-/** start wires the page; it returns {store, conn, show(name), console, editor}. */
+/** start wires the page; it returns {store, conn, show(name), layout, console, editor}. */
 export function start (doc = globalThis.document, { connectImpl = connect } = {}) {
   const main = doc.getElementById('lab')
   const d = main?.dataset || {}
@@ -92,13 +106,14 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   doc.addEventListener('click', onTab)
 
   bindCopy(doc)
+  const layout = bindLayout(doc)
   const cEl = doc.getElementById('console'); const eEl = doc.getElementById('editor')
   const consoleW = cEl && mountConsole(cEl)
   const editorW = eEl && mountEditor(eEl, { storageKey: `kubelab.editor.${d.lab || ''}.${d.step || ''}` })
   const conn = connectImpl({ store, target: doc })
   const first = d.diagram || host?.dataset.diagram || doc.querySelector('[data-diagram-tab]')?.dataset.diagramTab
   const ready = first ? show(first) : Promise.resolve(null)
-  return { store, conn, show, ready, console: consoleW, editor: editorW, get diagram () { return current } }
+  return { store, conn, show, ready, layout, console: consoleW, editor: editorW, get diagram () { return current } }
 }
 
 if (globalThis.document?.getElementById('lab') && !globalThis.KUBELAB_NO_AUTOSTART) globalThis.kubelab = start()
