@@ -68,15 +68,15 @@ type Step struct {
 
 // Check is one condition of a step.
 type Check struct {
-	ID                string    `json:"id"`
-	Resource          *Resource `json:"resource,omitempty"`
-	Expr              string    `json:"expr,omitempty"`
+	ID       string    `json:"id"`
+	Resource *Resource `json:"resource,omitempty"`
+	Expr     string    `json:"expr,omitempty"`
 	// Command, instead of Expr, passes when one of the learner's console
 	// commands matches (see CommandMatch).
-	Command CommandMatches `json:"command,omitempty"`
-	Message           Text      `json:"message"`
-	MessageExpression *Text     `json:"messageExpression,omitempty"`
-	Hint              Text      `json:"hint"`
+	Command           CommandMatches `json:"command,omitempty"`
+	Message           Text           `json:"message"`
+	MessageExpression *Text          `json:"messageExpression,omitempty"`
+	Hint              Text           `json:"hint"`
 }
 
 // Resource selects the objects a check reads.
@@ -124,7 +124,7 @@ type Mistake struct {
 
 // Catalog is the whole course's labs, in order.
 type Catalog struct {
-	Labs []*Lab
+	Labs     []*Lab
 	byID     map[string]*Lab
 	eval     *evaluator
 	glossary *Glossary
