@@ -86,3 +86,17 @@ func TestResolveResource(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseCommand(f *testing.F) {
+	for _, s := range []string{"kubectl get pods -n my-ns", "k get deploy,pods -Aowide", "kubectl describe pod/", "kubectl create secret",
+		"kubectl label pod x a=b c-", "kubectl get /x", "kubectl logs deploy/", "kubectl get ,", "kubectl -n", "kubectl get all/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		// Any line gives a command or the console's refusal; never a panic.
+		c, err := ParseCommand(line)
+		if err == nil && c == nil {
+			t.Fatal("no command and no error")
+		}
+	})
+}
