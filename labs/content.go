@@ -68,12 +68,15 @@ type Step struct {
 
 // Check is one condition of a step.
 type Check struct {
-	ID                string    `json:"id"`
-	Resource          *Resource `json:"resource,omitempty"`
-	Expr              string    `json:"expr"`
-	Message           Text      `json:"message"`
-	MessageExpression *Text     `json:"messageExpression,omitempty"`
-	Hint              Text      `json:"hint"`
+	ID       string    `json:"id"`
+	Resource *Resource `json:"resource,omitempty"`
+	Expr     string    `json:"expr,omitempty"`
+	// Command, instead of Expr, passes when one of the learner's console
+	// commands matches (see CommandMatch).
+	Command           CommandMatches `json:"command,omitempty"`
+	Message           Text           `json:"message"`
+	MessageExpression *Text          `json:"messageExpression,omitempty"`
+	Hint              Text           `json:"hint"`
 }
 
 // Resource selects the objects a check reads.
@@ -121,10 +124,15 @@ type Mistake struct {
 
 // Catalog is the whole course's labs, in order.
 type Catalog struct {
-	Labs []*Lab
-	byID map[string]*Lab
-	eval *evaluator
+	Labs     []*Lab
+	byID     map[string]*Lab
+	eval     *evaluator
+	glossary *Glossary
 }
+
+// Glossary returns the course's Korean glossary, which the content lint
+// applies to labs and quizzes.
+func (c *Catalog) Glossary() *Glossary { return c.glossary }
 
 // Lab returns the lab with the given id, or nil.
 func (c *Catalog) Lab(id string) *Lab { return c.byID[id] }
@@ -164,7 +172,11 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{byID: map[string]*Lab{}, eval: ev}
+	gl, err := LoadGlossary()
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{byID: map[string]*Lab{}, eval: ev, glossary: gl}
 	var problems []string
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)
@@ -184,6 +196,17 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 		}
 		for _, p := range lint(lab) {
 			problems = append(problems, fmt.Sprintf("%s: %s", f, p))
+		}
+		texts := koTexts(lab)
+		where := make([]string, 0, len(texts))
+		for w := range texts {
+			where = append(where, w)
+		}
+		sort.Strings(where)
+		for _, w := range where {
+			for _, p := range gl.Check(texts[w]) {
+				problems = append(problems, fmt.Sprintf("%s: %s: %s", f, w, p))
+			}
 		}
 		for _, p := range ev.compileLab(lab) {
 			problems = append(problems, fmt.Sprintf("%s: %s", f, p))
@@ -253,8 +276,17 @@ func lint(l *Lab) []string {
 				add("%s: check id missing or repeated", where)
 			}
 			checks[c.ID] = true
-			if strings.TrimSpace(c.Expr) == "" {
+			switch {
+			case len(c.Command) > 0 && (strings.TrimSpace(c.Expr) != "" || c.Resource != nil):
+				add("%s check %s: a command check has no expr or resource", where, c.ID)
+			case len(c.Command) > 0:
+				for _, q := range lintCommand(c.Command) {
+					add("%s check %s: %s", where, c.ID, q)
+				}
+			case strings.TrimSpace(c.Expr) == "":
 				add("%s check %s: no expr", where, c.ID)
+			case usesCommands(c.Expr):
+				add("%s check %s: expr reads `commands`: match console commands with a structured `command:` instead", where, c.ID)
 			}
 			if c.MessageExpression == nil {
 				both(where+" check "+c.ID+" message", c.Message)

@@ -98,3 +98,39 @@ func FuzzParseLab(f *testing.F) {
 		_, _ = labs.LoadFS(fstest.MapFS{"x/lab.yaml": {Data: data}})
 	})
 }
+
+// TestLintRejectsGlossaryVariants: every forbidden variant of the Korean
+// glossary, anywhere in a lab's Korean text, is a content problem.
+func TestLintRejectsGlossaryVariants(t *testing.T) {
+	g, err := labs.LoadGlossary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, term := range g.Terms {
+		for _, bad := range term.Forbidden {
+			n++
+			for _, where := range []struct{ from, to string }{
+				{`text: {ko: "본문", en: "Text"}`, `text: {ko: "본문의 ` + bad + `입니다", en: "Text"}`},
+				{`message: {ko: "없음", en: "missing"}`, `message: {ko: "` + bad + ` 없음", en: "missing"}`},
+				{`title: {ko: "데모", en: "Demo"}`, `title: {ko: "` + bad + `", en: "Demo"}`},
+			} {
+				lab := strings.Replace(goodLab, where.from, where.to, 1)
+				_, err := labs.LoadFS(fstest.MapFS{"demo/lab.yaml": {Data: []byte(lab)}})
+				if err == nil || !strings.Contains(err.Error(), `uses "`+bad+`"`) || !strings.Contains(err.Error(), term.Ko) {
+					t.Errorf("%q in %s: want a glossary problem naming %q, got %v", bad, where.to, term.Ko, err)
+				}
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d forbidden variants in the glossary", n)
+	}
+	// An allowed phrase is not flagged.
+	if got := g.Check("YAML 주석은 #으로 시작합니다"); len(got) != 0 {
+		t.Errorf("an allowed phrase was flagged: %v", got)
+	}
+	if _, err := labs.ParseGlossary([]byte("terms:\n  - {en: pod, ko: 파드, forbidden: [파드]}\n")); err == nil {
+		t.Error("a term that forbids itself was accepted")
+	}
+}

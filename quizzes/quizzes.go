@@ -122,6 +122,11 @@ func lint(q *Quiz, cat *labs.Catalog) []string {
 		if strings.TrimSpace(t.Ko) == "" || strings.TrimSpace(t.En) == "" {
 			add("%s needs both ko and en", what)
 		}
+		if cat != nil && cat.Glossary() != nil {
+			for _, g := range cat.Glossary().Check(t.Ko) {
+				add("%s: %s", what, g)
+			}
+		}
 	}
 	both("title", q.Title)
 	seen := map[string]bool{}

@@ -88,6 +88,8 @@ func TestQuizLint(t *testing.T) {
 		"missing explanation": {`explanation: {ko: "설명", en: "Why"}`, `explanation: {ko: "설명"}`},
 		"duplicate choice":    {"{id: b,", "{id: a,"},
 		"bad origin":          {"origin: original", "origin: folklore"},
+		"glossary variant":    {`prompt: {ko: "질문", en: "Question"}`, `prompt: {ko: "파드의 사본은?", en: "Question"}`},
+		"glossary in choice":  {`{id: b, text: {ko: "나", en: "B"}}`, `{id: b, text: {ko: "어노테이션 대신 주석", en: "B"}}`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			bad := strings.Replace(goodQuiz, c[0], c[1], 1)

@@ -137,7 +137,7 @@ func (s *Server) labPage(w http.ResponseWriter, r *http.Request) {
 			sv.Passed = seen || i == v.Current
 		}
 		for _, c := range st.Checks {
-			cv := web.CheckView{ID: c.ID}
+			cv := web.CheckView{ID: c.ID, ConsoleOnly: c.ConsoleOnly()}
 			if last != nil {
 				for _, cr := range last.Checks {
 					if cr.ID == c.ID {

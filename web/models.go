@@ -108,6 +108,9 @@ type CheckView struct {
 	Passed bool
 	// Message says why the check fails ("" when it passes or was not run).
 	Message string
+	// ConsoleOnly marks a check on the learner's kubelab console commands,
+	// which commands typed in their own terminal (local mode) cannot pass.
+	ConsoleOnly bool
 }
 
 // QuizView is a quiz page.
