@@ -111,7 +111,8 @@ func sandboxUpCommand() *cobra.Command {
 	cmd.Flags().StringArrayVar(&tuning.APIServerArgs, "apiserver-arg", nil, "an extra kube-apiserver flag (repeatable; for measurements)")
 	cmd.Flags().StringArrayVar(&tuning.ControllerManagerArgs, "controller-manager-arg", nil, "an extra kube-controller-manager flag (repeatable; for measurements)")
 	cmd.Flags().Uint64Var(&tuning.EtcdSnapshotCount, "etcd-snapshot-count", 0, "raft entries etcd keeps in memory before a snapshot (for measurements)")
-	for _, f := range []string{"apiserver-arg", "controller-manager-arg", "etcd-snapshot-count"} {
+	cmd.Flags().BoolVar(&tuning.OpenAPIV2, "openapi-v2", false, "also serve the OpenAPI v2 document (for measurements)")
+	for _, f := range []string{"apiserver-arg", "controller-manager-arg", "etcd-snapshot-count", "openapi-v2"} {
 		_ = cmd.Flags().MarkHidden(f)
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print status as JSON lines (used by the kubelab server)")
@@ -119,7 +120,7 @@ func sandboxUpCommand() *cobra.Command {
 }
 
 // defaultGOGC is the sandbox process's GOGC (docs/performance.md: why).
-const defaultGOGC = 100
+const defaultGOGC = 50
 
 // applyGCSettings sets the garbage collector of a sandbox process. The
 // environment (GOGC, GOMEMLIMIT) wins over the flags, as it does for any

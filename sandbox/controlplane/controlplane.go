@@ -77,6 +77,8 @@ type Tuning struct {
 	// EtcdSnapshotCount is how many applied raft entries etcd keeps in
 	// memory before it snapshots; 0 = the sandbox default.
 	EtcdSnapshotCount uint64
+	// OpenAPIV2 serves /openapi/v2 too (kubectl since 1.27 reads v3).
+	OpenAPIV2 bool
 }
 
 // ControlPlane is a running control plane.
@@ -163,7 +165,7 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 			return nil, err
 		}
 	}
-	if err := cp.startAPIServer(ctx, dir, port, etcdURL, cfg.EgressProxy, cfg.Tuning.APIServerArgs); err != nil {
+	if err := cp.startAPIServer(ctx, dir, port, etcdURL, cfg.EgressProxy, cfg.Tuning); err != nil {
 		cp.Close()
 		return nil, err
 	}
@@ -247,7 +249,7 @@ func (c *ControlPlane) startEtcd(dir string, quota int64, snapshotCount uint64) 
 	return cu.String(), nil
 }
 
-func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string, extra []string) error {
+func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string, tuning Tuning) error {
 	s := apiserveroptions.NewServerRunOptions()
 	args := []string{
 		"--etcd-servers=" + etcdURL,
@@ -297,7 +299,7 @@ egressSelections:
 		}
 		args = append(args, "--egress-selector-config-file="+path)
 	}
-	args = append(args, extra...)
+	args = append(args, tuning.APIServerArgs...)
 	if err := parseFlags("kube-apiserver", s.Flags(), args); err != nil {
 		return err
 	}
@@ -312,12 +314,47 @@ egressSelections:
 	if errs := completed.Validate(); len(errs) != 0 {
 		return fmt.Errorf("controlplane: apiserver options: %w", utilerrors.NewAggregate(errs))
 	}
+	name, err := cache.NewInformerName("kube-apiserver")
+	if err != nil {
+		return fmt.Errorf("controlplane: apiserver informer name: %w", err)
+	}
+	completed.InformerName = name
 	go func() {
-		if err := apiserverapp.Run(ctx, completed); err != nil && ctx.Err() == nil {
+		if err := runAPIServer(ctx, completed, tuning.OpenAPIV2); err != nil && ctx.Err() == nil {
 			c.errc <- fmt.Errorf("kube-apiserver: %w", err)
 		}
 	}()
 	return nil
+}
+
+// runAPIServer is kube-apiserver's own Run with one change: without
+// openAPIV2 the built-in and aggregator servers build no OpenAPI v2
+// document (about 10 MB of live heap per sandbox; docs/performance.md). OpenAPI v3, which
+// kubectl reads, is served as usual.
+func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions, openAPIV2 bool) error {
+	config, err := apiserverapp.NewConfig(opts)
+	if err != nil {
+		return err
+	}
+	if !openAPIV2 {
+		// The extensions server keeps its own: it derives the published
+		// v3 documents of CustomResourceDefinitions from it.
+		config.KubeAPIs.ControlPlane.Generic.OpenAPIConfig = nil
+		config.Aggregator.GenericConfig.OpenAPIConfig = nil
+	}
+	completed, err := config.Complete()
+	if err != nil {
+		return err
+	}
+	server, err := apiserverapp.CreateServerChain(completed)
+	if err != nil {
+		return err
+	}
+	prepared, err := server.PrepareRun()
+	if err != nil {
+		return err
+	}
+	return prepared.Run(ctx)
 }
 
 func (c *ControlPlane) startControllerManager(ctx context.Context, dir string, extra []string) error {
@@ -333,8 +370,10 @@ func (c *ControlPlane) startControllerManager(ctx context.Context, dir string, e
 		"--leader-elect=false",
 		"--secure-port=0",
 		// The node lifecycle controller runs on the sandbox's pause-aware
-		// clock instead (startNodeLifecycle).
-		"--controllers=*,-" + names.NodeLifecycleController,
+		// clock instead (startNodeLifecycle). The admission policies'
+		// type-checking status costs 5 MB of OpenAPI schemas for a field
+		// no lab reads (docs/performance.md).
+		"--controllers=*,-" + names.NodeLifecycleController + ",-" + names.ValidatingAdmissionPolicyStatusController,
 		"--use-service-account-credentials=true",
 		"--service-account-private-key-file=" + c.PKI.Path("sa.key"),
 		"--root-ca-file=" + c.PKI.Path("ca.crt"),
