@@ -429,13 +429,63 @@ func runAsGroup(p *corev1.Pod, c *corev1.Container) int64 {
 // shellEnv is the environment a container's processes run against.
 func (s *Simulator) shellEnv(p *corev1.Pod, c *corev1.Container, n *simNode, st *podState, env []envVar, start time.Time) *shEnv {
 	e := &shEnv{vars: map[string]string{}, hostname: podHostname(p), start: start, cwd: c.WorkingDir,
-		uid: runAsUser(p, c), gid: runAsGroup(p, c), servers: s.servers, endsUnknown: ownedByJob(p)}
+		uid: runAsUser(p, c), gid: runAsGroup(p, c), groups: supplementary(p), servers: s.servers,
+		endsUnknown: ownedByJob(p) || isInitContainer(p, c),
+		vol: st.volView(p, c, nil)}
 	for _, v := range env {
 		e.vars[v.name] = v.value
 		e.order = append(e.order, v.name)
 	}
 	fs := &mountFS{s: s, pod: p, c: c, n: n, ip: st.ip}
 	e.lookup, e.list = fs.lookup, fs.list
-	e.files = st.sharedFiles(c)
 	return e
+}
+
+// supplementary are the groups the kubelet adds to a pod's processes: its
+// fsGroup and supplementalGroups.
+func supplementary(p *corev1.Pod) []int64 {
+	sc := p.Spec.SecurityContext
+	if sc == nil {
+		return nil
+	}
+	var out []int64
+	if sc.FSGroup != nil {
+		out = append(out, *sc.FSGroup)
+	}
+	return append(out, sc.SupplementalGroups...)
+}
+
+// mainCommand is the command line of a container's first process, as ps shows it.
+func mainCommand(p *corev1.Pod, c *corev1.Container, argv []string) string {
+	if len(argv) > 0 {
+		return strings.Join(argv, " ")
+	}
+	img := imageName(c.Image)
+	switch img {
+	case "nginx", "nginx-slim":
+		return "nginx: master process nginx -g daemon off;"
+	case "busybox", "alpine":
+		return "sh"
+	case "redis":
+		return "redis-server *:6379"
+	case "httpd":
+		return "httpd -DFOREGROUND"
+	case "mysql":
+		return "mysqld"
+	case "pause":
+		return "/pause"
+	}
+	return img
+}
+
+// isInitContainer reports an init container that must end (not a sidecar):
+// an unknown program it runs last does its work and exits.
+func isInitContainer(p *corev1.Pod, c *corev1.Container) bool {
+	for i := range p.Spec.InitContainers {
+		ic := &p.Spec.InitContainers[i]
+		if ic.Name == c.Name {
+			return ic.RestartPolicy == nil || *ic.RestartPolicy != corev1.ContainerRestartPolicyAlways
+		}
+	}
+	return false
 }

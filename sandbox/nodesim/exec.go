@@ -36,6 +36,9 @@ var execAllowed = map[string]bool{
 	"echo": true, "printf": true, "date": true, "uname": true, "true": true, "false": true, ":": true, "head": true, "tail": true,
 	"wc": true, "grep": true, "sort": true, "rev": true, "tac": true, "test": true, "[": true, "[[": true, "exit": true, "cd": true,
 	"export": true, "set": true, "unset": true, "sleep": true, "sh": true, "bash": true, "ash": true, "dash": true,
+	// Commands that change files: what they write stays in the container's
+	// run, and in the pod's volumes for its other containers.
+	"touch": true, "mkdir": true, "cp": true, "mv": true, "tee": true, "rm": true, "ps": true,
 }
 
 // execTarget is a running container's current run, copied under the lock.
@@ -43,6 +46,34 @@ type execTarget struct {
 	pod *corev1.Pod
 	c   *corev1.Container
 	in  instance
+	vol *volView // the pod's shared volumes now
+	cwd string   // the working directory of an interactive shell
+}
+
+// recordExec keeps what an exec'd command wrote at `at`: in the container's
+// current run, and so in the pod's shared volumes.
+func (s *Simulator) recordExec(t *execTarget, ops []shOp, at time.Time) {
+	if len(ops) == 0 {
+		return
+	}
+	st := s.lookupState(string(t.pod.UID))
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	off := at.Sub(t.in.started)
+	for _, cs := range st.all() {
+		if cs.name != t.c.Name || cs.cur == nil || cs.cur.id != t.in.id {
+			continue
+		}
+		for _, op := range ops {
+			op.at += off
+			cs.cur.execOps = append(cs.cur.execOps, op)
+		}
+		t.in.execOps = cs.cur.execOps
+	}
+	t.vol = st.volView(t.pod, t.c, nil)
 }
 
 func (s *Simulator) execTarget(pod *corev1.Pod, cname string) (*execTarget, string) {
@@ -60,14 +91,14 @@ func (s *Simulator) execTarget(pod *corev1.Pod, cname string) (*execTarget, stri
 		if c == nil {
 			break
 		}
-		return &execTarget{pod: pod, c: c, in: *cs.cur}, ""
+		return &execTarget{pod: pod, c: c, in: *cs.cur, vol: st.volView(pod, c, nil)}, ""
 	}
 	return nil, fmt.Sprintf("container not found (%q)", cname)
 }
 
 // execEnv is the environment an exec'd command sees now.
 func (s *Simulator) execEnv(t *execTarget) *shEnv {
-	env := t.in.envAt(s.now().Sub(t.in.started))
+	env := t.in.envAt(s.now().Sub(t.in.started), t.vol)
 	env.restricted = true
 	env.start = s.now()
 	env.servers = nil
@@ -86,7 +117,15 @@ func (s *Simulator) execEnv(t *execTarget) *shEnv {
 // runExec runs one command line and returns its stdout, stderr and exit code.
 func (s *Simulator) runExec(t *execTarget, argv []string) (string, string, int) {
 	env := s.execEnv(t)
+	if t.cwd != "" {
+		env.cwd = t.cwd
+	}
+	now := s.now()
 	res := runShell(argv, env, 5*time.Second)
+	if res.pwd != "" {
+		t.cwd = res.pwd
+	}
+	s.recordExec(t, res.ops, now)
 	var out, errOut strings.Builder
 	for _, l := range res.lines {
 		if l.fd == 2 {
