@@ -431,7 +431,7 @@ func (s *Simulator) shellEnv(p *corev1.Pod, c *corev1.Container, n *simNode, st 
 	e := &shEnv{vars: map[string]string{}, hostname: podHostname(p), start: start, cwd: c.WorkingDir,
 		uid: runAsUser(p, c), gid: runAsGroup(p, c), groups: supplementary(p), servers: s.servers,
 		endsUnknown: ownedByJob(p) || isInitContainer(p, c),
-		vol: st.volView(p, c, nil)}
+		vol:         st.volView(p, c, nil)}
 	for _, v := range env {
 		e.vars[v.name] = v.value
 		e.order = append(e.order, v.name)

@@ -53,7 +53,7 @@ type shResult struct {
 	serverAt time.Duration
 	// memory is what a program it runs declares it allocates (stress --vm-bytes).
 	memory int64
-	cpu    int64 // millicores a program declares it burns (stress --cpu)
+	cpu    int64  // millicores a program declares it burns (stress --cpu)
 	pwd    string // the working directory it ended in (cd)
 }
 

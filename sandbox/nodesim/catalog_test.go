@@ -1,0 +1,184 @@
+package nodesim
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// What the image catalog says of pulls: catalogued repositories have only
+// their real tags, unknown registries do not resolve.
+func TestCatalogPulls(t *testing.T) {
+	cases := []struct {
+		image string
+		fails string // "" pulls
+	}{
+		{"nginx:1.25.1", ""},
+		{"nginx:1.14.2", ""},
+		{"nginx", ""},
+		{"nginx:1.27-alpine", ""},
+		{"nginx:1.161", "docker.io/library/nginx:1.161: not found"},
+		{"nginx:v1.25", "not found"},
+		{"busybox:1.36", ""},
+		{"busybox:1.28", ""},
+		{"busybox:2.0", "not found"},
+		{"mysql:8.0", ""},
+		{"mysql:5.6", ""},
+		{"mysql:8.9", "not found"},
+		{"redis:5", ""},
+		{"redis:7.2.4-alpine", ""},
+		{"registry.k8s.io/e2e-test-images/agnhost:2.40", ""},
+		{"registry.k8s.io/liveness", ""},
+		{"registry.k8s.io/pause:3.9", ""},
+		{"registry.k8s.io/nginx-slim:0.8", ""},
+		{"fluent/fluent-bit:2.0.5", ""},                     // not catalogued: any tag
+		{"cr.fluentbit.io/fluent/fluent-bit:2.0.5", ""},     // a known registry
+		{"123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1", ""}, // ECR
+		{"myregistry.example.com/app:1.0", "lookup myregistry.example.com on 192.168.0.2:53: no such host"},
+		{"registry.k8s.io/redis@sha256:cb111d1bd870a6a471385a4a69ad17469d326e9dd91e0e455350cacf36e1b3ee", ""},
+	}
+	for _, c := range cases {
+		msg, bad := catalog.pullError(c.image)
+		switch {
+		case c.fails == "" && bad:
+			t.Errorf("%s: fails to pull: %s", c.image, msg)
+		case c.fails != "" && (!bad || !strings.Contains(msg, c.fails)):
+			t.Errorf("%s: %v %q, want a failure with %q", c.image, bad, msg, c.fails)
+		}
+	}
+}
+
+// Servers log the version their image runs.
+func TestCatalogVersionsInLogs(t *testing.T) {
+	cases := []struct{ image, want, not string }{
+		{"mysql:8.0", "/usr/sbin/mysqld (mysqld 8.0.40) starting as process 1", "5.6.51"},
+		{"mysql:5.6", "mysqld (mysqld 5.6.51) starting as process 1", "MY-010116"},
+		{"mysql:5.7.44", "mysqld (mysqld 5.7.44) starting", ""},
+		{"redis:5", "# Redis version=5.0.14", "connections tcp"},
+		{"redis:7.2", "* Redis version=7.2.6", ""},
+		{"redis", "Ready to accept connections tcp", ""},
+		{"nginx:1.25.1", "nginx/1.25.1", ""},
+		{"nginx:1.14", "nginx/1.14.2", ""},
+	}
+	for _, c := range cases {
+		h := newHarness(t)
+		p := podFrom(t, `
+metadata: {name: server}
+spec:
+  containers: [{name: s, image: "`+c.image+`"}]
+`)
+		h.run(p, 5*time.Second)
+		v, _, msg := h.s.logTargetFor(p, "s")
+		if v == nil {
+			t.Fatalf("%s: %s", c.image, msg)
+		}
+		got := linesText(h.s.logLines(v, h.now))
+		if !strings.Contains(got, c.want) || (c.not != "" && strings.Contains(got, c.not)) {
+			t.Errorf("%s logs:\n%s\nwant %q, not %q", c.image, got, c.want, c.not)
+		}
+	}
+}
+
+// The liveness example image's /healthz fails after 10 s: the kubelet
+// restarts it, again and again.
+func TestLivenessHTTPImageRestarts(t *testing.T) {
+	for _, spec := range []string{
+		`{name: liveness, image: registry.k8s.io/e2e-test-images/agnhost:2.40, args: [liveness],
+  livenessProbe: {httpGet: {path: /healthz, port: 8080, httpHeaders: [{name: Custom-Header, value: Awesome}]}, initialDelaySeconds: 3, periodSeconds: 3}}`,
+		`{name: liveness, image: registry.k8s.io/liveness, args: [/server],
+  livenessProbe: {httpGet: {path: /healthz, port: 8080}, initialDelaySeconds: 3, periodSeconds: 3}}`,
+	} {
+		h := newHarness(t)
+		p := podFrom(t, "metadata: {name: liveness-http}\nspec:\n  containers:\n  - "+spec+"\n")
+		ss := h.run(p, 40*time.Second)
+		expectStates(t, ss, p, "1/1 Running 0", "1/1 Running 1")
+		evs := h.events()
+		if !hasEvent(evs, "Unhealthy Liveness probe failed: HTTP probe failed with statuscode: 500") ||
+			!hasEvent(evs, "Killing Container liveness failed liveness probe, will be restarted") {
+			t.Errorf("events %v", evs)
+		}
+		// Not before 10 s of running.
+		for _, s := range ss {
+			if s.at < 10*time.Second && len(s.status.ContainerStatuses) == 1 && s.status.ContainerStatuses[0].RestartCount > 0 {
+				t.Errorf("restarted at %s:\n%s", s.at, timeline(ss, p))
+			}
+		}
+		// agnhost netexec (not liveness) stays healthy.
+		q := podFrom(t, `
+metadata: {name: netexec}
+spec:
+  containers:
+  - {name: c, image: registry.k8s.io/e2e-test-images/agnhost:2.40, args: [netexec, --http-port=8080], livenessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 3}}
+`)
+		ss = h.run(q, 30*time.Second)
+		if summary(q) != "1/1 Running 0" {
+			t.Errorf("agnhost netexec: %s", timeline(ss, q))
+		}
+	}
+}
+
+// An init script that tests for a directory and exits finishes (the
+// replicated MySQL StatefulSet's clone-mysql), and tail -F waits for a file.
+func TestInitScriptsFinish(t *testing.T) {
+	h := newHarness(t)
+	p := podFrom(t, `
+metadata: {name: mysql-1}
+spec:
+  volumes: [{name: data, emptyDir: {}}, {name: conf, emptyDir: {}}]
+  initContainers:
+  - name: init-mysql
+    image: mysql:5.7
+    command:
+    - bash
+    - "-c"
+    - |
+      set -ex
+      [[ $HOSTNAME =~ -([0-9]+)$ ]] || exit 1
+      ordinal=${BASH_REMATCH[1]}
+      echo [mysqld] > /mnt/conf.d/server-id.cnf
+      echo server-id=$((100 + $ordinal)) >> /mnt/conf.d/server-id.cnf
+    volumeMounts: [{name: conf, mountPath: /mnt/conf.d}]
+  - name: clone-mysql
+    image: gcr.io/google-samples/xtrabackup:1.0
+    command:
+    - bash
+    - "-c"
+    - |
+      set -ex
+      [[ -d /var/lib/mysql/mysql ]] && exit 0
+      [[ $(hostname) =~ -([0-9]+)$ ]] || exit 1
+      ordinal=${BASH_REMATCH[1]}
+      [[ $ordinal -eq 0 ]] && exit 0
+      ncat --recv-only mysql-$(($ordinal-1)).mysql 3307 | xbstream -x -C /var/lib/mysql
+      xtrabackup --prepare --target-dir=/var/lib/mysql
+    volumeMounts: [{name: data, mountPath: /var/lib/mysql}]
+  containers:
+  - {name: mysql, image: mysql:5.7, volumeMounts: [{name: conf, mountPath: /etc/mysql/conf.d}]}
+`)
+	ss := h.run(p, 20*time.Second)
+	expectStates(t, ss, p, "Init:0/2", "Init:1/2", "1/1 Running 0")
+	if out := h.s.execFor(p, "mysql", "cat", "/etc/mysql/conf.d/server-id.cnf"); out != "[mysqld]\nserver-id=101\n" {
+		t.Errorf("server-id.cnf: %q", out)
+	}
+}
+
+// tail -F waits for a file that is not there yet; tail -f gives up.
+func TestTailFollow(t *testing.T) {
+	env := &shEnv{vars: map[string]string{}, start: time.Unix(0, 0)}
+	cases := []struct {
+		argv  []string
+		ends  bool
+		code  int
+		lines string
+	}{
+		{[]string{"tail", "-F", "/var/log/missing.log"}, false, 0, "tail: can't open '/var/log/missing.log': No such file or directory"},
+		{[]string{"tail", "-f", "/var/log/missing.log"}, true, 1, "tail: can't open '/var/log/missing.log': No such file or directory"},
+		{[]string{"sh", "-c", "echo a > /tmp/f; echo b >> /tmp/f; tail -n 1 -f /tmp/f"}, false, 0, "b"},
+	}
+	for _, c := range cases {
+		res := runShell(c.argv, env, time.Hour)
+		if res.ended != c.ends || (c.ends && res.code != c.code) || linesText(res.lines) != c.lines {
+			t.Errorf("%q: ended %v code %d output %q", c.argv, res.ended, res.code, linesText(res.lines))
+		}
+	}
+}
