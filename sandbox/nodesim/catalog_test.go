@@ -31,8 +31,8 @@ func TestCatalogPulls(t *testing.T) {
 		{"registry.k8s.io/liveness", ""},
 		{"registry.k8s.io/pause:3.9", ""},
 		{"registry.k8s.io/nginx-slim:0.8", ""},
-		{"fluent/fluent-bit:2.0.5", ""},                     // not catalogued: any tag
-		{"cr.fluentbit.io/fluent/fluent-bit:2.0.5", ""},     // a known registry
+		{"fluent/fluent-bit:2.0.5", ""},                             // not catalogued: any tag
+		{"cr.fluentbit.io/fluent/fluent-bit:2.0.5", ""},             // a known registry
 		{"123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1", ""}, // ECR
 		{"myregistry.example.com/app:1.0", "lookup myregistry.example.com on 192.168.0.2:53: no such host"},
 		{"registry.k8s.io/redis@sha256:cb111d1bd870a6a471385a4a69ad17469d326e9dd91e0e455350cacf36e1b3ee", ""},
