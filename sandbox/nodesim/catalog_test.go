@@ -1,6 +1,7 @@
 package nodesim
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -180,5 +181,24 @@ func TestTailFollow(t *testing.T) {
 		if res.ended != c.ends || (c.ends && res.code != c.code) || linesText(res.lines) != c.lines {
 			t.Errorf("%q: ended %v code %d output %q", c.argv, res.ended, res.code, linesText(res.lines))
 		}
+	}
+}
+
+// The add-ons decode, and each names its namespace.
+func TestAddonsDecode(t *testing.T) {
+	objs, err := addons()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, o := range objs {
+		m, err := metaOf(o)
+		if err != nil || m.GetNamespace() != "kube-system" {
+			t.Errorf("%T %v: namespace %q", o, err, m.GetNamespace())
+		}
+		kinds[fmt.Sprintf("%T", o)]++
+	}
+	if kinds["*v1.Deployment"] != 2 || kinds["*v1.DaemonSet"] != 2 || kinds["*v1.Service"] != 1 {
+		t.Errorf("add-ons: %v", kinds)
 	}
 }

@@ -437,7 +437,7 @@ func (s *Simulator) shellEnv(p *corev1.Pod, c *corev1.Container, n *simNode, st 
 		e.order = append(e.order, v.name)
 	}
 	fs := &mountFS{s: s, pod: p, c: c, n: n, ip: st.ip}
-	e.lookup, e.list = fs.lookup, fs.list
+	e.lookup, e.list, e.link = fs.lookup, fs.list, fs.link
 	return e
 }
 

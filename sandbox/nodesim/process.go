@@ -123,7 +123,7 @@ func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shEnv, argv []
 		// A server image (or one we do not know): it runs until stopped,
 		// except in a Job, where its work ends.
 		pl.server = img
-		if ownedByJob(p) && !s.servers[img] {
+		if (ownedByJob(p) || isInitContainer(p, c)) && !s.servers[img] {
 			pl.ends, pl.runFor, pl.server = true, b.d("run"), ""
 		}
 	default:

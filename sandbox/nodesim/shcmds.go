@@ -828,6 +828,11 @@ func (vm *shVM) longEntry(full, name string) string {
 		}
 		return fmt.Sprintf("-rw-r--r--    1 %-8s %-8s %9d %s %s\n", owner(f.uid), owner(f.gid), len(f.data), when, name)
 	}
+	if vm.env.link != nil {
+		if target, ok := vm.env.link(full); ok {
+			return fmt.Sprintf("lrwxrwxrwx    1 root     root     %9d %s %s -> %s\n", len(target), when, name, target)
+		}
+	}
 	if data, isFile := vm.readFile(full); isFile {
 		return fmt.Sprintf("-rw-r--r--    1 root     root     %9d %s %s\n", len(data), when, name)
 	}

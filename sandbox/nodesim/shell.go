@@ -78,6 +78,8 @@ type shEnv struct {
 	// service account token, /etc/hosts...); list lists a directory there.
 	lookup func(p string) (string, bool)
 	list   func(p string) ([]string, bool)
+	// link tells where a symbolic link points (..data in ConfigMap volumes).
+	link func(p string) (string, bool)
 	// servers are programs that run until stopped.
 	servers map[string]bool
 	// lastRuns: an unknown program as the script's last command keeps

@@ -168,6 +168,9 @@ func (s *Simulator) Run(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("nodesim: node handler: %w", err)
 	}
+	if err := s.watchLoadBalancers(ctx); err != nil {
+		return err
+	}
 	if err := s.startProvisioner(ctx); err != nil {
 		return err
 	}
@@ -179,6 +182,7 @@ func (s *Simulator) Run(ctx context.Context) error {
 	}
 	s.adoptIPs()
 	go s.ensureMetricsServer(ctx)
+	go s.ensureAddons(ctx)
 	go func() { <-ctx.Done(); s.queue.ShutDown() }()
 	go wait.UntilWithContext(ctx, s.worker, time.Second)
 	for _, n := range s.nodes {

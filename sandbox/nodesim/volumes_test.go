@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Containers of one pod share its volumes: what one writes, the others
@@ -158,5 +161,33 @@ spec:
 	}
 	if out := h.s.execFor(p, "b", "rm", "-rf", "/"); strings.Contains(out, "from") {
 		t.Errorf("rm -rf /: %q", out)
+	}
+}
+
+// ConfigMap volumes look as the kubelet writes them: keys are links into
+// ..data, a link to a timestamped directory.
+func TestConfigMapVolumeLinks(t *testing.T) {
+	h := newHarness(t)
+	h.add("cm", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "game-config", Namespace: "default"},
+		Data: map[string]string{"game.properties": "enemies=aliens\n"}})
+	p := podFrom(t, `
+metadata: {name: cm-pod}
+spec:
+  containers: [{name: c, image: busybox:1.36, command: [sleep, "3600"], volumeMounts: [{name: config, mountPath: /etc/config}]}]
+  volumes: [{name: config, configMap: {name: game-config}}]
+`)
+	h.run(p, 5*time.Second)
+	cases := []struct{ cmd, want, not string }{
+		{"ls /etc/config", "game.properties\n", "..data"},
+		{"ls -la /etc/config", "..data -> ..", ""},
+		{"ls -l /etc/config", "game.properties -> ..data/game.properties", ""},
+		{"cat /etc/config/..data/game.properties", "enemies=aliens", ""},
+		{"ls /etc/config/..data", "game.properties", ""},
+	}
+	for _, c := range cases {
+		out := h.s.execFor(p, "c", "sh", "-c", c.cmd)
+		if !strings.Contains(out, c.want) || (c.not != "" && strings.Contains(out, c.not)) {
+			t.Errorf("%s: %q, want %q", c.cmd, out, c.want)
+		}
 	}
 }
