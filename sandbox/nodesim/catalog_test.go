@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // What the image catalog says of pulls: catalogued repositories have only
@@ -201,4 +204,42 @@ func TestAddonsDecode(t *testing.T) {
 	if kinds["*v1.Deployment"] != 2 || kinds["*v1.DaemonSet"] != 2 || kinds["*v1.Service"] != 1 {
 		t.Errorf("add-ons: %v", kinds)
 	}
+}
+
+// The init containers of the documentation's myapp-pod wait for their
+// Services: Init:0/2 until both exist, then Running.
+func TestInitWaitsForServices(t *testing.T) {
+	h := newHarness(t)
+	p := podFrom(t, `
+metadata: {name: myapp-pod, labels: {app.kubernetes.io/name: MyApp}}
+spec:
+  containers:
+  - {name: myapp-container, image: busybox:1.28, command: ['sh', '-c', 'echo The app is running! && sleep 3600']}
+  initContainers:
+  - {name: init-myservice, image: busybox:1.28, command: ['sh', '-c', "until nslookup myservice.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for myservice; sleep 2; done"]}
+  - {name: init-mydb, image: busybox:1.28, command: ['sh', '-c', "until nslookup mydb.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for mydb; sleep 2; done"]}
+  volumes: [{name: token, projected: {sources: [{serviceAccountToken: {path: token}}]}}]
+`)
+	// The service account's namespace file, as the admission plugin mounts it.
+	p.Spec.Volumes = []corev1.Volume{{Name: "kube-api-access", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+		Sources: []corev1.VolumeProjection{{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{
+			{Path: "namespace", FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}}}}}}}}}
+	for i := range p.Spec.InitContainers {
+		p.Spec.InitContainers[i].VolumeMounts = []corev1.VolumeMount{{Name: "kube-api-access", MountPath: "/var/run/secrets/kubernetes.io/serviceaccount"}}
+	}
+	ss := h.run(p, 20*time.Second)
+	if summary(p) != "0/1 Init:0/2 0" {
+		t.Fatalf("without Services: %s", timeline(ss, p))
+	}
+	v, _, _ := h.s.logTargetFor(p, "init-myservice")
+	if got := linesText(h.s.logLines(v, h.now)); !strings.Contains(got, "** server can't find myservice.default.svc.cluster.local: NXDOMAIN") ||
+		!strings.Contains(got, "waiting for myservice") {
+		t.Errorf("init-myservice logs: %q", got)
+	}
+	for i, name := range []string{"myservice", "mydb"} {
+		h.add("svc", &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+			Spec: corev1.ServiceSpec{ClusterIP: fmt.Sprintf("10.100.7.%d", i+1), Ports: []corev1.ServicePort{{Port: 80}}}})
+	}
+	ss = h.run(p, 10*time.Second)
+	expectStates(t, ss, p, "1/1 Running 0")
 }

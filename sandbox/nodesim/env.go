@@ -438,6 +438,7 @@ func (s *Simulator) shellEnv(p *corev1.Pod, c *corev1.Container, n *simNode, st 
 	}
 	fs := &mountFS{s: s, pod: p, c: c, n: n, ip: st.ip}
 	e.lookup, e.list, e.link = fs.lookup, fs.list, fs.link
+	e.resolve = func(name string) (string, string, bool) { return s.resolve(p.Namespace, name) }
 	return e
 }
 
@@ -488,4 +489,56 @@ func isInitContainer(p *corev1.Pod, c *corev1.Container) bool {
 		}
 	}
 	return false
+}
+
+// resolve answers a DNS lookup from a pod of namespace ns: Service names
+// (svc, svc.ns, svc.ns.svc, svc.ns.svc.cluster.local, and pod.svc of a
+// headless Service) give the Service's address; a name with a dot that is
+// not in cluster.local is outside the cluster and resolves too.
+func (s *Simulator) resolve(ns, name string) (string, string, bool) {
+	name = strings.TrimSuffix(name, ".")
+	labels := strings.Split(strings.TrimSuffix(strings.TrimSuffix(name, ".cluster.local"), ".svc"), ".")
+	explicit := strings.HasSuffix(name, ".cluster.local") || strings.HasSuffix(name, ".svc")
+	fq := func(svc, sns string) string { return svc + "." + sns + ".svc.cluster.local" }
+	if !explicit && len(labels) > 2 {
+		return name, fakeIP(name), true
+	}
+	if !explicit && len(labels) == 2 {
+		// svc.ns, or a name outside the cluster (example.com).
+		if fqdn, ip, ok := s.resolve(ns, name+".svc"); ok {
+			return fqdn, ip, true
+		}
+		return name, fakeIP(name), true
+	}
+	if s.services == nil {
+		return name, "", false
+	}
+	find := func(svcName, sns string) (string, bool) {
+		svc, err := s.services.Services(sns).Get(svcName)
+		if err != nil {
+			return "", false
+		}
+		if svc.Spec.ClusterIP == corev1.ClusterIPNone {
+			return fakeIP(sns + "/" + svcName), true
+		}
+		return svc.Spec.ClusterIP, true
+	}
+	switch len(labels) {
+	case 1:
+		ip, ok := find(labels[0], ns)
+		return fq(labels[0], ns), ip, ok
+	case 2:
+		if ip, ok := find(labels[0], labels[1]); ok {
+			return fq(labels[0], labels[1]), ip, true
+		}
+		// pod.headless-service in the pod's namespace
+		if ip, ok := find(labels[1], ns); ok {
+			return labels[0] + "." + fq(labels[1], ns), ip, ok
+		}
+		return fq(labels[0], labels[1]), "", false
+	case 3:
+		ip, ok := find(labels[1], labels[2])
+		return labels[0] + "." + fq(labels[1], labels[2]), ip, ok
+	}
+	return name, "", false
 }

@@ -833,6 +833,20 @@ func (s *Simulator) runningSteps(p *corev1.Pod, n *simNode, st *podState, cs *ct
 		})
 		return
 	}
+	if !in.plan.ends && cs.phase == cRunning && s.resolvesNow(p.Namespace, in.plan.dnsMiss) {
+		// A loop waiting for a name (until nslookup myservice...): once the
+		// Service exists, the process goes on from now.
+		env, _ := s.containerEnv(p, c, n, st.ip)
+		trial := s.plan(p, c, s.shellEnv(p, c, n, st, env, now), in.plan.argv)
+		if trial.ends {
+			consider(now, func(t time.Time) {
+				prev := cs.prev
+				in.finished = t
+				s.startInstance(p, c, n, st, cs, t, env)
+				cs.prev, cs.cur.id = prev, in.id
+			})
+		}
+	}
 	if !cs.hookUntil.IsZero() {
 		consider(cs.hookUntil, func(t time.Time) {
 			cs.hookUntil = time.Time{}
@@ -1160,4 +1174,14 @@ func deref(p *int64) int64 {
 		return 0
 	}
 	return *p
+}
+
+// resolvesNow reports whether one of the names resolves now.
+func (s *Simulator) resolvesNow(ns string, names []string) bool {
+	for _, n := range names {
+		if _, _, ok := s.resolve(ns, n); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -62,6 +62,7 @@ type procPlan struct {
 	sigterm  bool  // it stops on SIGTERM (else it is killed at the end of the grace period)
 	// interactive: a shell waiting on its open stdin (kubectl attach talks to it).
 	interactive bool
+	dnsMiss     []string // names it looked up that did not resolve
 }
 
 func hasScript(args []string) bool {
@@ -133,7 +134,7 @@ func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shEnv, argv []
 			pl.ends, pl.runFor = true, b.d("run")
 			break
 		}
-		pl.ops, pl.memory, pl.cpu = res.ops, res.memory, res.cpu
+		pl.ops, pl.memory, pl.cpu, pl.dnsMiss = res.ops, res.memory, res.cpu, res.dnsMiss
 		pl.server = res.server
 		if res.ended {
 			pl.ends, pl.runFor, pl.exitCode = true, res.took+b.d("run"), int32(res.code)

@@ -277,6 +277,8 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 		return 1
 	case "wget", "curl":
 		return vm.fetch(base, args)
+	case "nslookup", "getent", "host":
+		return vm.lookupName(base, args)
 	case "perl", "python", "python3", "ruby", "node":
 		for i, a := range args {
 			if (a == "-e" || a == "-c" || a == "-le" || a == "-wle") && i+1 < len(args) && !bpiRe.MatchString(args[i+1]) {
@@ -908,5 +910,48 @@ func (vm *shVM) match(s, re string) int {
 		return 1
 	}
 	vm.arrays["BASH_REMATCH"] = m
+	return 0
+}
+
+// lookupName is nslookup, getent hosts and host against the cluster's DNS:
+// Services resolve to their ClusterIP (a headless one to a pod address),
+// names outside the cluster to an address of their own.
+func (vm *shVM) lookupName(base string, args []string) int {
+	var name string
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") && a != "hosts" {
+			name = a
+			break
+		}
+	}
+	if name == "" || vm.env.resolve == nil {
+		return 0
+	}
+	vm.sleep(10 * time.Millisecond)
+	fqdn, ip, ok := vm.env.resolve(name)
+	dns := clusterDNS()
+	if !ok {
+		if !contains(vm.res.dnsMiss, name) {
+			vm.res.dnsMiss = append(vm.res.dnsMiss, name)
+		}
+		if base == "nslookup" {
+			vm.write(1, fmt.Sprintf("Server:\t\t%s\nAddress:\t%s:53\n\n", dns, dns))
+			vm.write(1, fmt.Sprintf("** server can't find %s: NXDOMAIN\n\n", fqdn))
+		} else if base == "host" {
+			vm.write(1, fmt.Sprintf("Host %s not found: 3(NXDOMAIN)\n", name))
+		}
+		if base == "getent" {
+			return 2
+		}
+		return 1
+	}
+	switch base {
+	case "nslookup":
+		vm.write(1, fmt.Sprintf("Server:\t\t%s\nAddress:\t%s:53\n\nName:\t%s\nAddress: %s\n\n", dns, dns, fqdn, ip))
+	case "getent":
+		vm.write(1, fmt.Sprintf("%-15s %s  %s\n", ip, fqdn, name))
+	default:
+		vm.write(1, fmt.Sprintf("%s has address %s\n", fqdn, ip))
+	}
 	return 0
 }

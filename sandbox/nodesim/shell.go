@@ -55,6 +55,8 @@ type shResult struct {
 	memory int64
 	cpu    int64  // millicores a program declares it burns (stress --cpu)
 	pwd    string // the working directory it ended in (cd)
+	// dnsMiss: names it looked up that did not resolve.
+	dnsMiss []string
 }
 
 // shEnv is what a script runs against.
@@ -80,6 +82,8 @@ type shEnv struct {
 	list   func(p string) ([]string, bool)
 	// link tells where a symbolic link points (..data in ConfigMap volumes).
 	link func(p string) (string, bool)
+	// resolve looks a name up in the cluster's DNS (Services).
+	resolve func(name string) (fqdn, ip string, ok bool)
 	// servers are programs that run until stopped.
 	servers map[string]bool
 	// lastRuns: an unknown program as the script's last command keeps

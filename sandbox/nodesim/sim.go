@@ -153,6 +153,7 @@ func (s *Simulator) Run(ctx context.Context) error {
 		s.factory.Core().V1().ConfigMaps().Informer(),
 		s.factory.Core().V1().Secrets().Informer(),
 		s.factory.Core().V1().PersistentVolumeClaims().Informer(),
+		s.factory.Core().V1().Services().Informer(), // a name that starts to resolve
 	} {
 		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc:    requeueNamespace,
