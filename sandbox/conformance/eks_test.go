@@ -85,10 +85,12 @@ spec:
 		{"cm-reader", "c", "cat /etc/config/..data/game.properties", "enemies=aliens"},
 	}
 	for _, c := range cases {
-		out, err := e.execIn(c.pod, c.container, c.cmd)
-		if err != nil || !strings.Contains(out, c.want) {
-			t.Errorf("kubectl exec %s -c %s -- sh -c %q: %v %q, want %q", c.pod, c.container, c.cmd, err, out, c.want)
-		}
+		t.Run(c.pod+": "+c.cmd, func(t *testing.T) {
+			out, err := e.execIn(c.pod, c.container, c.cmd)
+			if err != nil || !strings.Contains(out, c.want) {
+				t.Errorf("kubectl exec %s -c %s -- sh -c %q: %v %q, want %q", c.pod, c.container, c.cmd, err, out, c.want)
+			}
+		})
 	}
 }
 
@@ -130,22 +132,28 @@ spec:
 		{"bad-registry", "Failed", "no such host"},
 		{"bad-tag", "BackOff", `Back-off pulling image "nginx:1.161"`},
 	} {
-		must(t, e.event(c.pod, c.reason, c.text, 40*time.Second))
+		t.Run(c.pod+" "+c.reason, func(t *testing.T) { must(t, e.event(c.pod, c.reason, c.text, 40*time.Second)) })
 	}
-	must(t, e.waitPod("bad-registry", 30*time.Second, "ImagePullBackOff", func(p *corev1.Pod) bool {
-		return waitingReason(p, "app") == "ImagePullBackOff"
-	}))
-	must(t, e.waitPod("mysql8", 30*time.Second, "running", running))
-	out, err := e.logs("mysql8")
-	must(t, err)
-	if !strings.Contains(out, "(mysqld 8.0.40) starting as process 1") {
-		t.Errorf("mysql:8.0 logs: %q", out)
-	}
+	t.Run("bad-registry ImagePullBackOff", func(t *testing.T) {
+		must(t, e.waitPod("bad-registry", 30*time.Second, "ImagePullBackOff", func(p *corev1.Pod) bool {
+			return waitingReason(p, "app") == "ImagePullBackOff"
+		}))
+	})
+	t.Run("mysql:8.0 logs its version", func(t *testing.T) {
+		must(t, e.waitPod("mysql8", 30*time.Second, "running", running))
+		out, err := e.logs("mysql8")
+		must(t, err)
+		if !strings.Contains(out, "(mysqld 8.0.40) starting as process 1") {
+			t.Errorf("mysql:8.0 logs: %q", out)
+		}
+	})
 	// The liveness image's /healthz fails after 10 s: restarted.
-	must(t, e.event("liveness-http", "Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 500", 40*time.Second))
-	must(t, e.waitPod("liveness-http", 40*time.Second, "restarted", func(p *corev1.Pod) bool {
-		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].RestartCount >= 1
-	}))
+	t.Run("liveness image restarted", func(t *testing.T) {
+		must(t, e.event("liveness-http", "Unhealthy", "Liveness probe failed: HTTP probe failed with statuscode: 500", 40*time.Second))
+		must(t, e.waitPod("liveness-http", 40*time.Second, "restarted", func(p *corev1.Pod) bool {
+			return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].RestartCount >= 1
+		}))
+	})
 }
 
 func TestExtendedResources(t *testing.T) {
