@@ -249,3 +249,43 @@ spec:
 	}))
 	must(t, e.event("web-lb", "EnsuredLoadBalancer", "Ensured load balancer", 10*time.Second))
 }
+
+// The init containers page's myapp-pod waits for its two Services.
+func TestInitContainersWaitForServices(t *testing.T) {
+	e := newEnv(t, shared, "init-services")
+	e.applyYAML(`apiVersion: v1
+kind: Pod
+metadata: {name: myapp-pod, labels: {app.kubernetes.io/name: MyApp}}
+spec:
+  containers:
+  - {name: myapp-container, image: busybox:1.28, command: ['sh', '-c', 'echo The app is running! && sleep 3600']}
+  initContainers:
+  - {name: init-myservice, image: busybox:1.28, command: ['sh', '-c', "until nslookup myservice.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for myservice; sleep 2; done"]}
+  - {name: init-mydb, image: busybox:1.28, command: ['sh', '-c', "until nslookup mydb.$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace).svc.cluster.local; do echo waiting for mydb; sleep 2; done"]}
+`)
+	must(t, e.waitPod("myapp-pod", 30*time.Second, "init-myservice running", func(p *corev1.Pod) bool {
+		return len(p.Status.InitContainerStatuses) == 2 && p.Status.InitContainerStatuses[0].State.Running != nil
+	}))
+	time.Sleep(5 * time.Second)
+	p, err := e.pod("myapp-pod")
+	must(t, err)
+	if p.Status.InitContainerStatuses[0].State.Running == nil || p.Status.Phase != corev1.PodPending {
+		t.Fatalf("without its Services the pod should stay Init:0/2: %s", describe(p))
+	}
+	out, err := e.logs("myapp-pod", "-c", "init-myservice")
+	must(t, err)
+	if !strings.Contains(out, "waiting for myservice") || !strings.Contains(out, "NXDOMAIN") {
+		t.Errorf("init-myservice logs: %q", out)
+	}
+	e.applyYAML(`apiVersion: v1
+kind: Service
+metadata: {name: myservice}
+spec: {ports: [{protocol: TCP, port: 80, targetPort: 9376}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: mydb}
+spec: {ports: [{protocol: TCP, port: 80, targetPort: 9377}]}
+`)
+	must(t, e.waitPod("myapp-pod", 40*time.Second, "running", running))
+}
