@@ -44,11 +44,11 @@ func addons() ([]runtime.Object, error) {
 	}
 }
 
-// ensureAddons creates the EKS add-ons of kube-system that are missing,
-// retrying until the API server takes them.
-func (s *Simulator) ensureAddons(ctx context.Context) {
+// untilDone calls create until it succeeds (the API server takes the
+// objects) or ctx ends, backing off between tries.
+func untilDone(ctx context.Context, create func(context.Context) error) {
 	for delay := time.Second; ctx.Err() == nil; delay = min(delay*2, 30*time.Second) {
-		if err := s.createAddons(ctx); err == nil {
+		if err := create(ctx); err == nil {
 			return
 		}
 		select {

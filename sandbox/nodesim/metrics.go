@@ -32,21 +32,6 @@ import (
 
 const metricsNamespace = "kube-system"
 
-// ensureMetricsServer creates the add-on's objects, retrying until the
-// API server takes them, and learns the Service's address.
-func (s *Simulator) ensureMetricsServer(ctx context.Context) {
-	for delay := time.Second; ctx.Err() == nil; delay = min(delay*2, 30*time.Second) {
-		if err := s.createMetricsServer(ctx); err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-	}
-}
-
 func (s *Simulator) createMetricsServer(ctx context.Context) error {
 	labels := map[string]string{"k8s-app": "metrics-server", "app.kubernetes.io/name": "metrics-server",
 		"app.kubernetes.io/instance": "metrics-server", "app.kubernetes.io/managed-by": "EKS"}

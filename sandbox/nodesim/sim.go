@@ -182,8 +182,10 @@ func (s *Simulator) Run(ctx context.Context) error {
 		}
 	}
 	s.adoptIPs()
-	go s.ensureMetricsServer(ctx)
-	go s.ensureAddons(ctx)
+	// The add-ons of kube-system: metrics-server (whose Service address
+	// the simulator learns) and EKS's own (addons.yaml).
+	go untilDone(ctx, s.createMetricsServer)
+	go untilDone(ctx, s.createAddons)
 	go func() { <-ctx.Done(); s.queue.ShutDown() }()
 	go wait.UntilWithContext(ctx, s.worker, time.Second)
 	for _, n := range s.nodes {
