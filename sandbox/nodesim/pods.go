@@ -896,7 +896,7 @@ func (s *Simulator) runningSteps(p *corev1.Pod, n *simNode, st *podState, cs *ct
 			period, _, _, _ := probeDefaults(pr)
 			since := at.Sub(in.started)
 			var change time.Duration = -1
-			for _, ch := range s.probeChanges(p, c, kind, in) {
+			for _, ch := range s.probeChanges(p, c, kind, in, st.volView(p, c, in)) {
 				if ch >= since && (change < 0 || ch < change) {
 					change = ch
 				}

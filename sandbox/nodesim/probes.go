@@ -167,7 +167,7 @@ func failMessage(pr *corev1.Probe, ip string, scripted bool) string {
 
 // probeChanges are the offsets since start at which a probe's result can
 // change: when the process changes its files, or a scripted switch.
-func (s *Simulator) probeChanges(p *corev1.Pod, c *corev1.Container, k probeKind, inst *instance) []time.Duration {
+func (s *Simulator) probeChanges(p *corev1.Pod, c *corev1.Container, k probeKind, inst *instance, vol *volView) []time.Duration {
 	if v, ok := annotation(p, k.annotation(), c.Name); ok {
 		if _, ch, ok := scripted(v, 0); ok {
 			return ch
@@ -183,6 +183,12 @@ func (s *Simulator) probeChanges(p *corev1.Pod, c *corev1.Container, k probeKind
 	var out []time.Duration
 	for _, op := range inst.plan.ops {
 		out = append(out, op.at)
+	}
+	// What the pod's other containers write to the volumes it reads.
+	if vol != nil {
+		for _, e := range vol.events {
+			out = append(out, e.at.Sub(inst.started))
+		}
 	}
 	return out
 }

@@ -191,3 +191,30 @@ spec:
 		}
 	}
 }
+
+// A probe reads what another container of the pod writes.
+func TestProbeReadsSharedVolume(t *testing.T) {
+	h := newHarness(t)
+	p := podFrom(t, `
+metadata: {name: probe-shared}
+spec:
+  volumes: [{name: state, emptyDir: {}}]
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: [sleep, "3600"]
+    volumeMounts: [{name: state, mountPath: /state}]
+    readinessProbe: {exec: {command: [cat, /state/ready]}, periodSeconds: 2}
+  - name: helper
+    image: busybox:1.36
+    command: [sh, -c, 'sleep 10; touch /work/ready; sleep 3600']
+    volumeMounts: [{name: state, mountPath: /work}]
+`)
+	ss := h.run(p, 20*time.Second)
+	expectStates(t, ss, p, "1/2 Running 0", "2/2 Running 0")
+	for _, s := range ss {
+		if s.at < 10*time.Second && strings.HasPrefix(summary(&corev1.Pod{Spec: p.Spec, Status: s.status}), "2/2") {
+			t.Errorf("ready before the helper wrote the file:\n%s", timeline(ss, p))
+		}
+	}
+}
