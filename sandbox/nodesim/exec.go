@@ -38,7 +38,8 @@ var execAllowed = map[string]bool{
 	"export": true, "set": true, "unset": true, "sleep": true, "sh": true, "bash": true, "ash": true, "dash": true,
 	// Commands that change files: what they write stays in the container's
 	// run, and in the pod's volumes for its other containers.
-	"touch": true, "mkdir": true, "cp": true, "mv": true, "tee": true, "rm": true, "ps": true,
+	"touch": true, "mkdir": true, "cp": true, "mv": true, "tee": true, "rm": true, "ps": true, "kill": true,
+	"nslookup": true, "getent": true, "host": true,
 }
 
 // execTarget is a running container's current run, copied under the lock.
@@ -100,6 +101,7 @@ func (s *Simulator) execTarget(pod *corev1.Pod, cname string) (*execTarget, stri
 func (s *Simulator) execEnv(t *execTarget) *shEnv {
 	env := t.in.envAt(s.now().Sub(t.in.started), t.vol)
 	env.restricted = true
+	env.mainStops = t.in.plan != nil && t.in.plan.sigterm && !t.in.plan.interactive && (!t.in.plan.ends || t.in.plan.server != "")
 	env.start = s.now()
 	env.servers = nil
 	env.endsUnknown = true
@@ -126,6 +128,10 @@ func (s *Simulator) runExec(t *execTarget, argv []string) (string, string, int) 
 		t.cwd = res.pwd
 	}
 	s.recordExec(t, res.ops, now)
+	if res.stopMain {
+		// kill 1: the container's first process exits.
+		s.endRun(t, 0)
+	}
 	var out, errOut strings.Builder
 	for _, l := range res.lines {
 		if l.fd == 2 {

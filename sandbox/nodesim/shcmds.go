@@ -272,7 +272,9 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 			return vm.match(args[0], strings.Join(args[2:len(args)-1], " "))
 		}
 		return vm.test(args)
-	case "kill", "killall", "pkill", "pgrep", "pidof":
+	case "kill":
+		return vm.kill(args)
+	case "killall", "pkill", "pgrep", "pidof":
 		// No other process runs in a simulated container (nginx -s quit has ended it).
 		return 1
 	case "wget", "curl":
@@ -954,4 +956,47 @@ func (vm *shVM) lookupName(base string, args []string) int {
 		vm.write(1, fmt.Sprintf("%s has address %s\n", fqdn, ip))
 	}
 	return 0
+}
+
+// kill signals a process of the container. Only PID 1 exists; as the
+// container's init it ignores signals it has no handler for (sleep, sh)
+// and SIGKILL from inside the container; a server that handles SIGTERM
+// (nginx, redis...) exits, and the kubelet restarts the container.
+func (vm *shVM) kill(args []string) int {
+	sig := "TERM"
+	var pids []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-s" && i+1 < len(args):
+			sig = strings.TrimPrefix(strings.ToUpper(args[i+1]), "SIG")
+			i++
+		case a == "-l":
+			vm.write(1, " 1) HUP\n 2) INT\n 3) QUIT\n 9) KILL\n15) TERM\n")
+			return 0
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			sig = strings.TrimPrefix(strings.ToUpper(a[1:]), "SIG")
+		default:
+			pids = append(pids, a)
+		}
+	}
+	if len(pids) == 0 {
+		vm.write(2, "kill: usage: kill [-s SIGNAL | -SIGNAL] PID...\n")
+		return 1
+	}
+	st := 0
+	for _, pid := range pids {
+		if pid != "1" {
+			vm.write(2, fmt.Sprintf("sh: can't kill pid %s: No such process\n", pid))
+			st = 1
+			continue
+		}
+		switch sig {
+		case "TERM", "15", "INT", "2", "QUIT", "3":
+			if vm.env.mainStops {
+				vm.res.stopMain = true
+			}
+		}
+	}
+	return st
 }

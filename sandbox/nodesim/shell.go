@@ -57,6 +57,8 @@ type shResult struct {
 	pwd    string // the working directory it ended in (cd)
 	// dnsMiss: names it looked up that did not resolve.
 	dnsMiss []string
+	// stopMain: it made the container's first process exit (kill 1).
+	stopMain bool
 }
 
 // shEnv is what a script runs against.
@@ -82,6 +84,8 @@ type shEnv struct {
 	list   func(p string) ([]string, bool)
 	// link tells where a symbolic link points (..data in ConfigMap volumes).
 	link func(p string) (string, bool)
+	// mainStops: the container's first process ends on SIGTERM (kill 1).
+	mainStops bool
 	// resolve looks a name up in the cluster's DNS (Services).
 	resolve func(name string) (fqdn, ip string, ok bool)
 	// servers are programs that run until stopped.

@@ -218,3 +218,29 @@ spec:
 		}
 	}
 }
+
+// kill 1 in a container stops a server that handles SIGTERM (the kubelet
+// restarts it); sleep as PID 1 ignores it.
+func TestKillMainProcess(t *testing.T) {
+	cases := []struct {
+		image, command string
+		restarts       int32
+	}{
+		{"nginx:1.25.1", "", 1},
+		{"busybox:1.36", `[sleep, "3600"]`, 0},
+	}
+	for _, c := range cases {
+		h := newHarness(t)
+		y := "metadata: {name: k}\nspec:\n  containers: [{name: c, image: \"" + c.image + "\""
+		if c.command != "" {
+			y += ", command: " + c.command
+		}
+		p := podFrom(t, y+"}]\n")
+		h.run(p, 5*time.Second)
+		h.s.execFor(p, "c", "sh", "-c", "kill 7; kill 1")
+		ss := h.run(p, 5*time.Second)
+		if got := p.Status.ContainerStatuses[0].RestartCount; got != c.restarts {
+			t.Errorf("%s after kill 1: %d restarts, want %d\n%s", c.image, got, c.restarts, timeline(ss, p))
+		}
+	}
+}
