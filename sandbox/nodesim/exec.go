@@ -24,8 +24,8 @@ import (
 // against the container's files, restricted to read-only ones.
 
 // SimulatedExecMessage is what exec says of a command it cannot run.
-const SimulatedExecMessage = "kubelab: %s: this node is simulated, so the container does not really run and only read-only commands " +
-	"(env, printenv, ls, cat, id, hostname, whoami, pwd, echo, date, uname, head, tail, grep, wc) work in kubectl exec. " +
+const SimulatedExecMessage = "kubelab: %s: this node is simulated, so the container does not really run and only simple commands " +
+	"(env, printenv, ls, cat, id, ps, hostname, whoami, pwd, echo, date, head, tail, grep, wc, touch, mkdir, cp, tee, kill, nslookup) work in kubectl exec. " +
 	"Use the kind backend for real containers."
 
 // stoppedMessage is what a node whose kubelet was stopped answers.
@@ -370,7 +370,7 @@ func (s *Simulator) interactiveShell(t *execTarget, shell string, tty bool, in i
 	if tty {
 		nl = "\r\n"
 	}
-	_, _ = io.WriteString(out, "kubelab: this node is simulated: this shell runs read-only commands (env, ls, cat, id, hostname...) against the container's files."+nl)
+	_, _ = io.WriteString(out, "kubelab: this node is simulated: this shell runs simple commands (env, ls, cat, id, ps, echo > file...) against the container's files."+nl)
 	if !tty {
 		prompt = ""
 	}

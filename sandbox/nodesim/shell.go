@@ -95,7 +95,7 @@ type shEnv struct {
 	endsUnknown bool
 	// base files and their changes (from init containers sharing emptyDirs)
 	files map[string]*string
-	// restricted: kubectl exec, where only read-only commands run; hint
+	// restricted: kubectl exec, where only the commands of execAllowed run; hint
 	// is a directory worth listing.
 	restricted bool
 	hint       string
