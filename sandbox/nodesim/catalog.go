@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/distribution/reference"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
 )
 
@@ -33,6 +34,9 @@ type ImageSpec struct {
 	Logs     map[string]string `json:"logs,omitempty"`
 	Ports    []int32           `json:"ports,omitempty"`
 	Health   *ImageHealth      `json:"health,omitempty"`
+	// IdleCPU is what its server uses with no traffic (instead of the
+	// share of its request of default.yaml's metrics).
+	IdleCPU *resource.Quantity `json:"idleCPU,omitempty"`
 
 	tags *regexp.Regexp
 }
@@ -167,4 +171,14 @@ func (c *Catalog) healthFailsAfter(image string, argv []string) (time.Duration, 
 		}
 	}
 	return spec.Health.FailAfter.Duration, true
+}
+
+// idleCPU is the millicores an image's server uses with no traffic (ok
+// false: the catalog does not say).
+func (c *Catalog) idleCPU(image string) (int64, bool) {
+	spec, _, _ := c.lookup(image)
+	if spec == nil || spec.IdleCPU == nil {
+		return 0, false
+	}
+	return spec.IdleCPU.MilliValue(), true
 }

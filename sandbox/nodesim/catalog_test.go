@@ -243,3 +243,51 @@ spec:
 	ss = h.run(p, 10*time.Second)
 	expectStates(t, ss, p, "1/1 Running 0")
 }
+
+// The HorizontalPodAutoscaler walkthrough: php-apache idles at about 0;
+// a load generator's requests make it busy, shared among its replicas.
+func TestLoadGeneratorDrivesCPU(t *testing.T) {
+	h := newHarness(t)
+	php := podFrom(t, `
+metadata: {name: php-apache-1, labels: {run: php-apache}}
+spec:
+  containers: [{name: php-apache, image: registry.k8s.io/hpa-example, resources: {requests: {cpu: 200m}, limits: {cpu: 500m}}}]
+`)
+	h.add("pod", php)
+	h.add("svc", &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "php-apache", Namespace: "default"},
+		Spec: corev1.ServiceSpec{ClusterIP: "10.100.9.9", Selector: map[string]string{"run": "php-apache"}, Ports: []corev1.ServicePort{{Port: 80}}}})
+	h.run(php, 20*time.Second)
+	cpuOf := func(p *corev1.Pod) int64 {
+		pm, ok := h.s.podUsage(p, h.now)
+		if !ok {
+			t.Fatalf("no metrics for %s", p.Name)
+		}
+		q := pm.Containers[0].Usage[corev1.ResourceCPU]
+		return q.MilliValue()
+	}
+	if cpu := cpuOf(php); cpu > 5 {
+		t.Errorf("idle php-apache uses %dm, want about 0", cpu)
+	}
+	gen := podFrom(t, `
+metadata: {name: load-generator}
+spec:
+  restartPolicy: Never
+  containers: [{name: load-generator, image: busybox:1.28, stdin: true, tty: true, command: [/bin/sh, -c, "while sleep 0.01; do wget -q -O- http://php-apache; done"]}]
+`)
+	h.add("pod", gen)
+	h.run(gen, 5*time.Second)
+	if cpu := cpuOf(php); cpu != 500 {
+		t.Errorf("php-apache under load uses %dm, want its 500m limit", cpu)
+	}
+	// A second replica takes half of the load.
+	php2 := podFrom(t, `
+metadata: {name: php-apache-2, labels: {run: php-apache}}
+spec:
+  containers: [{name: php-apache, image: registry.k8s.io/hpa-example, resources: {requests: {cpu: 200m}, limits: {cpu: 500m}}}]
+`)
+	h.add("pod", php2)
+	h.run(php2, 20*time.Second)
+	if cpu := cpuOf(php); cpu < 340 || cpu > 365 {
+		t.Errorf("php-apache with two replicas uses %dm, want about 350m", cpu)
+	}
+}

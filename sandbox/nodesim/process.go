@@ -63,6 +63,9 @@ type procPlan struct {
 	// interactive: a shell waiting on its open stdin (kubectl attach talks to it).
 	interactive bool
 	dnsMiss     []string // names it looked up that did not resolve
+	// loadTargets: it sends HTTP requests to these hosts for as long as it
+	// runs (a load generator).
+	loadTargets []string
 }
 
 func hasScript(args []string) bool {
@@ -138,6 +141,8 @@ func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shEnv, argv []
 		pl.server = res.server
 		if res.ended {
 			pl.ends, pl.runFor, pl.exitCode = true, res.took+b.d("run"), int32(res.code)
+		} else if res.forever || res.took >= planHorizon {
+			pl.loadTargets = res.fetched
 		}
 		prog := path.Base(argv[0])
 		if contains(procs.IgnoreSigterm, prog) && res.server == "" {

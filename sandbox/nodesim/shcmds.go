@@ -670,6 +670,9 @@ func (vm *shVM) fetch(base string, args []string) int {
 		host = host[i+3:]
 	}
 	host = strings.SplitN(host, "/", 2)[0]
+	if h := strings.SplitN(host, ":", 2)[0]; !contains(vm.res.fetched, h) {
+		vm.res.fetched = append(vm.res.fetched, h)
+	}
 	body := fmt.Sprintf("<html><head></head><body><header>\n<title>%s</title>\n</header>\n\n<h1>%s</h1>\n<p>(kubelab: a simulated response; this node does not reach the network)</p>\n</body></html>\n", host, host)
 	vm.sleep(200 * time.Millisecond)
 	if base == "wget" {

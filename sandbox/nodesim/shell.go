@@ -59,6 +59,8 @@ type shResult struct {
 	dnsMiss []string
 	// stopMain: it made the container's first process exit (kill 1).
 	stopMain bool
+	// fetched are the hosts it sent HTTP requests to (wget, curl).
+	fetched []string
 }
 
 // shEnv is what a script runs against.
