@@ -291,3 +291,22 @@ spec:
 		t.Errorf("php-apache with two replicas uses %dm, want about 350m", cpu)
 	}
 }
+
+// A pod asking only for an extended resource is BestEffort, as the API
+// server says: the kubelet's status must agree (the field is immutable).
+func TestQOSOfExtendedResources(t *testing.T) {
+	cases := []struct {
+		resources string
+		want      corev1.PodQOSClass
+	}{
+		{`{requests: {example.com/dongle: 3}, limits: {example.com/dongle: 3}}`, corev1.PodQOSBestEffort},
+		{`{requests: {cpu: 100m, example.com/dongle: 1}, limits: {example.com/dongle: 1}}`, corev1.PodQOSBurstable},
+		{`{limits: {cpu: 100m, memory: 64Mi, example.com/dongle: 1}}`, corev1.PodQOSGuaranteed},
+	}
+	for _, c := range cases {
+		p := podFrom(t, "metadata: {name: q}\nspec:\n  containers: [{name: c, image: nginx, resources: "+c.resources+"}]\n")
+		if got := qosClass(p); got != c.want {
+			t.Errorf("%s: %s, want %s", c.resources, got, c.want)
+		}
+	}
+}

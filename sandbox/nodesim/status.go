@@ -325,10 +325,19 @@ func setConditions(p *corev1.Pod, status *corev1.PodStatus, st *podState) {
 }
 
 func qosClass(p *corev1.Pod) corev1.PodQOSClass {
+	if p.Status.QOSClass != "" {
+		return p.Status.QOSClass // set by the API server, immutable
+	}
 	anyReq, guaranteed := false, true
 	for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
-		if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
-			anyReq = true
+		// Only CPU and memory count: extended resources do not make a pod Burstable.
+		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if q, ok := c.Resources.Requests[r]; ok && !q.IsZero() {
+				anyReq = true
+			}
+			if q, ok := c.Resources.Limits[r]; ok && !q.IsZero() {
+				anyReq = true
+			}
 		}
 		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
 			l, okL := c.Resources.Limits[r]
