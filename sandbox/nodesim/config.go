@@ -136,6 +136,10 @@ type MetricsConfig struct {
 	Noise         float64           `json:"noise"`
 	Window        Duration          `json:"window"`
 	FirstAfter    Duration          `json:"firstAfter"`
+	// LoadPerClient is the CPU that the requests of one load generator (a
+	// container that sends HTTP requests to a Service in an endless loop)
+	// cost the Service's pods, shared among them.
+	LoadPerClient resource.Quantity `json:"loadPerClient"`
 	Image         string            `json:"image"`
 }
 

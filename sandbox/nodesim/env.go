@@ -429,13 +429,116 @@ func runAsGroup(p *corev1.Pod, c *corev1.Container) int64 {
 // shellEnv is the environment a container's processes run against.
 func (s *Simulator) shellEnv(p *corev1.Pod, c *corev1.Container, n *simNode, st *podState, env []envVar, start time.Time) *shEnv {
 	e := &shEnv{vars: map[string]string{}, hostname: podHostname(p), start: start, cwd: c.WorkingDir,
-		uid: runAsUser(p, c), gid: runAsGroup(p, c), servers: s.servers, endsUnknown: ownedByJob(p)}
+		uid: runAsUser(p, c), gid: runAsGroup(p, c), groups: supplementary(p), servers: s.servers,
+		endsUnknown: ownedByJob(p) || isInitContainer(p, c),
+		vol:         st.volView(p, c, nil)}
 	for _, v := range env {
 		e.vars[v.name] = v.value
 		e.order = append(e.order, v.name)
 	}
 	fs := &mountFS{s: s, pod: p, c: c, n: n, ip: st.ip}
-	e.lookup, e.list = fs.lookup, fs.list
-	e.files = st.sharedFiles(c)
+	e.lookup, e.list, e.link = fs.lookup, fs.list, fs.link
+	e.resolve = func(name string) (string, string, bool) { return s.resolve(p.Namespace, name) }
 	return e
+}
+
+// supplementary are the groups the kubelet adds to a pod's processes: its
+// fsGroup and supplementalGroups.
+func supplementary(p *corev1.Pod) []int64 {
+	sc := p.Spec.SecurityContext
+	if sc == nil {
+		return nil
+	}
+	var out []int64
+	if sc.FSGroup != nil {
+		out = append(out, *sc.FSGroup)
+	}
+	return append(out, sc.SupplementalGroups...)
+}
+
+// mainCommand is the command line of a container's first process, as ps shows it.
+func mainCommand(p *corev1.Pod, c *corev1.Container, argv []string) string {
+	if len(argv) > 0 {
+		return strings.Join(argv, " ")
+	}
+	img := imageName(c.Image)
+	switch img {
+	case "nginx", "nginx-slim":
+		return "nginx: master process nginx -g daemon off;"
+	case "busybox", "alpine":
+		return "sh"
+	case "redis":
+		return "redis-server *:6379"
+	case "httpd":
+		return "httpd -DFOREGROUND"
+	case "mysql":
+		return "mysqld"
+	case "pause":
+		return "/pause"
+	}
+	return img
+}
+
+// isInitContainer reports an init container that must end (not a sidecar):
+// an unknown program it runs last does its work and exits.
+func isInitContainer(p *corev1.Pod, c *corev1.Container) bool {
+	for i := range p.Spec.InitContainers {
+		ic := &p.Spec.InitContainers[i]
+		if ic.Name == c.Name {
+			return ic.RestartPolicy == nil || *ic.RestartPolicy != corev1.ContainerRestartPolicyAlways
+		}
+	}
+	return false
+}
+
+// resolve answers a DNS lookup from a pod of namespace ns: Service names
+// (svc, svc.ns, svc.ns.svc, svc.ns.svc.cluster.local, and pod.svc of a
+// headless Service) give the Service's address; a name with a dot that is
+// not in cluster.local is outside the cluster and resolves too.
+func (s *Simulator) resolve(ns, name string) (string, string, bool) {
+	name = strings.TrimSuffix(name, ".")
+	labels := strings.Split(strings.TrimSuffix(strings.TrimSuffix(name, ".cluster.local"), ".svc"), ".")
+	explicit := strings.HasSuffix(name, ".cluster.local") || strings.HasSuffix(name, ".svc")
+	fq := func(svc, sns string) string { return svc + "." + sns + ".svc.cluster.local" }
+	if !explicit && len(labels) > 2 {
+		return name, fakeIP(name), true
+	}
+	if !explicit && len(labels) == 2 {
+		// svc.ns, or a name outside the cluster (example.com).
+		if fqdn, ip, ok := s.resolve(ns, name+".svc"); ok {
+			return fqdn, ip, true
+		}
+		return name, fakeIP(name), true
+	}
+	if s.services == nil {
+		return name, "", false
+	}
+	find := func(svcName, sns string) (string, bool) {
+		svc, err := s.services.Services(sns).Get(svcName)
+		if err != nil {
+			return "", false
+		}
+		if svc.Spec.ClusterIP == corev1.ClusterIPNone {
+			return fakeIP(sns + "/" + svcName), true
+		}
+		return svc.Spec.ClusterIP, true
+	}
+	switch len(labels) {
+	case 1:
+		ip, ok := find(labels[0], ns)
+		return fq(labels[0], ns), ip, ok
+	case 2:
+		if ip, ok := find(labels[0], labels[1]); ok {
+			return fq(labels[0], labels[1]), ip, true
+		}
+		// pod.headless-service in the pod's namespace
+		if ip, ok := find(labels[1], ns); ok {
+			return labels[0] + "." + fq(labels[1], ns), ip, ok
+		}
+		return fq(labels[0], labels[1]), "", false
+	case 3:
+		ip, ok := find(labels[1], labels[2])
+		return labels[0] + "." + fq(labels[1], labels[2]), ip, ok
+	}
+	return name, "", false
 }

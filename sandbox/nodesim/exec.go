@@ -24,8 +24,8 @@ import (
 // against the container's files, restricted to read-only ones.
 
 // SimulatedExecMessage is what exec says of a command it cannot run.
-const SimulatedExecMessage = "kubelab: %s: this node is simulated, so the container does not really run and only read-only commands " +
-	"(env, printenv, ls, cat, id, hostname, whoami, pwd, echo, date, uname, head, tail, grep, wc) work in kubectl exec. " +
+const SimulatedExecMessage = "kubelab: %s: this node is simulated, so the container does not really run and only simple commands " +
+	"(env, printenv, ls, cat, id, ps, hostname, whoami, pwd, echo, date, head, tail, grep, wc, touch, mkdir, cp, tee, kill, nslookup) work in kubectl exec. " +
 	"Use the kind backend for real containers."
 
 // stoppedMessage is what a node whose kubelet was stopped answers.
@@ -36,6 +36,10 @@ var execAllowed = map[string]bool{
 	"echo": true, "printf": true, "date": true, "uname": true, "true": true, "false": true, ":": true, "head": true, "tail": true,
 	"wc": true, "grep": true, "sort": true, "rev": true, "tac": true, "test": true, "[": true, "[[": true, "exit": true, "cd": true,
 	"export": true, "set": true, "unset": true, "sleep": true, "sh": true, "bash": true, "ash": true, "dash": true,
+	// Commands that change files: what they write stays in the container's
+	// run, and in the pod's volumes for its other containers.
+	"touch": true, "mkdir": true, "cp": true, "mv": true, "tee": true, "rm": true, "ps": true, "kill": true,
+	"nslookup": true, "getent": true, "host": true,
 }
 
 // execTarget is a running container's current run, copied under the lock.
@@ -43,6 +47,34 @@ type execTarget struct {
 	pod *corev1.Pod
 	c   *corev1.Container
 	in  instance
+	vol *volView // the pod's shared volumes now
+	cwd string   // the working directory of an interactive shell
+}
+
+// recordExec keeps what an exec'd command wrote at `at`: in the container's
+// current run, and so in the pod's shared volumes.
+func (s *Simulator) recordExec(t *execTarget, ops []shOp, at time.Time) {
+	if len(ops) == 0 {
+		return
+	}
+	st := s.lookupState(string(t.pod.UID))
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	off := at.Sub(t.in.started)
+	for _, cs := range st.all() {
+		if cs.name != t.c.Name || cs.cur == nil || cs.cur.id != t.in.id {
+			continue
+		}
+		for _, op := range ops {
+			op.at += off
+			cs.cur.execOps = append(cs.cur.execOps, op)
+		}
+		t.in.execOps = cs.cur.execOps
+	}
+	t.vol = st.volView(t.pod, t.c, nil)
 }
 
 func (s *Simulator) execTarget(pod *corev1.Pod, cname string) (*execTarget, string) {
@@ -60,15 +92,16 @@ func (s *Simulator) execTarget(pod *corev1.Pod, cname string) (*execTarget, stri
 		if c == nil {
 			break
 		}
-		return &execTarget{pod: pod, c: c, in: *cs.cur}, ""
+		return &execTarget{pod: pod, c: c, in: *cs.cur, vol: st.volView(pod, c, nil)}, ""
 	}
 	return nil, fmt.Sprintf("container not found (%q)", cname)
 }
 
 // execEnv is the environment an exec'd command sees now.
 func (s *Simulator) execEnv(t *execTarget) *shEnv {
-	env := t.in.envAt(s.now().Sub(t.in.started))
+	env := t.in.envAt(s.now().Sub(t.in.started), t.vol)
 	env.restricted = true
+	env.mainStops = t.in.plan != nil && t.in.plan.sigterm && !t.in.plan.interactive && (!t.in.plan.ends || t.in.plan.server != "")
 	env.start = s.now()
 	env.servers = nil
 	env.endsUnknown = true
@@ -86,7 +119,19 @@ func (s *Simulator) execEnv(t *execTarget) *shEnv {
 // runExec runs one command line and returns its stdout, stderr and exit code.
 func (s *Simulator) runExec(t *execTarget, argv []string) (string, string, int) {
 	env := s.execEnv(t)
+	if t.cwd != "" {
+		env.cwd = t.cwd
+	}
+	now := s.now()
 	res := runShell(argv, env, 5*time.Second)
+	if res.pwd != "" {
+		t.cwd = res.pwd
+	}
+	s.recordExec(t, res.ops, now)
+	if res.stopMain {
+		// kill 1: the container's first process exits.
+		s.endRun(t, 0)
+	}
 	var out, errOut strings.Builder
 	for _, l := range res.lines {
 		if l.fd == 2 {
@@ -325,7 +370,7 @@ func (s *Simulator) interactiveShell(t *execTarget, shell string, tty bool, in i
 	if tty {
 		nl = "\r\n"
 	}
-	_, _ = io.WriteString(out, "kubelab: this node is simulated: this shell runs read-only commands (env, ls, cat, id, hostname...) against the container's files."+nl)
+	_, _ = io.WriteString(out, "kubelab: this node is simulated: this shell runs simple commands (env, ls, cat, id, ps, echo > file...) against the container's files."+nl)
 	if !tty {
 		prompt = ""
 	}

@@ -191,8 +191,54 @@ func (m *mountFS) lookup(p string) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	if atomicVolume(v) {
+		rel = m.throughData(v, rel)
+	}
 	s, ok := files[rel]
 	return s, ok
+}
+
+// atomicVolume reports volumes the kubelet writes atomically (ConfigMap,
+// Secret, downward API, projected): their files are symbolic links into
+// ..data, itself a link to a timestamped directory.
+func atomicVolume(v *corev1.Volume) bool {
+	return v.ConfigMap != nil || v.Secret != nil || v.DownwardAPI != nil || v.Projected != nil
+}
+
+// dataDir is the timestamped directory ..data points to.
+func (m *mountFS) dataDir(v *corev1.Volume) string {
+	t := m.pod.CreationTimestamp.UTC()
+	return fmt.Sprintf("..%s.%09d", t.Format("2006_01_02_15_04_05"), hash(string(m.pod.UID)+"/"+v.Name)%1_000_000_000)
+}
+
+// throughData maps a path through ..data or the timestamped directory to
+// the volume's file.
+func (m *mountFS) throughData(v *corev1.Volume, rel string) string {
+	for _, d := range []string{"..data", m.dataDir(v)} {
+		if rel == d {
+			return ""
+		}
+		if strings.HasPrefix(rel, d+"/") {
+			return strings.TrimPrefix(rel, d+"/")
+		}
+	}
+	return rel
+}
+
+// link is where a symbolic link of an atomically written volume points.
+func (m *mountFS) link(p string) (string, bool) {
+	p = path.Clean(p)
+	vm, v, rel := m.mountAt(p)
+	if vm == nil || !atomicVolume(v) || rel == "" || strings.Contains(rel, "/") || vm.SubPath != "" {
+		return "", false
+	}
+	if rel == "..data" {
+		return m.dataDir(v), true
+	}
+	if rel == m.dataDir(v) {
+		return "", false
+	}
+	return "..data/" + rel, true
 }
 
 // list lists a directory inside a volume; directories elsewhere are
@@ -206,6 +252,10 @@ func (m *mountFS) list(p string) ([]string, bool) {
 	files, ok := m.volumeFiles(v)
 	if !ok {
 		return nil, false
+	}
+	top := rel == "" && vm.SubPath == ""
+	if atomicVolume(v) {
+		rel = m.throughData(v, rel)
 	}
 	if _, isFile := files[rel]; isFile {
 		return nil, false
@@ -225,67 +275,13 @@ func (m *mountFS) list(p string) ([]string, bool) {
 	if !found {
 		return nil, false
 	}
+	if top && atomicVolume(v) {
+		names["..data"], names[m.dataDir(v)] = true, true
+	}
 	out := make([]string, 0, len(names))
 	for n := range names {
 		out = append(out, n)
 	}
 	sort.Strings(out)
 	return out, true
-}
-
-// sharedFiles maps what earlier containers wrote to emptyDir volumes into
-// the paths where c mounts them.
-func (st *podState) sharedFiles(c *corev1.Container) map[string]*string {
-	out := map[string]*string{}
-	for _, vm := range c.VolumeMounts {
-		files := st.shared[vm.Name]
-		for rel, data := range files {
-			r := rel
-			if vm.SubPath != "" {
-				if !strings.HasPrefix(rel, vm.SubPath+"/") {
-					continue
-				}
-				r = strings.TrimPrefix(rel, vm.SubPath+"/")
-			}
-			d := data
-			out[path.Join(vm.MountPath, r)] = &d
-		}
-	}
-	return out
-}
-
-// share records what a finished container wrote into its emptyDir volumes.
-func (st *podState) share(p *corev1.Pod, c *corev1.Container, ops []shOp) {
-	empty := map[string]bool{}
-	for _, v := range p.Spec.Volumes {
-		if v.EmptyDir != nil {
-			empty[v.Name] = true
-		}
-	}
-	for _, op := range ops {
-		for _, vm := range c.VolumeMounts {
-			if !empty[vm.Name] {
-				continue
-			}
-			mp := path.Clean(vm.MountPath)
-			if !strings.HasPrefix(op.path, mp+"/") {
-				continue
-			}
-			rel := strings.TrimPrefix(op.path, mp+"/")
-			if vm.SubPath != "" {
-				rel = path.Join(vm.SubPath, rel)
-			}
-			if st.shared == nil {
-				st.shared = map[string]map[string]string{}
-			}
-			if st.shared[vm.Name] == nil {
-				st.shared[vm.Name] = map[string]string{}
-			}
-			if op.remove {
-				delete(st.shared[vm.Name], rel)
-			} else if !op.dir {
-				st.shared[vm.Name][rel] = op.data
-			}
-		}
-	}
 }

@@ -28,6 +28,7 @@ type logView struct {
 	plan    procPlan
 	ip      string
 	hostIP  string
+	vol     *volView  // the pod's shared volumes, without this run's writes
 	end     time.Time // when it ended (zero: running)
 	running bool
 }
@@ -51,7 +52,11 @@ func (s *Simulator) logLines(v *logView, until time.Time) []shLine {
 		}
 	case v.plan.interactive:
 	case len(v.plan.argv) > 0:
-		res := runShell(v.plan.argv, v.in.env, horizon)
+		env := *v.in.env
+		if v.vol != nil {
+			env.vol = v.vol
+		}
+		res := runShell(v.plan.argv, &env, horizon)
 		lines = res.lines
 		if res.server != "" {
 			server, serverFrom = res.server, res.serverAt
@@ -80,6 +85,11 @@ func (s *Simulator) serverLines(v *logView, server string, from, horizon time.Du
 			key = "httpd"
 		}
 	}
+	if l := catalog.logsFor(v.c.Image); l != "" && strings.HasPrefix(l, strings.TrimSuffix(key, "-old")) {
+		// The image's own version of the server's logs.
+		key = l
+	}
+	version := catalog.version(v.c.Image)
 	var out []shLine
 	start := v.in.started.Add(from)
 	if tmpls, ok := procs.serverLogTmpls[key]; ok {
@@ -89,7 +99,8 @@ func (s *Simulator) serverLines(v *logView, server string, from, horizon time.Du
 			_ = t.Execute(&b, struct {
 				T  time.Time
 				IP string
-			}{start.Add(at).UTC(), v.ip})
+				V  string
+			}{start.Add(at).UTC(), v.ip, version})
 			out = append(out, shLine{at: from + at, text: b.String()})
 		}
 	} else {
@@ -228,7 +239,8 @@ func (s *Simulator) logTargetPod(pod *corev1.Pod, cname string, previous bool) (
 		return nil, http.StatusBadRequest, fmt.Sprintf("container %q in pod %q is waiting to start: %s", cname, name, reason)
 	}
 	n := s.nodes[pod.Spec.NodeName]
-	v := &logView{pod: pod, c: c, in: *in, plan: *in.plan, ip: st.ip, end: in.finished, running: in.finished.IsZero()}
+	v := &logView{pod: pod, c: c, in: *in, plan: *in.plan, ip: st.ip, end: in.finished, running: in.finished.IsZero(),
+		vol: st.volView(pod, c, in)}
 	if n != nil {
 		v.hostIP = n.spec.IP
 	}

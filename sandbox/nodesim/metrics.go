@@ -32,21 +32,6 @@ import (
 
 const metricsNamespace = "kube-system"
 
-// ensureMetricsServer creates the add-on's objects, retrying until the
-// API server takes them, and learns the Service's address.
-func (s *Simulator) ensureMetricsServer(ctx context.Context) {
-	for delay := time.Second; ctx.Err() == nil; delay = min(delay*2, 30*time.Second) {
-		if err := s.createMetricsServer(ctx); err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-	}
-}
-
 func (s *Simulator) createMetricsServer(ctx context.Context) error {
 	labels := map[string]string{"k8s-app": "metrics-server", "app.kubernetes.io/name": "metrics-server",
 		"app.kubernetes.io/instance": "metrics-server", "app.kubernetes.io/managed-by": "EKS"}
@@ -279,7 +264,7 @@ func nonNil[T any](s []T) []T {
 }
 
 // usage is a container's synthetic usage at now: millicores and bytes.
-func (s *Simulator) usage(p *corev1.Pod, c *corev1.Container, in *instance, now time.Time) (int64, int64) {
+func (s *Simulator) usage(p *corev1.Pod, c *corev1.Container, in *instance, now time.Time, load int64) (int64, int64) {
 	m := s.cfg.Behaviour.Metrics
 	bucket := now.Truncate(max(m.Window.Duration, time.Second)).Unix()
 	noise := func(salt string) float64 {
@@ -290,16 +275,19 @@ func (s *Simulator) usage(p *corev1.Pod, c *corev1.Container, in *instance, now 
 		return 1 + m.Noise*(2*r-1)
 	}
 	cpu := int64(0)
+	idle, idleKnown := catalog.idleCPU(c.Image)
 	switch {
 	case in.plan.cpu > 0:
 		cpu = in.plan.cpu
+	case idleKnown:
+		cpu = int64(float64(idle)*noise("cpu")) + load
 	default:
 		if q, ok := c.Resources.Requests[corev1.ResourceCPU]; ok {
 			cpu = int64(float64(q.MilliValue()) * m.CPUShare)
 		} else {
 			cpu = m.CPUDefault.MilliValue()
 		}
-		cpu = int64(float64(cpu) * noise("cpu"))
+		cpu = int64(float64(cpu)*noise("cpu")) + load
 	}
 	if l, ok := c.Resources.Limits[corev1.ResourceCPU]; ok && cpu > l.MilliValue() {
 		cpu = l.MilliValue()
@@ -331,6 +319,7 @@ func (s *Simulator) podUsage(p *corev1.Pod, now time.Time) (podMetrics, bool) {
 	pm := podMetrics{TypeMeta: metav1.TypeMeta{Kind: "PodMetrics", APIVersion: "metrics.k8s.io/v1beta1"},
 		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Labels: p.Labels, CreationTimestamp: metav1.NewTime(now)},
 		Timestamp:  metav1.NewTime(now.Truncate(time.Second)), Window: metav1.Duration{Duration: m.Window.Duration}}
+	load := s.loadOn(p) // before st.mu: it looks at other pods
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for _, cs := range st.all() {
@@ -344,7 +333,8 @@ func (s *Simulator) podUsage(p *corev1.Pod, now time.Time) (podMetrics, bool) {
 		if c == nil {
 			continue
 		}
-		cpu, mem := s.usage(p, c, cs.cur, now)
+		cpu, mem := s.usage(p, c, cs.cur, now, load)
+		load = 0
 		pm.Containers = append(pm.Containers, containerMetrics{Name: c.Name, Usage: metricsUsage{
 			corev1.ResourceCPU:    *resource.NewScaledQuantity(cpu*1_000_000, resource.Nano),
 			corev1.ResourceMemory: *resource.NewQuantity(mem/1024*1024, resource.BinarySI)}})
@@ -376,4 +366,60 @@ func (s *Simulator) nodeUsage(n *simNode, now time.Time) nodeMetrics {
 		Timestamp: metav1.NewTime(now.Truncate(time.Second)), Window: metav1.Duration{Duration: m.Window.Duration},
 		Usage: metricsUsage{corev1.ResourceCPU: *resource.NewScaledQuantity(cpu*1_000_000, resource.Nano),
 			corev1.ResourceMemory: *resource.NewQuantity(mem/1024*1024, resource.BinarySI)}}
+}
+
+// loadOn is the CPU (millicores) that load generators cost pod p: each
+// running container that requests a Service's name in an endless loop
+// (while true; do wget -q -O- http://php-apache; done) brings
+// loadPerClient, shared by the running pods the Service selects.
+func (s *Simulator) loadOn(p *corev1.Pod) int64 {
+	per := s.cfg.Behaviour.Metrics.LoadPerClient.MilliValue()
+	if per <= 0 || s.services == nil || s.pods == nil {
+		return 0
+	}
+	svcs, _ := s.services.Services(p.Namespace).List(everything)
+	pods, _ := s.pods.Pods(p.Namespace).List(everything)
+	// The hosts load generators of the namespace call, one entry per generator and host.
+	var calls []string
+	for _, q := range pods {
+		st := s.lookupState(string(q.UID))
+		if st == nil {
+			continue
+		}
+		st.mu.Lock()
+		for _, cs := range st.all() {
+			if cs.cur != nil && cs.phase == cRunning && cs.cur.plan != nil {
+				calls = append(calls, cs.cur.plan.loadTargets...)
+			}
+		}
+		st.mu.Unlock()
+	}
+	if len(calls) == 0 {
+		return 0
+	}
+	total := int64(0)
+	for _, svc := range svcs {
+		if len(svc.Spec.Selector) == 0 || !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(p.Labels)) {
+			continue
+		}
+		clients := 0
+		for _, h := range calls {
+			if h == svc.Name || h == svc.Name+"."+svc.Namespace || strings.HasPrefix(h, svc.Name+"."+svc.Namespace+".svc") ||
+				(svc.Spec.ClusterIP != "" && h == svc.Spec.ClusterIP) {
+				clients++
+			}
+		}
+		if clients == 0 {
+			continue
+		}
+		serving := 0
+		for _, q := range pods {
+			if q.Status.Phase == corev1.PodRunning && q.DeletionTimestamp == nil &&
+				labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(q.Labels)) {
+				serving++
+			}
+		}
+		total += int64(clients) * per / int64(max(serving, 1))
+	}
+	return total
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -89,6 +90,51 @@ func (s *Simulator) nodeChanged(ctx context.Context, obj any) {
 	if want == s.isNotReady(s.nodes[node.Name]) {
 		_ = s.SetNodeReady(ctx, node.Name, want)
 	}
+	if want {
+		s.syncExtendedResources(ctx, node)
+	}
+}
+
+// isExtendedResource reports a resource name outside kubernetes.io with a
+// domain (example.com/dongle): what a device plugin or an administrator
+// advertises in a node's capacity.
+func isExtendedResource(name corev1.ResourceName) bool {
+	n := string(name)
+	return strings.Contains(n, "/") && !strings.HasPrefix(n, "requests.") &&
+		!strings.HasPrefix(n, "kubernetes.io/") && !strings.Contains(strings.SplitN(n, "/", 2)[0], ".kubernetes.io")
+}
+
+// syncExtendedResources does what a kubelet's node status does with
+// extended resources patched into the capacity: they become allocatable
+// (all of them: nothing is reserved), and leave it when they leave capacity.
+func (s *Simulator) syncExtendedResources(ctx context.Context, node *corev1.Node) {
+	changed := false
+	alloc := node.Status.Allocatable.DeepCopy()
+	if alloc == nil {
+		alloc = corev1.ResourceList{}
+	}
+	for name, q := range node.Status.Capacity {
+		if !isExtendedResource(name) {
+			continue
+		}
+		if cur, ok := alloc[name]; !ok || cur.Cmp(q) != 0 {
+			alloc[name] = q.DeepCopy()
+			changed = true
+		}
+	}
+	for name := range alloc {
+		if _, ok := node.Status.Capacity[name]; isExtendedResource(name) && !ok {
+			delete(alloc, name)
+			changed = true
+		}
+	}
+	if !changed {
+		return
+	}
+	n := node.DeepCopy()
+	n.Status.Allocatable = alloc
+	// A conflict is retried on the next change of the node.
+	_, _ = s.client.CoreV1().Nodes().UpdateStatus(ctx, n, metav1.UpdateOptions{})
 }
 
 func (s *Simulator) renewLease(ctx context.Context, n *simNode) {

@@ -47,12 +47,14 @@ type instance struct {
 	plan     *procPlan
 	hookOps  []shOp // postStart hook writes (at hookAt)
 	hookAt   time.Duration
+	execOps  []shOp // what kubectl exec wrote (at offsets from started)
 }
 
 // envAt is the environment of a process run in the instance at offset
 // since: its mounts, and the files it and its hooks wrote until then.
-func (in *instance) envAt(since time.Duration) *shEnv {
+func (in *instance) envAt(since time.Duration, vol *volView) *shEnv {
 	e := *in.env
+	e.vol, e.at0 = vol, in.started.Add(since)
 	e.files = map[string]*string{}
 	for k, v := range in.env.files {
 		e.files[k] = v
@@ -61,6 +63,11 @@ func (in *instance) envAt(since time.Duration) *shEnv {
 		for _, op := range ops {
 			if op.at+offset > since {
 				continue
+			}
+			if vol != nil {
+				if _, _, shared := locate(vol.mounts, op.path); shared {
+					continue // read from the pod's volumes
+				}
 			}
 			if op.remove {
 				e.files[op.path] = nil
@@ -79,6 +86,7 @@ func (in *instance) envAt(since time.Duration) *shEnv {
 		apply(in.plan.ops, 0)
 	}
 	apply(in.hookOps, in.hookAt)
+	apply(in.execOps, 0)
 	return &e
 }
 
@@ -129,7 +137,7 @@ type podState struct {
 	inits      []*ctrState
 	ctrs       []*ctrState
 	ephs       []*ctrState
-	shared     map[string]map[string]string
+	runs       []volRun // every container run, for the pod's shared volumes
 	terminal   bool
 	failedInit bool
 	killing    bool
@@ -716,6 +724,9 @@ func (s *Simulator) pullDone(p *corev1.Pod, n *simNode, st *podState, cs *ctrSta
 	if !bad {
 		msg, bad = b.missingImage(c.Image)
 	}
+	if !bad {
+		msg, bad = catalog.pullError(c.Image)
+	}
 	if bad {
 		full := fmt.Sprintf("Failed to pull image %q: %s", c.Image, msg)
 		cs.phase, cs.reason, cs.message = cPullBackOff, "ErrImagePull", msg
@@ -760,7 +771,9 @@ func (s *Simulator) startInstance(p *corev1.Pod, c *corev1.Container, n *simNode
 	shenv := s.shellEnv(p, c, n, st, env, t)
 	argv := commandLine(c, env)
 	in := &instance{id: containerID(p, c.Name, t), image: c.Image, started: t, env: shenv}
+	shenv.procs = []string{mainCommand(p, c, argv)}
 	in.plan = s.plan(p, c, shenv, argv)
+	st.record(c, in)
 	cs.prev, cs.cur = cs.cur, in
 }
 
@@ -820,6 +833,20 @@ func (s *Simulator) runningSteps(p *corev1.Pod, n *simNode, st *podState, cs *ct
 		})
 		return
 	}
+	if !in.plan.ends && cs.phase == cRunning && s.resolvesNow(p.Namespace, in.plan.dnsMiss) {
+		// A loop waiting for a name (until nslookup myservice...): once the
+		// Service exists, the process goes on from now.
+		env, _ := s.containerEnv(p, c, n, st.ip)
+		trial := s.plan(p, c, s.shellEnv(p, c, n, st, env, now), in.plan.argv)
+		if trial.ends {
+			consider(now, func(t time.Time) {
+				prev := cs.prev
+				in.finished = t
+				s.startInstance(p, c, n, st, cs, t, env)
+				cs.prev, cs.cur.id = prev, in.id
+			})
+		}
+	}
 	if !cs.hookUntil.IsZero() {
 		consider(cs.hookUntil, func(t time.Time) {
 			cs.hookUntil = time.Time{}
@@ -869,7 +896,7 @@ func (s *Simulator) runningSteps(p *corev1.Pod, n *simNode, st *podState, cs *ct
 			period, _, _, _ := probeDefaults(pr)
 			since := at.Sub(in.started)
 			var change time.Duration = -1
-			for _, ch := range s.probeChanges(p, c, kind, in) {
+			for _, ch := range s.probeChanges(p, c, kind, in, st.volView(p, c, in)) {
 				if ch >= since && (change < 0 || ch < change) {
 					change = ch
 				}
@@ -891,7 +918,7 @@ func (s *Simulator) probeTick(p *corev1.Pod, n *simNode, st *podState, cs *ctrSt
 	ps := &cs.probes[kind]
 	period, _, success, failure := probeDefaults(pr)
 	ps.next = t.Add(period)
-	pass, out := s.probeResult(p, c, kind, cs.cur, st.ip, t)
+	pass, out := s.probeResult(p, c, kind, cs.cur, st.ip, t, st.volView(p, c, nil))
 	raw := 0
 	if pass {
 		raw = 1
@@ -1005,7 +1032,6 @@ func (s *Simulator) shouldRestart(p *corev1.Pod, cs *ctrState, code int32) bool 
 
 // exited ends the current run of a container at t.
 func (s *Simulator) exited(p *corev1.Pod, n *simNode, st *podState, cs *ctrState, t time.Time, code int32, reason string) {
-	c := containerSpec(p, cs)
 	in := cs.cur
 	started := t
 	id := ""
@@ -1024,10 +1050,6 @@ func (s *Simulator) exited(p *corev1.Pod, n *simNode, st *podState, cs *ctrState
 	cs.restartOK = false
 	if cs.isInit && !cs.sidecar && code == 0 {
 		cs.done = true
-		if in != nil && c != nil {
-			st.share(p, c, in.plan.ops)
-			st.share(p, c, in.hookOps)
-		}
 		st.moveOn(cs, t)
 		return
 	}
@@ -1124,7 +1146,7 @@ func (s *Simulator) startKilling(p *corev1.Pod, n *simNode, st *podState, t time
 			s.stageEvent(n, st, p, c, cs.isInit, "stop", "killing", "", eventData{})
 			stopAt := t
 			if c.Lifecycle != nil && c.Lifecycle.PreStop != nil && deadline.After(t) {
-				d, ok, _ := s.hook(p, c, c.Lifecycle.PreStop, cs.cur.envAt(t.Sub(cs.cur.started)), "preStop")
+				d, ok, _ := s.hook(p, c, c.Lifecycle.PreStop, cs.cur.envAt(t.Sub(cs.cur.started), st.volView(p, c, nil)), "preStop")
 				stopAt = t.Add(d)
 				if !ok {
 					s.stageEvent(n, st, p, c, cs.isInit, "preStop", "fail", "", eventData{})
@@ -1152,4 +1174,14 @@ func deref(p *int64) int64 {
 		return 0
 	}
 	return *p
+}
+
+// resolvesNow reports whether one of the names resolves now.
+func (s *Simulator) resolvesNow(ns string, names []string) bool {
+	for _, n := range names {
+		if _, _, ok := s.resolve(ns, n); ok {
+			return true
+		}
+	}
+	return false
 }

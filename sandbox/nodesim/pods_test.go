@@ -236,9 +236,8 @@ spec:
 		}
 	}
 	// The init container's download is in the shared emptyDir.
-	st := h.s.stateFor(p)
-	if _, ok := st.shared["workdir"]["index.html"]; !ok {
-		t.Errorf("init container's file not shared: %v", st.shared)
+	if out := h.s.execFor(p, "nginx", "cat", "/usr/share/nginx/html/index.html"); !strings.Contains(out, "<html>") {
+		t.Errorf("init container's file not shared: %q", out)
 	}
 	if c := findStatus(p.Status.InitContainerStatuses, "install"); c == nil || c.State.Terminated == nil || c.State.Terminated.Reason != "Completed" {
 		t.Errorf("init status %+v", c)

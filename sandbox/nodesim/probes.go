@@ -95,7 +95,7 @@ func scripted(v string, since time.Duration) (pass bool, changes []time.Duration
 }
 
 // probeResult runs a probe against a container instance at time at.
-func (s *Simulator) probeResult(p *corev1.Pod, c *corev1.Container, k probeKind, inst *instance, ip string, at time.Time) (bool, string) {
+func (s *Simulator) probeResult(p *corev1.Pod, c *corev1.Container, k probeKind, inst *instance, ip string, at time.Time, vol *volView) (bool, string) {
 	pr := probeOf(c, k)
 	since := at.Sub(inst.started)
 	if v, ok := annotation(p, k.annotation(), c.Name); ok {
@@ -108,7 +108,7 @@ func (s *Simulator) probeResult(p *corev1.Pod, c *corev1.Container, k probeKind,
 	}
 	switch {
 	case pr.Exec != nil:
-		env := inst.envAt(since)
+		env := inst.envAt(since, vol)
 		env.endsUnknown = true // a probe's unknown program (zookeeper-ready) just answers
 		res := runShell(pr.Exec.Command, env, time.Duration(max(pr.TimeoutSeconds, 1))*time.Second)
 		if res.ended && res.code == 0 {
@@ -125,6 +125,10 @@ func (s *Simulator) probeResult(p *corev1.Pod, c *corev1.Container, k probeKind,
 		return false, msg
 	case pr.HTTPGet != nil, pr.TCPSocket != nil, pr.GRPC != nil:
 		// A server listens; a script that is not one refuses connections.
+		if after, ok := catalog.healthFailsAfter(c.Image, inst.plan.argv); ok && pr.HTTPGet != nil && since >= after {
+			// An image whose health endpoint fails after a while (the liveness example).
+			return false, failMessage(pr, ip, true)
+		}
 		if inst.plan.server != "" {
 			return true, ""
 		}
@@ -163,19 +167,28 @@ func failMessage(pr *corev1.Probe, ip string, scripted bool) string {
 
 // probeChanges are the offsets since start at which a probe's result can
 // change: when the process changes its files, or a scripted switch.
-func (s *Simulator) probeChanges(p *corev1.Pod, c *corev1.Container, k probeKind, inst *instance) []time.Duration {
+func (s *Simulator) probeChanges(p *corev1.Pod, c *corev1.Container, k probeKind, inst *instance, vol *volView) []time.Duration {
 	if v, ok := annotation(p, k.annotation(), c.Name); ok {
 		if _, ch, ok := scripted(v, 0); ok {
 			return ch
 		}
 	}
 	pr := probeOf(c, k)
+	if after, ok := catalog.healthFailsAfter(c.Image, inst.plan.argv); ok && pr.HTTPGet != nil {
+		return []time.Duration{after}
+	}
 	if pr.Exec == nil {
 		return nil
 	}
 	var out []time.Duration
 	for _, op := range inst.plan.ops {
 		out = append(out, op.at)
+	}
+	// What the pod's other containers write to the volumes it reads.
+	if vol != nil {
+		for _, e := range vol.events {
+			out = append(out, e.at.Sub(inst.started))
+		}
 	}
 	return out
 }

@@ -62,6 +62,10 @@ type procPlan struct {
 	sigterm  bool  // it stops on SIGTERM (else it is killed at the end of the grace period)
 	// interactive: a shell waiting on its open stdin (kubectl attach talks to it).
 	interactive bool
+	dnsMiss     []string // names it looked up that did not resolve
+	// loadTargets: it sends HTTP requests to these hosts for as long as it
+	// runs (a load generator).
+	loadTargets []string
 }
 
 func hasScript(args []string) bool {
@@ -123,7 +127,7 @@ func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shEnv, argv []
 		// A server image (or one we do not know): it runs until stopped,
 		// except in a Job, where its work ends.
 		pl.server = img
-		if ownedByJob(p) && !s.servers[img] {
+		if (ownedByJob(p) || isInitContainer(p, c)) && !s.servers[img] {
 			pl.ends, pl.runFor, pl.server = true, b.d("run"), ""
 		}
 	default:
@@ -133,10 +137,12 @@ func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shEnv, argv []
 			pl.ends, pl.runFor = true, b.d("run")
 			break
 		}
-		pl.ops, pl.memory, pl.cpu = res.ops, res.memory, res.cpu
+		pl.ops, pl.memory, pl.cpu, pl.dnsMiss = res.ops, res.memory, res.cpu, res.dnsMiss
 		pl.server = res.server
 		if res.ended {
 			pl.ends, pl.runFor, pl.exitCode = true, res.took+b.d("run"), int32(res.code)
+		} else if res.forever || res.took >= planHorizon {
+			pl.loadTargets = res.fetched
 		}
 		prog := path.Base(argv[0])
 		if contains(procs.IgnoreSigterm, prog) && res.server == "" {

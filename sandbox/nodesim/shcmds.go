@@ -146,7 +146,49 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 			}
 			return strconv.FormatInt(id, 10)
 		}
-		out(fmt.Sprintf("uid=%s gid=%s groups=%s\n", named(vm.env.uid), named(vm.env.gid), named(vm.env.gid)))
+		groups := map[int64]bool{vm.env.gid: true}
+		for _, g := range vm.env.groups {
+			groups[g] = true
+		}
+		ids := make([]int64, 0, len(groups))
+		for g := range groups {
+			ids = append(ids, g)
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		names := make([]string, len(ids))
+		for i, g := range ids {
+			names[i] = named(g)
+		}
+		out(fmt.Sprintf("uid=%s gid=%s groups=%s\n", named(vm.env.uid), named(vm.env.gid), strings.Join(names, ",")))
+		return 0
+	case "ps":
+		user := userName(vm.env.uid)
+		out("PID   USER     TIME  COMMAND\n")
+		pid := 1
+		for _, p := range vm.env.procs {
+			out(fmt.Sprintf("%5d %-8s  0:00 %s\n", pid, user, p))
+			pid += 6
+		}
+		out(fmt.Sprintf("%5d %-8s  0:00 ps %s\n", pid, user, strings.Join(args, " ")))
+		return 0
+	case "tee":
+		appendTo := false
+		var files []string
+		for _, a := range args {
+			if a == "-a" || a == "--append" {
+				appendTo = true
+			} else if !strings.HasPrefix(a, "-") {
+				files = append(files, a)
+			}
+		}
+		in := ""
+		if stdin != nil {
+			in = *stdin
+		}
+		for _, f := range files {
+			vm.writeFile(f, in, appendTo)
+		}
+		out(in)
 		return 0
 	case "uname":
 		if len(args) > 0 && strings.Contains(args[0], "a") {
@@ -170,12 +212,17 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 	case "mkdir":
 		for _, a := range args {
 			if !strings.HasPrefix(a, "-") {
-				vm.dirs[vm.abs(a)] = true
-				vm.res.ops = append(vm.res.ops, shOp{at: vm.t, path: vm.abs(a), dir: true})
+				vm.makeDir(a)
 			}
 		}
 		return 0
 	case "rm", "rmdir":
+		for _, a := range args {
+			if vm.env.restricted && !strings.HasPrefix(a, "-") && vm.abs(a) == "/" {
+				vm.write(2, fmt.Sprintf(SimulatedExecMessage+"\n", base))
+				return 126
+			}
+		}
 		force := false
 		st := 0
 		for _, a := range args {
@@ -221,12 +268,19 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 	case "ls":
 		return vm.ls(args)
 	case "test", "[", "[[":
+		if base == "[[" && len(args) >= 3 && args[1] == "=~" {
+			return vm.match(args[0], strings.Join(args[2:len(args)-1], " "))
+		}
 		return vm.test(args)
-	case "kill", "killall", "pkill", "pgrep", "pidof":
+	case "kill":
+		return vm.kill(args)
+	case "killall", "pkill", "pgrep", "pidof":
 		// No other process runs in a simulated container (nginx -s quit has ended it).
 		return 1
 	case "wget", "curl":
 		return vm.fetch(base, args)
+	case "nslookup", "getent", "host":
+		return vm.lookupName(base, args)
 	case "perl", "python", "python3", "ruby", "node":
 		for i, a := range args {
 			if (a == "-e" || a == "-c" || a == "-le" || a == "-wle") && i+1 < len(args) && !bpiRe.MatchString(args[i+1]) {
@@ -368,7 +422,14 @@ func (vm *shVM) textTool(base string, args []string, stdin *string) int {
 		}
 		files = append(files, a)
 	}
-	if base == "tail" && opts["-f"] != "" {
+	if base == "tail" && (opts["-f"] != "" || opts["-F"] != "") {
+		n := 10
+		if v, ok := opts["-n"]; ok {
+			n, _ = strconv.Atoi(strings.TrimPrefix(v, "+"))
+		}
+		if len(files) == 1 && !vm.follow(files[0], n, opts["-F"] != "") {
+			return 1
+		}
 		vm.blockForever("")
 		return 0
 	}
@@ -507,12 +568,7 @@ func (vm *shVM) ls(args []string) int {
 				continue
 			}
 			if long {
-				full := strings.TrimSuffix(vm.abs(p), "/") + "/" + n
-				if data, isFile := vm.readFile(full); isFile {
-					vm.write(1, fmt.Sprintf("-rw-r--r--    1 root     root     %8d %s %s\n", len(data), vm.env.start.UTC().Format("Jan _2 15:04"), n))
-				} else {
-					vm.write(1, fmt.Sprintf("drwxr-xr-x    2 root     root         4096 %s %s\n", vm.env.start.UTC().Format("Jan _2 15:04"), n))
-				}
+				vm.write(1, vm.longEntry(strings.TrimSuffix(vm.abs(p), "/")+"/"+n, n))
 				continue
 			}
 			vm.write(1, n+"\n")
@@ -614,6 +670,9 @@ func (vm *shVM) fetch(base string, args []string) int {
 		host = host[i+3:]
 	}
 	host = strings.SplitN(host, "/", 2)[0]
+	if h := strings.SplitN(host, ":", 2)[0]; !contains(vm.res.fetched, h) {
+		vm.res.fetched = append(vm.res.fetched, h)
+	}
 	body := fmt.Sprintf("<html><head></head><body><header>\n<title>%s</title>\n</header>\n\n<h1>%s</h1>\n<p>(kubelab: a simulated response; this node does not reach the network)</p>\n</body></html>\n", host, host)
 	vm.sleep(200 * time.Millisecond)
 	if base == "wget" {
@@ -752,4 +811,195 @@ func piDigits(n int) string {
 		return s[:1] + "." + s[1:n]
 	}
 	return s[:1]
+}
+
+// longEntry is a line of ls -l: owners and modes from the pod's volumes
+// (files created by the process's user, in the fsGroup), root elsewhere.
+func (vm *shVM) longEntry(full, name string) string {
+	when := vm.env.start.UTC().Format("Jan _2 15:04")
+	owner := func(id int64) string { return userName(id) }
+	if f, ok, in := vm.volStat(full); in && ok {
+		if m, rel, _ := vm.inVol(full); m != nil && rel == "" && m.subPath == "" {
+			// A volume's own directory: root's, in the fsGroup and setgid.
+			if fg := vm.env.vol.fsGroup; fg != nil {
+				return fmt.Sprintf("drwxrwsrwx    2 root     %-8s      4096 %s %s\n", owner(*fg), when, name)
+			}
+			return fmt.Sprintf("drwxrwxrwx    2 root     root          4096 %s %s\n", when, name)
+		}
+		if f.dir {
+			mode := "drwxr-xr-x"
+			if vm.env.vol.fsGroup != nil {
+				mode = "drwxr-sr-x"
+			}
+			return fmt.Sprintf("%s    2 %-8s %-8s      4096 %s %s\n", mode, owner(f.uid), owner(f.gid), when, name)
+		}
+		return fmt.Sprintf("-rw-r--r--    1 %-8s %-8s %9d %s %s\n", owner(f.uid), owner(f.gid), len(f.data), when, name)
+	}
+	if vm.env.link != nil {
+		if target, ok := vm.env.link(full); ok {
+			return fmt.Sprintf("lrwxrwxrwx    1 root     root     %9d %s %s -> %s\n", len(target), when, name, target)
+		}
+	}
+	if data, isFile := vm.readFile(full); isFile {
+		return fmt.Sprintf("-rw-r--r--    1 root     root     %9d %s %s\n", len(data), when, name)
+	}
+	return fmt.Sprintf("drwxr-xr-x    2 root     root          4096 %s %s\n", when, name)
+}
+
+// follow is tail -f/-F of file f: its last n lines, then what the pod's
+// containers append to it, when they do, until the horizon. A missing file
+// ends tail -f (false); tail -F waits for it.
+func (vm *shVM) follow(f string, n int, retry bool) bool {
+	p := vm.abs(f)
+	cur, ok := vm.readFile(p)
+	if ok {
+		lines := strings.SplitAfter(cur, "\n")
+		if len(lines) > 0 && lines[len(lines)-1] == "" {
+			lines = lines[:len(lines)-1]
+		}
+		if len(lines) > n {
+			lines = lines[len(lines)-n:]
+		}
+		vm.write(1, strings.Join(lines, ""))
+	} else {
+		vm.write(2, fmt.Sprintf("tail: can't open '%s': No such file or directory\n", f))
+		if !retry {
+			return false
+		}
+	}
+	m, rel, in := vm.inVol(p)
+	if !in {
+		return true
+	}
+	at0 := vm.absNow().Add(-vm.t)
+	for _, e := range vm.env.vol.changes(m.vol, vm.absNow(), at0.Add(vm.horizon)) {
+		if !vm.tick() {
+			break
+		}
+		touches := e.rel == rel || (e.op.remove && (e.rel == "" || strings.HasPrefix(rel, e.rel+"/")))
+		if !touches || e.op.dir {
+			continue
+		}
+		vm.t = e.at.Sub(at0)
+		switch {
+		case e.op.remove:
+			ok, cur = false, ""
+		case e.op.appendTo:
+			cur += e.op.data
+			vm.write(1, e.op.data)
+			ok = true
+		default:
+			if ok && strings.HasPrefix(e.op.data, cur) {
+				vm.write(1, e.op.data[len(cur):])
+			} else {
+				if ok {
+					vm.write(2, fmt.Sprintf("tail: %s: file truncated\n", f))
+				}
+				vm.write(1, e.op.data)
+			}
+			cur, ok = e.op.data, true
+		}
+	}
+	return true
+}
+
+// match is bash's [[ s =~ re ]]: it sets BASH_REMATCH.
+func (vm *shVM) match(s, re string) int {
+	rx, err := regexp.Compile(re)
+	if err != nil {
+		return 2
+	}
+	m := rx.FindStringSubmatch(s)
+	if m == nil {
+		delete(vm.arrays, "BASH_REMATCH")
+		return 1
+	}
+	vm.arrays["BASH_REMATCH"] = m
+	return 0
+}
+
+// lookupName is nslookup, getent hosts and host against the cluster's DNS:
+// Services resolve to their ClusterIP (a headless one to a pod address),
+// names outside the cluster to an address of their own.
+func (vm *shVM) lookupName(base string, args []string) int {
+	var name string
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") && a != "hosts" {
+			name = a
+			break
+		}
+	}
+	if name == "" || vm.env.resolve == nil {
+		return 0
+	}
+	vm.sleep(10 * time.Millisecond)
+	fqdn, ip, ok := vm.env.resolve(name)
+	dns := clusterDNS()
+	if !ok {
+		if !contains(vm.res.dnsMiss, name) {
+			vm.res.dnsMiss = append(vm.res.dnsMiss, name)
+		}
+		if base == "nslookup" {
+			vm.write(1, fmt.Sprintf("Server:\t\t%s\nAddress:\t%s:53\n\n", dns, dns))
+			vm.write(1, fmt.Sprintf("** server can't find %s: NXDOMAIN\n\n", fqdn))
+		} else if base == "host" {
+			vm.write(1, fmt.Sprintf("Host %s not found: 3(NXDOMAIN)\n", name))
+		}
+		if base == "getent" {
+			return 2
+		}
+		return 1
+	}
+	switch base {
+	case "nslookup":
+		vm.write(1, fmt.Sprintf("Server:\t\t%s\nAddress:\t%s:53\n\nName:\t%s\nAddress: %s\n\n", dns, dns, fqdn, ip))
+	case "getent":
+		vm.write(1, fmt.Sprintf("%-15s %s  %s\n", ip, fqdn, name))
+	default:
+		vm.write(1, fmt.Sprintf("%s has address %s\n", fqdn, ip))
+	}
+	return 0
+}
+
+// kill signals a process of the container. Only PID 1 exists; as the
+// container's init it ignores signals it has no handler for (sleep, sh)
+// and SIGKILL from inside the container; a server that handles SIGTERM
+// (nginx, redis...) exits, and the kubelet restarts the container.
+func (vm *shVM) kill(args []string) int {
+	sig := "TERM"
+	var pids []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-s" && i+1 < len(args):
+			sig = strings.TrimPrefix(strings.ToUpper(args[i+1]), "SIG")
+			i++
+		case a == "-l":
+			vm.write(1, " 1) HUP\n 2) INT\n 3) QUIT\n 9) KILL\n15) TERM\n")
+			return 0
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			sig = strings.TrimPrefix(strings.ToUpper(a[1:]), "SIG")
+		default:
+			pids = append(pids, a)
+		}
+	}
+	if len(pids) == 0 {
+		vm.write(2, "kill: usage: kill [-s SIGNAL | -SIGNAL] PID...\n")
+		return 1
+	}
+	st := 0
+	for _, pid := range pids {
+		if pid != "1" {
+			vm.write(2, fmt.Sprintf("sh: can't kill pid %s: No such process\n", pid))
+			st = 1
+			continue
+		}
+		switch sig {
+		case "TERM", "15", "INT", "2", "QUIT", "3":
+			if vm.env.mainStops {
+				vm.res.stopMain = true
+			}
+		}
+	}
+	return st
 }

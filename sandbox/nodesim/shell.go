@@ -30,6 +30,10 @@ type shOp struct {
 	data   string
 	remove bool
 	dir    bool
+	// appendTo: data is appended to the file (only for files in the pod's
+	// shared volumes; elsewhere data is the whole file).
+	appendTo bool
+	uid, gid int64 // the owner of a file or directory it creates
 }
 
 // shResult is what a run gives.
@@ -49,7 +53,14 @@ type shResult struct {
 	serverAt time.Duration
 	// memory is what a program it runs declares it allocates (stress --vm-bytes).
 	memory int64
-	cpu    int64 // millicores a program declares it burns (stress --cpu)
+	cpu    int64  // millicores a program declares it burns (stress --cpu)
+	pwd    string // the working directory it ended in (cd)
+	// dnsMiss: names it looked up that did not resolve.
+	dnsMiss []string
+	// stopMain: it made the container's first process exit (kill 1).
+	stopMain bool
+	// fetched are the hosts it sent HTTP requests to (wget, curl).
+	fetched []string
 }
 
 // shEnv is what a script runs against.
@@ -61,10 +72,24 @@ type shEnv struct {
 	cwd      string
 	uid      int64
 	gid      int64
+	// groups are the process's supplementary groups (fsGroup,
+	// supplementalGroups); procs its container's processes for ps.
+	groups []int64
+	procs  []string
+	// vol is the pod's shared volumes as this process sees them; at0 is the
+	// wall time at offset 0 of the run (zero: start).
+	vol *volView
+	at0 time.Time
 	// lookup reads a file from the container's mounts (ConfigMaps, Secrets,
 	// service account token, /etc/hosts...); list lists a directory there.
 	lookup func(p string) (string, bool)
 	list   func(p string) ([]string, bool)
+	// link tells where a symbolic link points (..data in ConfigMap volumes).
+	link func(p string) (string, bool)
+	// mainStops: the container's first process ends on SIGTERM (kill 1).
+	mainStops bool
+	// resolve looks a name up in the cluster's DNS (Services).
+	resolve func(name string) (fqdn, ip string, ok bool)
 	// servers are programs that run until stopped.
 	servers map[string]bool
 	// lastRuns: an unknown program as the script's last command keeps
@@ -72,7 +97,7 @@ type shEnv struct {
 	endsUnknown bool
 	// base files and their changes (from init containers sharing emptyDirs)
 	files map[string]*string
-	// restricted: kubectl exec, where only read-only commands run; hint
+	// restricted: kubectl exec, where only the commands of execAllowed run; hint
 	// is a directory worth listing.
 	restricted bool
 	hint       string
@@ -101,6 +126,7 @@ type shVM struct {
 	breakN  int
 
 	discardErr bool
+	own        []volEvent // its own writes to the pod's shared volumes
 }
 
 // runShell runs argv (a container's command and args, already expanded)
@@ -136,6 +162,7 @@ func runShell(argv []string, env *shEnv, horizon time.Duration) shResult {
 	}
 	markLast(script)
 	vm.runList(script, nil)
+	vm.res.pwd = vm.vars["PWD"]
 	if vm.exited || !vm.stopped {
 		vm.finish(vm.status)
 	} else {
@@ -255,6 +282,12 @@ func (vm *shVM) abs(p string) string {
 
 func (vm *shVM) readFile(p string) (string, bool) {
 	p = vm.abs(p)
+	if f, ok, in := vm.volStat(p); in {
+		if !ok || f.dir {
+			return "", false
+		}
+		return f.data, true
+	}
 	if v, ok := vm.files[p]; ok {
 		if v == nil {
 			return "", false
@@ -267,12 +300,62 @@ func (vm *shVM) readFile(p string) (string, bool) {
 	return "", false
 }
 
+// absNow is the wall time of the process's current virtual time.
+func (vm *shVM) absNow() time.Time {
+	at0 := vm.env.at0
+	if at0.IsZero() {
+		at0 = vm.env.start
+	}
+	return at0.Add(vm.t)
+}
+
+// inVol finds the shared volume that holds the absolute path p.
+func (vm *shVM) inVol(p string) (*volMount, string, bool) {
+	if vm.env.vol == nil {
+		return nil, "", false
+	}
+	return locate(vm.env.vol.mounts, p)
+}
+
+// volStat is the file or directory at the absolute path p of a shared
+// volume now; in reports whether p is in one.
+func (vm *shVM) volStat(p string) (f *volFile, ok bool, in bool) {
+	m, rel, in := vm.inVol(p)
+	if !in {
+		return nil, false, false
+	}
+	if rel == "" {
+		return &volFile{dir: true}, true, true
+	}
+	files := vm.env.vol.state(m.vol, vm.absNow(), vm.own)
+	if f := files[rel]; f != nil {
+		return f, true, true
+	}
+	for k := range files {
+		if strings.HasPrefix(k, rel+"/") {
+			return &volFile{dir: true}, true, true
+		}
+	}
+	return nil, false, true
+}
+
+// volOp records the process's own change to a shared volume.
+func (vm *shVM) volOp(m *volMount, rel string, op shOp) {
+	op.at, op.uid, op.gid = vm.t, vm.env.uid, vm.env.vol.groupOf(vm.env.gid)
+	vm.own = append(vm.own, volEvent{at: vm.absNow(), vol: m.vol, rel: rel, op: op})
+	vm.res.ops = append(vm.res.ops, op)
+}
+
 func (vm *shVM) writeFile(p, data string, appendTo bool) {
 	p = vm.abs(p)
 	if p == "/dev/null" || p == "/dev/stdout" || p == "/dev/stderr" {
 		if p != "/dev/null" {
 			vm.write(1, data)
 		}
+		return
+	}
+	if m, rel, in := vm.inVol(p); in {
+		vm.volOp(m, rel, shOp{path: p, data: data, appendTo: appendTo})
 		return
 	}
 	if appendTo {
@@ -285,8 +368,25 @@ func (vm *shVM) writeFile(p, data string, appendTo bool) {
 	vm.res.ops = append(vm.res.ops, shOp{at: vm.t, path: p, data: data})
 }
 
+func (vm *shVM) makeDir(p string) {
+	p = vm.abs(p)
+	if m, rel, in := vm.inVol(p); in {
+		if rel != "" {
+			vm.volOp(m, rel, shOp{path: p, dir: true})
+		}
+		return
+	}
+	vm.dirs[p] = true
+	vm.res.ops = append(vm.res.ops, shOp{at: vm.t, path: p, dir: true})
+}
+
 func (vm *shVM) removeFile(p string) bool {
 	p = vm.abs(p)
+	if m, rel, in := vm.inVol(p); in {
+		_, ok, _ := vm.volStat(p)
+		vm.volOp(m, rel, shOp{path: p, remove: true})
+		return ok
+	}
 	_, ok := vm.readFile(p)
 	removed := false
 	for k, v := range vm.files {
@@ -306,6 +406,28 @@ func (vm *shVM) listDir(p string) ([]string, bool) {
 	p = vm.abs(p)
 	names := map[string]bool{}
 	found := vm.dirs[p]
+	if m, rel, in := vm.inVol(p); in {
+		f, ok, _ := vm.volStat(p)
+		if !ok || !f.dir {
+			return nil, false
+		}
+		prefix := ""
+		if rel != "" {
+			prefix = rel + "/"
+		}
+		for k := range vm.env.vol.state(m.vol, vm.absNow(), vm.own) {
+			if strings.HasPrefix(k, prefix) && k != rel {
+				names[strings.SplitN(k[len(prefix):], "/", 2)[0]] = true
+			}
+		}
+		// Volumes mounted below p.
+		for _, mm := range vm.env.vol.mounts {
+			if strings.HasPrefix(mm.path, strings.TrimSuffix(p, "/")+"/") {
+				names[strings.SplitN(mm.path[len(strings.TrimSuffix(p, "/"))+1:], "/", 2)[0]] = true
+			}
+		}
+		return sortedKeys(names), true
+	}
 	if vm.env.list != nil {
 		if l, ok := vm.env.list(p); ok {
 			found = true
@@ -335,6 +457,14 @@ func (vm *shVM) listDir(p string) ([]string, bool) {
 	for d := range vm.dirs {
 		if strings.HasPrefix(d, prefix) {
 			names[strings.SplitN(d[len(prefix):], "/", 2)[0]] = true
+		}
+	}
+	if vm.env.vol != nil {
+		for _, mm := range vm.env.vol.mounts {
+			if strings.HasPrefix(mm.path, prefix) {
+				found = true
+				names[strings.SplitN(mm.path[len(prefix):], "/", 2)[0]] = true
+			}
 		}
 	}
 	if !found {

@@ -124,6 +124,15 @@ func tokenize(src string) ([]shTok, error) {
 	}
 	for i := 0; i < len(src); i++ {
 		c := src[i]
+		if !inWord && c != ' ' && c != '\t' && isRegexOp(toks) {
+			// [[ s =~ re ]]: the regular expression is one word up to " ]]".
+			j := strings.Index(src[i:], " ]]")
+			if j > 0 {
+				toks = append(toks, shTok{word: shWord{{kind: partSingle, text: src[i : i+j]}}})
+				i += j
+				continue
+			}
+		}
 		switch {
 		case c == '\\':
 			if i+1 < len(src) {
@@ -613,4 +622,13 @@ func markLast(l *shList) {
 	case *shGroup:
 		markLast(c.body)
 	}
+}
+
+// isRegexOp reports whether the last token is the =~ of [[ ... ]].
+func isRegexOp(toks []shTok) bool {
+	if len(toks) == 0 {
+		return false
+	}
+	w := toks[len(toks)-1].word
+	return toks[len(toks)-1].op == "" && len(w) == 1 && w[0].kind == partLit && w[0].text == "=~"
 }

@@ -154,6 +154,7 @@ func (s *Simulator) Run(ctx context.Context) error {
 		s.factory.Core().V1().ConfigMaps().Informer(),
 		s.factory.Core().V1().Secrets().Informer(),
 		s.factory.Core().V1().PersistentVolumeClaims().Informer(),
+		s.factory.Core().V1().Services().Informer(), // a name that starts to resolve
 	} {
 		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc:    requeueNamespace,
@@ -169,6 +170,9 @@ func (s *Simulator) Run(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("nodesim: node handler: %w", err)
 	}
+	if err := s.watchLoadBalancers(ctx); err != nil {
+		return err
+	}
 	if err := s.startProvisioner(ctx); err != nil {
 		return err
 	}
@@ -179,7 +183,10 @@ func (s *Simulator) Run(ctx context.Context) error {
 		}
 	}
 	s.adoptIPs()
-	go s.ensureMetricsServer(ctx)
+	// The add-ons of kube-system: metrics-server (whose Service address
+	// the simulator learns) and EKS's own (addons.yaml).
+	go untilDone(ctx, s.createMetricsServer)
+	go untilDone(ctx, s.createAddons)
 	go func() { <-ctx.Done(); s.queue.ShutDown() }()
 	go wait.UntilWithContext(ctx, s.worker, time.Second)
 	for _, n := range s.nodes {

@@ -116,16 +116,15 @@ func (s *Simulator) containerStatus(p *corev1.Pod, c *corev1.Container, cs *ctrS
 		out.LastTerminationState = corev1.ContainerState{Terminated: cs.term}
 		out.ContainerID = ""
 	}
-	if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
-		out.Resources = c.Resources.DeepCopy()
-		out.Resources.Claims = nil
+	// The kubelet reports CPU and memory only: the API server refuses
+	// other resources (extended ones such as example.com/dongle) there.
+	if r := cpuAndMemory(c.Resources); r != nil {
+		out.Resources = r
 	}
 	if out.State.Running != nil || out.State.Terminated != nil {
 		out.User = &corev1.ContainerUser{Linux: &corev1.LinuxContainerUser{UID: runAsUser(p, c), GID: runAsGroup(p, c)}}
 		out.User.Linux.SupplementalGroups = []int64{runAsGroup(p, c)}
-		if p.Spec.SecurityContext != nil && p.Spec.SecurityContext.FSGroup != nil {
-			out.User.Linux.SupplementalGroups = append(out.User.Linux.SupplementalGroups, *p.Spec.SecurityContext.FSGroup)
-		}
+		out.User.Linux.SupplementalGroups = append(out.User.Linux.SupplementalGroups, supplementary(p)...)
 		for _, vm := range c.VolumeMounts {
 			ro := vm.ReadOnly
 			m := corev1.VolumeMountStatus{Name: vm.Name, MountPath: vm.MountPath, ReadOnly: ro}
@@ -326,10 +325,19 @@ func setConditions(p *corev1.Pod, status *corev1.PodStatus, st *podState) {
 }
 
 func qosClass(p *corev1.Pod) corev1.PodQOSClass {
+	if p.Status.QOSClass != "" {
+		return p.Status.QOSClass // set by the API server, immutable
+	}
 	anyReq, guaranteed := false, true
 	for _, c := range append(append([]corev1.Container{}, p.Spec.InitContainers...), p.Spec.Containers...) {
-		if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
-			anyReq = true
+		// Only CPU and memory count: extended resources do not make a pod Burstable.
+		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if q, ok := c.Resources.Requests[r]; ok && !q.IsZero() {
+				anyReq = true
+			}
+			if q, ok := c.Resources.Limits[r]; ok && !q.IsZero() {
+				anyReq = true
+			}
 		}
 		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
 			l, okL := c.Resources.Limits[r]
@@ -507,4 +515,25 @@ func (b *Behaviour) missingImage(image string) (string, bool) {
 		return fmt.Sprintf("failed to pull and unpack image %q: failed to resolve reference %q: %s: not found", ref, ref, ref), true
 	}
 	return "", false
+}
+
+// cpuAndMemory is the part of a container's resources its status reports.
+func cpuAndMemory(r corev1.ResourceRequirements) *corev1.ResourceRequirements {
+	keep := func(l corev1.ResourceList) corev1.ResourceList {
+		var out corev1.ResourceList
+		for _, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if q, ok := l[name]; ok {
+				if out == nil {
+					out = corev1.ResourceList{}
+				}
+				out[name] = q.DeepCopy()
+			}
+		}
+		return out
+	}
+	out := &corev1.ResourceRequirements{Requests: keep(r.Requests), Limits: keep(r.Limits)}
+	if out.Requests == nil && out.Limits == nil {
+		return nil
+	}
+	return out
 }
