@@ -61,6 +61,7 @@ func main() {
 	settle := flag.Duration("settle", 30*time.Second, "wait after filling before measuring")
 	thaws := flag.Int("thaws", 50, "freeze/thaw cycles for the thaw latency")
 	corpus := flag.String("corpus", "../shared/corpus/k8s-docs-examples", "documentation examples to fill the sandbox with ('' = none)")
+	coldOnly := flag.Bool("cold-only", false, "measure cold starts and resumes only")
 	flag.Parse()
 	vs := []variant{{"new", *newBin, strings.Fields(*newArgs)}}
 	if *oldBin != "" {
@@ -94,6 +95,10 @@ func main() {
 				p.stop()
 			}
 			fmt.Fprintf(os.Stderr, "%s: cold start %d: %.2fs, %.2f CPU-s\n", v.name, i+1, p.wall, p.cpu)
+		}
+		if *coldOnly {
+			f.fullGC = -1
+			continue
 		}
 		dir := filepath.Join(work, v.name+"-full")
 		p, err := start(v, dir)

@@ -127,6 +127,7 @@ type shVM struct {
 
 	discardErr bool
 	own        []volEvent // its own writes to the pod's shared volumes
+	written    int        // bytes of writes recorded (bounded by maxWrittenBytes)
 }
 
 // runShell runs argv (a container's command and args, already expanded)
@@ -339,8 +340,38 @@ func (vm *shVM) volStat(p string) (f *volFile, ok bool, in bool) {
 	return nil, false, true
 }
 
+// Bounds on what a simulated process writes, which the simulator keeps
+// for the pod's life: a file keeps its last maxFileBytes (as a rotated
+// log would), and a process's writes stop being recorded once they hold
+// maxWrittenBytes (a loop that appends forever stops growing its file).
+const (
+	maxFileBytes    = 32 << 10
+	maxWrittenBytes = 1 << 20
+)
+
+// tail keeps the last maxFileBytes of a file's content.
+func tail(data string) string {
+	if len(data) > maxFileBytes {
+		return data[len(data)-maxFileBytes:]
+	}
+	return data
+}
+
+// full reports whether the process has written all it may record.
+func (vm *shVM) full(data string) bool {
+	if vm.written+len(data) > maxWrittenBytes {
+		return true
+	}
+	vm.written += len(data)
+	return false
+}
+
 // volOp records the process's own change to a shared volume.
 func (vm *shVM) volOp(m *volMount, rel string, op shOp) {
+	if vm.full(op.data) {
+		return
+	}
+	op.data = tail(op.data)
 	op.at, op.uid, op.gid = vm.t, vm.env.uid, vm.env.vol.groupOf(vm.env.gid)
 	vm.own = append(vm.own, volEvent{at: vm.absNow(), vol: m.vol, rel: rel, op: op})
 	vm.res.ops = append(vm.res.ops, op)
@@ -362,6 +393,10 @@ func (vm *shVM) writeFile(p, data string, appendTo bool) {
 		if old, ok := vm.readFile(p); ok {
 			data = old + data
 		}
+	}
+	data = tail(data)
+	if vm.full(data) {
+		return
 	}
 	d := data
 	vm.files[p] = &d

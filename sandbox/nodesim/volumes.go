@@ -164,7 +164,7 @@ func (v *volView) state(vol string, now time.Time, own []volEvent) map[string]*v
 			files[e.rel] = &volFile{dir: true, uid: op.uid, gid: op.gid}
 		case op.appendTo:
 			if f := files[e.rel]; f != nil && !f.dir {
-				f.data += op.data
+				f.data = tail(f.data + op.data)
 			} else {
 				files[e.rel] = &volFile{data: op.data, uid: op.uid, gid: op.gid}
 			}
