@@ -199,10 +199,7 @@ func (s *Store) AddMember(ctx context.Context, classID, userID int64) error {
 		if closedAt.Valid {
 			return ErrClassClosed
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO class_members (class_id, user_id, joined_at) VALUES (?, ?, ?)
-			ON CONFLICT (class_id, user_id) DO UPDATE SET joined_at = excluded.joined_at, removed_at = NULL
-			WHERE removed_at IS NOT NULL`, classID, userID, now)
-		return err
+		return insertMember(ctx, tx, classID, userID, now)
 	})
 	return wrapf(err, "add user %d to class %d", userID, classID)
 }
