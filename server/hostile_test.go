@@ -5,9 +5,13 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kubelab/kubelab/sandbox"
 )
 
 // Issue 19: class mode under a hostile student. One test per hole found.
@@ -274,5 +278,48 @@ func TestCSVNeutralizesFormulasAfterDelimiters(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("the answer is not in the export")
+	}
+}
+
+// A student's sandbox with none of their pages open stops after the grace
+// period, so idle throw-away accounts hold no capacity; an open page keeps
+// it running.
+func TestPagelessSandboxesStop(t *testing.T) {
+	e := newClassEnv(t, func(c *Config) { c.PageGrace = 50 * time.Millisecond })
+	ina := e.instructor("Ina", "ina@school.example", "correct horse battery")
+	c1 := ina.createClass("EKS 1")
+	idle, _ := e.join("Idle", c1.JoinCode)
+	busy, _ := e.join("Busy", c1.JoinCode)
+	ws, _, err := busy.dial("/ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	for _, a := range []*actor{idle, busy} {
+		u, _ := e.st.UserByID(context.Background(), a.id)
+		l := e.srv.learnerFor(u)
+		for a == busy { // the page tried to start it (this backend has none to give): wait for that to end
+			if st, _, _, _ := l.snapshot(); st == sandbox.StateFailed {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		l.mu.Lock()
+		l.state = sandbox.StateReady // as if its sandbox had started
+		l.mu.Unlock()
+	}
+	stopped := func(a *actor) bool {
+		return slices.Contains(e.backend.called(), "stop u"+strconv.FormatInt(a.id, 10))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !stopped(idle) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !stopped(idle) {
+		t.Fatal("the sandbox of a student with no page open was not stopped")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if stopped(busy) {
+		t.Fatal("the sandbox of a student with an open page was stopped")
 	}
 }
