@@ -25,6 +25,9 @@ const userKey ctxKey = iota
 // Session keys.
 const (
 	sessUserID = "uid"
+	// sessGen is the user's session generation at sign-in: a session of an
+	// older generation is signed out (store.User.SessionGen).
+	sessGen = "gen"
 	// sessResume holds a fresh resume link until the welcome page shows it.
 	sessResume = "resume"
 )
@@ -43,7 +46,9 @@ const (
 	loginMaxPerAccount = 5
 	loginMaxPerIP      = 50
 	loginWindow        = 15 * time.Minute
-	joinMaxPerIP       = 20 // wrong join codes or resume links
+	// joinMaxPerIP is large enough for a whole class behind one address (a
+	// school's NAT) mistyping codes; guessing stays hopeless (31^8 codes).
+	joinMaxPerIP = 200
 )
 
 // userOf returns the authenticated user of a request.
@@ -128,6 +133,9 @@ func (s *Server) sessionUser(r *http.Request) (store.User, error) {
 	if err != nil {
 		return store.User{}, err
 	}
+	if s.class.sessions.GetInt64(r.Context(), sessGen) != u.SessionGen {
+		return store.User{}, errSignedOut // signed out from elsewhere (a new resume link, the instructor)
+	}
 	switch u.Role {
 	case store.RoleInstructor:
 		return u, nil
@@ -144,7 +152,7 @@ func (s *Server) authenticateClass(next http.Handler, w http.ResponseWriter, r *
 	u, err := s.sessionUser(r)
 	switch {
 	case errors.Is(err, errSignedOut), errors.Is(err, errRemoved):
-		if errors.Is(err, errRemoved) {
+		if errors.Is(err, errRemoved) || s.class.sessions.Exists(r.Context(), sessUserID) {
 			_ = s.class.sessions.Destroy(r.Context())
 		}
 		s.unauthenticated(w, r, errors.Is(err, errRemoved))
@@ -215,13 +223,14 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 }
 
 // signIn starts a fresh session (a new token, against session fixation)
-// for u.
+// for u, valid while u's session generation stays the same.
 func (s *Server) signIn(r *http.Request, u store.User) error {
 	ctx := r.Context()
 	if err := s.class.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
 	s.class.sessions.Put(ctx, sessUserID, u.ID)
+	s.class.sessions.Put(ctx, sessGen, u.SessionGen)
 	if u.Role == store.RoleInstructor {
 		s.class.sessions.SetDeadline(ctx, time.Now().Add(instructorSessionLifetime))
 	}
@@ -253,7 +262,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	v := web.LoginView{Page: s.publicPage(r, web.T(lg, "login.title")), Email: email, Next: safeNext(r.PostForm.Get("next"))}
 	ip := clientIP(r)
 	acct := ip + "|" + email
+	// A browser that signed in to this account before carries a device
+	// cookie: its failures count against that cookie alone, so nobody else
+	// (a student behind the same NAT) can lock the instructor out.
+	device, trusted := s.deviceOf(r, email)
 	wait := max(s.class.loginFails.retryAfter(acct), s.class.loginIPFails.retryAfter(ip))
+	if trusted {
+		wait = s.class.deviceFails.retryAfter(device)
+	}
 	if wait > 0 {
 		minutes := strconvItoa(int(math.Ceil(wait.Minutes())))
 		w.Header().Set("Retry-After", strconvItoa(int(math.Ceil(wait.Seconds()))))
@@ -269,18 +285,27 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		VerifyPassword(dummyHash(), pw) // the same work as for a real account
 	}
 	if !ok {
-		s.class.loginFails.fail(acct)
-		s.class.loginIPFails.fail(ip)
-		s.log.Info("sign-in failed", "ip", ip)
+		if trusted {
+			s.class.deviceFails.fail(device)
+		} else {
+			s.class.loginFails.fail(acct)
+			s.class.loginIPFails.fail(ip)
+		}
+		s.log.Info("sign-in failed", "ip", ip, "trusted_device", trusted)
 		v.Error = web.T(lg, "login.failed")
 		s.render(w, r, http.StatusUnauthorized, web.LoginPage(v))
 		return
 	}
-	s.class.loginFails.reset(acct)
+	if trusted {
+		s.class.deviceFails.reset(device)
+	} else {
+		s.class.loginFails.reset(acct)
+	}
 	if err := s.signIn(r, u); err != nil {
 		s.errorPage(w, r, http.StatusInternalServerError, "")
 		return
 	}
+	s.issueDevice(w, email)
 	next := v.Next
 	if next == "/" {
 		next = "/class"

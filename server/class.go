@@ -31,7 +31,10 @@ type classMode struct {
 
 	loginFails   *failLimiter // per address and email
 	loginIPFails *failLimiter // per address
-	joinFails    *failLimiter // wrong join codes and resume links, per address
+	joinFails    *failLimiter // wrong join codes, per address
+	resumeFails  *failLimiter // wrong resume links posted, per address
+	deviceFails  *failLimiter // wrong passwords, per trusted-device cookie
+	deviceKey    []byte       // signs trusted-device cookies
 
 	hub *classHub
 
@@ -63,6 +66,9 @@ func newClassMode(cfg Config) *classMode {
 		loginFails:   newFailLimiter(loginMaxPerAccount, loginWindow),
 		loginIPFails: newFailLimiter(loginMaxPerIP, loginWindow),
 		joinFails:    newFailLimiter(joinMaxPerIP, loginWindow),
+		resumeFails:  newFailLimiter(joinMaxPerIP, loginWindow),
+		deviceFails:  newFailLimiter(loginMaxPerAccount, loginWindow),
+		deviceKey:    deviceKey(cfg),
 		hub:          newClassHub(),
 		touched:      map[int64]time.Time{},
 		members:      map[int64]memberEntry{},
@@ -111,12 +117,14 @@ func (s *Server) classRoutes(r chi.Router) {
 				r.Get("/results.csv", s.resultsCSV)
 				r.Post("/close", s.closeClass)
 				r.Post("/end-sandboxes", s.endSandboxes)
+				r.Post("/seats", s.setSeats)
 				r.Route("/students/{student}", func(r chi.Router) {
 					r.Get("/", s.studentPage)
 					r.Get("/ws", s.studentWS)
 					r.Post("/reset", s.resetStudent)
 					r.Post("/hint", s.hintStudent)
 					r.Post("/remove", s.removeStudent)
+					r.Post("/signout", s.signOutStudent)
 				})
 			})
 		})
@@ -248,43 +256,49 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusConflict, "join.instructor")
 		return
 	}
-	if cerr == nil { // a signed-in learner joins one more class
-		if err := s.cfg.Store.AddMember(r.Context(), class.ID, current.ID); err != nil {
-			s.joinError(w, r, v, err)
+	instructorName := ""
+	if in, err := s.cfg.Store.UserByID(r.Context(), class.InstructorID); err == nil {
+		instructorName = in.DisplayName
+	}
+	if cerr == nil { // a signed-in learner joins one more class, under the same name checks
+		if sameName(current.DisplayName, instructorName) {
+			v.Error = web.Tf(lg, "join.name_taken_signed_in", "name", current.DisplayName)
+			s.render(w, r, http.StatusConflict, web.JoinPage(v))
+			return
+		}
+		err := s.cfg.Store.JoinClass(r.Context(), class.ID, current.ID, func(m string) bool { return sameName(m, current.DisplayName) })
+		if errors.Is(err, store.ErrNameTaken) {
+			v.Error = web.Tf(lg, "join.name_taken_signed_in", "name", current.DisplayName)
+			s.render(w, r, http.StatusConflict, web.JoinPage(v))
+			return
+		}
+		if err != nil {
+			s.joinError(w, r, v, class, err)
 			return
 		}
 		s.membersChanged(class.ID, current.ID)
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	name := cleanName(v.Name, maxNameRunes)
-	if name == "" {
-		fail(http.StatusBadRequest, "join.bad_name")
+	name, why := normalizeDisplayName(v.Name)
+	if why != "" {
+		fail(http.StatusBadRequest, why)
 		return
 	}
-	members, err := s.cfg.Store.Members(r.Context(), class.ID)
-	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+	if sameName(name, instructorName) {
+		fail(http.StatusConflict, "join.name_taken")
 		return
-	}
-	for _, m := range members {
-		if strings.EqualFold(m.DisplayName, name) {
-			fail(http.StatusConflict, "join.name_taken")
-			return
-		}
 	}
 	secret, stored, err := newResumeSecret()
 	if err != nil {
 		s.errorPage(w, r, http.StatusInternalServerError, "")
 		return
 	}
-	u, err := s.cfg.Store.CreateUser(r.Context(), store.User{DisplayName: name, Role: store.RoleLearner, ResumeToken: stored, Locale: lg})
+	u, err := s.cfg.Store.CreateLearnerInClass(r.Context(), class.ID,
+		store.User{DisplayName: name, Role: store.RoleLearner, ResumeToken: stored, Locale: lg},
+		func(m string) bool { return sameName(m, name) })
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
-		return
-	}
-	if err := s.cfg.Store.AddMember(r.Context(), class.ID, u.ID); err != nil {
-		s.joinError(w, r, v, err)
+		s.joinError(w, r, v, class, err)
 		return
 	}
 	if err := s.signIn(r, u); err != nil {
@@ -297,10 +311,23 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/welcome", http.StatusSeeOther)
 }
 
-func (s *Server) joinError(w http.ResponseWriter, r *http.Request, v web.JoinView, err error) {
-	if errors.Is(err, store.ErrClassClosed) {
-		v.Error = web.T(lang(r), "join.closed")
+// joinError answers a join the store refused: closed, full, or a name
+// that clashes; anything else is a server error.
+func (s *Server) joinError(w http.ResponseWriter, r *http.Request, v web.JoinView, class store.Class, err error) {
+	lg := lang(r)
+	switch {
+	case errors.Is(err, store.ErrClassClosed):
+		v.Error = web.T(lg, "join.closed")
 		s.render(w, r, http.StatusForbidden, web.JoinPage(v))
+		return
+	case errors.Is(err, store.ErrClassFull):
+		v.Error = web.Tf(lg, "join.full", "seats", strconv.Itoa(class.SeatLimit))
+		s.log.Info("join refused: class full", "class", class.ID, "seats", class.SeatLimit)
+		s.render(w, r, http.StatusForbidden, web.JoinPage(v))
+		return
+	case errors.Is(err, store.ErrNameTaken):
+		v.Error = web.T(lg, "join.name_taken")
+		s.render(w, r, http.StatusConflict, web.JoinPage(v))
 		return
 	}
 	s.log.Error("join", "err", err)
@@ -348,12 +375,36 @@ func (s *Server) newResumeLink(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.cfg.Store.SetResumeToken(r.Context(), u.ID, stored)
 	}
+	var gen int64
+	if err == nil { // whoever signed in with the old link is signed out; this browser stays
+		gen, err = s.cfg.Store.BumpSessionGen(r.Context(), u.ID)
+	}
 	if err != nil {
+		s.log.Error("new resume link", "user", u.ID, "err", err)
 		s.errorPage(w, r, http.StatusInternalServerError, "")
 		return
 	}
+	s.class.sessions.Put(r.Context(), sessGen, gen)
 	s.class.sessions.Put(r.Context(), sessResume, secret)
+	s.closeOtherPages(u.ID)
 	http.Redirect(w, r, "/welcome", http.StatusSeeOther)
+}
+
+// closeOtherPages closes the open pages of a learner who was signed out
+// everywhere: they reconnect, and those of a stale session are refused.
+func (s *Server) closeOtherPages(userID int64) {
+	l := s.peekLearner(userID)
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	conns := l.connsLocked()
+	l.mu.Unlock()
+	for _, c := range conns {
+		if !s.isViewer(c) {
+			c.close()
+		}
+	}
 }
 
 func (s *Server) classNames(ctx context.Context, userID int64) []string {
@@ -367,16 +418,14 @@ func (s *Server) classNames(ctx context.Context, userID int64) []string {
 
 // resumeUser finds the learner of the resume link in the URL, or answers
 // (404, 429, or the join page for a removed learner) and returns false.
-// Wrong links count against the address like wrong join codes.
+// A link is 256 random bits: it cannot be guessed, so a valid link always
+// works, and opening links (GET) never counts against anyone. Wrong links
+// posted from one address are counted, and past resumeMaxWrong of them
+// that address gets 429 instead of 404 for further wrong ones.
 func (s *Server) resumeUser(w http.ResponseWriter, r *http.Request) (store.User, bool) {
 	lg := lang(r)
 	ip := clientIP(r)
 	w.Header().Set("Cache-Control", "no-store")
-	if wait := s.class.joinFails.retryAfter(ip); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		s.errorPage(w, r, http.StatusTooManyRequests, web.T(lg, "join.limited"))
-		return store.User{}, false
-	}
 	secret := chi.URLParam(r, "token")
 	var u store.User
 	err := store.ErrNotFound
@@ -384,7 +433,17 @@ func (s *Server) resumeUser(w http.ResponseWriter, r *http.Request) (store.User,
 		u, err = s.cfg.Store.UserByResumeToken(r.Context(), resumeHash(secret))
 	}
 	if err != nil || u.Role != store.RoleLearner {
-		s.class.joinFails.fail(ip)
+		if r.Method != http.MethodPost {
+			s.errorPage(w, r, http.StatusNotFound, web.T(lg, "resume.invalid"))
+			return store.User{}, false
+		}
+		if wait := s.class.resumeFails.retryAfter(ip); wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			s.errorPage(w, r, http.StatusTooManyRequests, web.T(lg, "resume.limited"))
+			return store.User{}, false
+		}
+		s.class.resumeFails.fail(ip)
+		s.log.Info("wrong resume link", "ip", ip)
 		s.errorPage(w, r, http.StatusNotFound, web.T(lg, "resume.invalid"))
 		return store.User{}, false
 	}
@@ -537,7 +596,7 @@ func (s *Server) renderClassList(w http.ResponseWriter, r *http.Request, code in
 
 func (s *Server) classSummary(r *http.Request, c store.Class, members int) web.ClassSummary {
 	return web.ClassSummary{ID: c.ID, Name: c.Name, JoinCode: c.JoinCode, JoinURL: s.baseURL(r) + "/join/" + c.JoinCode,
-		Closed: c.Closed(), Members: members, CreatedAt: c.CreatedAt}
+		Closed: c.Closed(), Members: members, CreatedAt: c.CreatedAt, SeatLimit: c.SeatLimit}
 }
 
 // createClass makes a class for the instructor and opens its dashboard.
@@ -553,7 +612,18 @@ func (s *Server) createClass(w http.ResponseWriter, r *http.Request) {
 		s.renderClassList(w, r, http.StatusBadRequest, raw, "classes.bad_name")
 		return
 	}
-	c, err := s.cfg.Store.CreateClass(r.Context(), userOf(r).ID, name)
+	seats, err := s.seatsForNewClass(r.Context())
+	if errors.Is(err, errNoCapacity) {
+		s.renderClassList(w, r, http.StatusConflict, raw, "classes.no_capacity")
+		return
+	}
+	var c store.Class
+	if err == nil {
+		c, err = s.cfg.Store.CreateClass(r.Context(), userOf(r).ID, name)
+	}
+	if err == nil {
+		err = s.cfg.Store.SetSeatLimit(r.Context(), c.ID, seats)
+	}
 	if err != nil {
 		s.log.Error("create class", "err", err)
 		s.errorPage(w, r, http.StatusInternalServerError, "")

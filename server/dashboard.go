@@ -234,7 +234,8 @@ func (s *Server) quizStats(ctx context.Context, lg string, classID int64) []web.
 }
 
 var dashNotices = map[string]string{"closed": "dash.notice.closed", "ended": "dash.notice.ended", "removed": "dash.notice.removed",
-	"reset": "student.notice.reset", "hint": "student.notice.hint", "hint_empty": "student.notice.hint_empty"}
+	"reset": "student.notice.reset", "hint": "student.notice.hint", "hint_empty": "student.notice.hint_empty",
+	"seats": "dash.notice.seats", "signout": "student.notice.signout"}
 
 func notice(r *http.Request) string {
 	if k, ok := dashNotices[r.URL.Query().Get("done")]; ok {
@@ -892,17 +893,37 @@ func csvTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// csvSafe defuses spreadsheet formulas in user-typed text (names, answers):
-// a cell starting with = + - @ or a control character gets a leading '.
+// csvSafe defuses spreadsheet formulas in user-typed text (names,
+// answers), after OWASP's CSV injection guidance: wherever a cell could
+// start once a spreadsheet splits the text (the start, and after any
+// delimiter a spreadsheet may split on: , ; tab | and line breaks, spaces
+// and quotes skipped), a character that starts a formula (= + - @, tab,
+// CR, LF) gets a ' before it.
 func csvSafe(v string) string {
 	if v == "" {
 		return v
 	}
-	switch v[0] {
-	case '=', '+', '-', '@', '\t', '\r', '\n':
-		return "'" + v
+	var b strings.Builder
+	atStart := true
+	for _, r := range v {
+		if atStart {
+			switch r {
+			case ' ', '"', '\'':
+				b.WriteRune(r)
+				continue
+			case '=', '+', '-', '@', '\t', '\r', '\n', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20':
+				b.WriteByte('\'')
+			}
+		}
+		b.WriteRune(r)
+		switch r {
+		case ',', ';', '\t', '|', '\r', '\n':
+			atStart = true
+		default:
+			atStart = false
+		}
 	}
-	return v
+	return b.String()
 }
 
 // classPath is the path of a class's dashboard, or of a path under it.

@@ -50,6 +50,9 @@ type learner struct {
 	busy chan struct{}
 	// fails counts how often each step turned to failing (for hints).
 	fails map[string]int
+	// lastPage is when one of the learner's pages last opened or closed
+	// (class mode stops sandboxes with no page open: pageless.go).
+	lastPage time.Time
 }
 
 func sandboxName(u store.User) string { return "u" + strconv.FormatInt(u.ID, 10) }
@@ -61,7 +64,7 @@ func (s *Server) learnerFor(u store.User) *learner {
 	if l == nil {
 		l = &learner{s: s, user: u, name: sandboxName(u), state: sandbox.StateStopped,
 			conns: map[*wsConn]struct{}{}, verdicts: map[string]labs.StepResult{}, held: map[string]time.Time{}, kick: make(chan struct{}, 1),
-			busy: make(chan struct{}, 1), fails: map[string]int{}}
+			busy: make(chan struct{}, 1), fails: map[string]int{}, lastPage: time.Now()}
 		s.learners[u.ID] = l
 	}
 	return l

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -231,6 +234,10 @@ func (s *Server) answerQuiz(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusBadRequest, "the answer is too long")
 		return
 	}
+	if why := checkAnswer(qu, answer); why != "" {
+		s.errorPage(w, r, http.StatusBadRequest, web.T(lang(r), why))
+		return
+	}
 	u := userOf(r)
 	var state labs.State
 	if qu.Live() {
@@ -251,4 +258,25 @@ func (s *Server) answerQuiz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/quizzes/"+q.ID+"#q-"+qu.ID, http.StatusSeeOther)
+}
+
+// checkAnswer refuses what no form of the question can send: for a
+// multiple-choice question anything but one of its choices' ids, for a
+// typed answer control or format characters. It returns the i18n key of
+// why, or "".
+func checkAnswer(q *quizzes.Question, answer string) string {
+	if len(q.Choices) > 0 {
+		for _, c := range q.Choices {
+			if answer == c.ID {
+				return ""
+			}
+		}
+		return "quiz.bad_choice"
+	}
+	if !utf8.ValidString(answer) || strings.IndexFunc(answer, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+	}) >= 0 {
+		return "quiz.bad_text"
+	}
+	return ""
 }

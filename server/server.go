@@ -59,7 +59,21 @@ type Config struct {
 	// PublicURL is the address learners open (join and resume links);
 	// empty = as the request came in.
 	PublicURL string
+	// ClassSeats is the seat limit a new class gets (class mode); 0 =
+	// DefaultClassSeats. The instructor changes it on the class's page.
+	ClassSeats int
+	// MaxSandboxes is how many sandboxes the server can run (0 = no known
+	// limit): the seats of all open classes together never exceed it, so
+	// no class takes the capacity another was promised.
+	MaxSandboxes int
+	// PageGrace is how long a student's sandbox runs with none of their
+	// pages open (class mode); 0 = DefaultPageGrace.
+	PageGrace time.Duration
 }
+
+// DefaultClassSeats is a new class's seat limit unless Config.ClassSeats
+// says otherwise.
+const DefaultClassSeats = 30
 
 // Server is the kubelab HTTP server.
 type Server struct {
@@ -93,6 +107,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, learners: map[int64]*learner{}}
 	if cfg.Mode == ModeClass {
 		s.class = newClassMode(cfg)
+		go s.stopPageless()
 	} else if cfg.Mode != ModeLocal {
 		cancel()
 		return nil, fmt.Errorf("server: unknown mode %q (local or class)", cfg.Mode)

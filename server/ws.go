@@ -72,11 +72,13 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	c := &wsConn{l: l, ws: ws, lang: lang(r), out: make(chan []byte, 64), watcher: make(chan *watch.Watcher, 1), done: make(chan struct{})}
 	l.mu.Lock()
 	l.conns[c] = struct{}{}
+	l.lastPage = time.Now()
 	wt := l.watcher
 	l.mu.Unlock()
 	defer func() {
 		l.mu.Lock()
 		delete(l.conns, c)
+		l.lastPage = time.Now()
 		l.mu.Unlock()
 		c.close()
 	}()
@@ -124,6 +126,16 @@ type snapshotMsg struct {
 	Type    string      `json:"type"`
 	Seq     uint64      `json:"seq"`
 	Objects []watch.Obj `json:"objects"`
+	// More counts, by kind, the objects left out of a snapshot bounded to
+	// watch.MaxPerKind per kind.
+	More map[string]int `json:"more,omitempty"`
+}
+
+// boundedSnapshot is the snapshot message of objs, at most
+// watch.MaxPerKind objects of each kind.
+func boundedSnapshot(seq uint64, objs []watch.Obj) snapshotMsg {
+	objs, more := watch.Bound(objs, watch.MaxPerKind)
+	return snapshotMsg{Type: "snapshot", Seq: seq, Objects: objs, More: more}
 }
 
 func (c *wsConn) writer() {
@@ -154,7 +166,7 @@ func (c *wsConn) writer() {
 			snap, sub = w.Subscribe(wsSendBuffer)
 			changes, overflow = sub.C(), sub.Overflowed()
 			seq++
-			if !write(snapshotMsg{Type: "snapshot", Seq: seq, Objects: snap}) {
+			if !write(boundedSnapshot(seq, snap)) {
 				return
 			}
 		case ch, ok := <-changes:
@@ -169,7 +181,7 @@ func (c *wsConn) writer() {
 		case <-overflow:
 			// The page fell behind: drop the backlog, send the state anew.
 			seq++
-			if !write(snapshotMsg{Type: "snapshot", Seq: seq, Objects: sub.Resync()}) {
+			if !write(boundedSnapshot(seq, sub.Resync())) {
 				return
 			}
 		case b := <-c.out:

@@ -21,6 +21,9 @@ type Class struct {
 	// ClosedAt is zero while the class is open.
 	ClosedAt  time.Time
 	CreatedAt time.Time
+	// SeatLimit is how many active members the class may have; 0 = no
+	// limit.
+	SeatLimit int
 }
 
 // Closed reports whether the class has been closed.
@@ -77,7 +80,7 @@ func NormalizeJoinCode(code string) string {
 	}, code)
 }
 
-const classCols = `id, instructor_id, name, join_code, closed_at, created_at`
+const classCols = `id, instructor_id, name, join_code, closed_at, created_at, seat_limit`
 
 func scanClass(sc scanner) (Class, error) {
 	var (
@@ -85,7 +88,7 @@ func scanClass(sc scanner) (Class, error) {
 		closedAt  sql.NullInt64
 		createdAt int64
 	)
-	if err := sc.Scan(&c.ID, &c.InstructorID, &c.Name, &c.JoinCode, &closedAt, &createdAt); err != nil {
+	if err := sc.Scan(&c.ID, &c.InstructorID, &c.Name, &c.JoinCode, &closedAt, &createdAt, &c.SeatLimit); err != nil {
 		return Class{}, err
 	}
 	c.ClosedAt, c.CreatedAt = fromNullMS(closedAt), fromMS(createdAt)
@@ -162,7 +165,7 @@ func (s *Store) ClassesByInstructor(ctx context.Context, instructorID int64) ([]
 // ClassesByMember returns the classes the user is an active member of,
 // newest first.
 func (s *Store) ClassesByMember(ctx context.Context, userID int64) ([]Class, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.instructor_id, c.name, c.join_code, c.closed_at, c.created_at
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.instructor_id, c.name, c.join_code, c.closed_at, c.created_at, c.seat_limit
 		FROM classes c JOIN class_members m ON m.class_id = c.id
 		WHERE m.user_id = ? AND m.removed_at IS NULL
 		ORDER BY c.created_at DESC, c.id DESC`, userID)
@@ -196,10 +199,7 @@ func (s *Store) AddMember(ctx context.Context, classID, userID int64) error {
 		if closedAt.Valid {
 			return ErrClassClosed
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO class_members (class_id, user_id, joined_at) VALUES (?, ?, ?)
-			ON CONFLICT (class_id, user_id) DO UPDATE SET joined_at = excluded.joined_at, removed_at = NULL
-			WHERE removed_at IS NOT NULL`, classID, userID, now)
-		return err
+		return insertMember(ctx, tx, classID, userID, now)
 	})
 	return wrapf(err, "add user %d to class %d", userID, classID)
 }

@@ -51,9 +51,12 @@ type User struct {
 	Locale      string
 	CreatedAt   time.Time
 	LastSeenAt  time.Time
+	// SessionGen is the user's session generation: sessions signed in under
+	// an older one are no longer valid (see BumpSessionGen).
+	SessionGen int64
 }
 
-const userCols = `id, display_name, role, email, password_hash, resume_token, locale, created_at, last_seen_at`
+const userCols = `id, display_name, role, email, password_hash, resume_token, locale, created_at, last_seen_at, session_gen`
 
 func scanUser(sc scanner) (User, error) {
 	var (
@@ -61,7 +64,7 @@ func scanUser(sc scanner) (User, error) {
 		email, hash, token  sql.NullString
 		createdAt, lastSeen int64
 	)
-	if err := sc.Scan(&u.ID, &u.DisplayName, &u.Role, &email, &hash, &token, &u.Locale, &createdAt, &lastSeen); err != nil {
+	if err := sc.Scan(&u.ID, &u.DisplayName, &u.Role, &email, &hash, &token, &u.Locale, &createdAt, &lastSeen, &u.SessionGen); err != nil {
 		return User{}, err
 	}
 	u.Email, u.PasswordHash, u.ResumeToken = email.String, hash.String, token.String

@@ -48,6 +48,7 @@ func Normalize(kind string, u *unstructured.Unstructured) Obj {
 		o["deleting"] = true
 	}
 	c := u.Object
+	defer clipText(o)
 	switch kind {
 	case "Node":
 		lb := u.GetLabels()

@@ -205,3 +205,11 @@ func niceCeil(n int) int {
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+// seatText is a class's seat use: "12 of 30 seats taken", or "no seat limit".
+func seatText(l string, c ClassSummary) string {
+	if c.SeatLimit <= 0 {
+		return T(l, "dash.seats_none")
+	}
+	return Tf(l, "dash.seats_used", "n", strconv.Itoa(c.Members), "seats", strconv.Itoa(c.SeatLimit))
+}

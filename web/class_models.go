@@ -56,6 +56,8 @@ type ClassSummary struct {
 	Closed    bool
 	Members   int
 	CreatedAt time.Time
+	// SeatLimit is how many students may join (0 = no limit).
+	SeatLimit int
 }
 
 // ClassListView is the instructor's classes and the form for a new one.

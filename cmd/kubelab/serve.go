@@ -31,7 +31,7 @@ func serveCommand() *cobra.Command {
 	var addr, dataDir, mode, topology, publicURL string
 	var insecureCookies bool
 	var backendName, remoteKubeconfig string
-	var pool, maxSandboxes int
+	var pool, maxSandboxes, classSeats int
 	var freezeAfter time.Duration
 	var idle time.Duration
 	cmd := &cobra.Command{
@@ -77,7 +77,8 @@ func serveCommand() *cobra.Command {
 				_ = provider.Close(cctx)
 			}()
 			srv, err := server.New(server.Config{Mode: mode, Provider: provider, Store: st, Catalog: cat, Quizzes: qs,
-				Console: &console.Runner{Binary: exe}, Logger: log, InsecureCookies: insecureCookies, PublicURL: publicURL})
+				Console: &console.Runner{Binary: exe}, Logger: log, InsecureCookies: insecureCookies, PublicURL: publicURL,
+				ClassSeats: classSeats, MaxSandboxes: maxSandboxes})
 			if err != nil {
 				return err
 			}
@@ -105,6 +106,7 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&remoteKubeconfig, "remote-kubeconfig", "", "remote backend: an administrator kubeconfig of the existing cluster")
 	cmd.Flags().IntVar(&pool, "pool", 0, "warm sandboxes kept ready for new learners")
 	cmd.Flags().IntVar(&maxSandboxes, "max-sandboxes", 40, "running sandboxes this machine may hold")
+	cmd.Flags().IntVar(&classSeats, "class-seats", server.DefaultClassSeats, "class mode: seat limit of a new class (the instructor changes it; the open classes' seats together never exceed --max-sandboxes)")
 	cmd.Flags().DurationVar(&idle, "idle", 30*time.Minute, "stop a sandbox nobody used for this long (its state is kept)")
 	cmd.Flags().DurationVar(&freezeAfter, "freeze-after", 2*time.Minute, "embedded: freeze a sandbox with no page open and no activity for this long (no CPU; thawed in milliseconds); 0 = never")
 	return cmd

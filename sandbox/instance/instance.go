@@ -104,7 +104,8 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		kl.Close()
 		return nil, err
 	}
-	client, err := kubernetes.NewForConfig(cp.ClientConfig("node-simulator"))
+	simCfg := cp.ClientConfig("node-simulator") // user SandboxUser
+	client, err := kubernetes.NewForConfig(simCfg)
 	if err != nil {
 		cp.Close()
 		return nil, fmt.Errorf("instance: simulator client: %w", err)
@@ -129,7 +130,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	if quota == 0 {
 		quota = DefaultObjectQuota
 	}
-	if err := enforceQuota(ctx, client, quota); err != nil {
+	if err := enforceQuota(ctx, client, simCfg, quota); err != nil {
 		cp.Close()
 		return nil, err
 	}
