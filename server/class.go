@@ -42,6 +42,8 @@ type classMode struct {
 	touched map[int64]time.Time // last activity recorded, by user
 	members map[int64]memberEntry
 	viewers map[*wsConn]struct{} // instructors' read-only views of a student's cluster
+
+	rewarm chan struct{} // asks warmLoop to look again
 }
 
 type memberEntry struct {
@@ -70,6 +72,7 @@ func newClassMode(cfg Config) *classMode {
 		deviceFails:  newFailLimiter(loginMaxPerAccount, loginWindow),
 		deviceKey:    deviceKey(cfg),
 		hub:          newClassHub(),
+		rewarm:       make(chan struct{}, 1),
 		touched:      map[int64]time.Time{},
 		members:      map[int64]memberEntry{},
 		viewers:      map[*wsConn]struct{}{},
@@ -266,6 +269,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusConflict, web.JoinPage(v))
 			return
 		}
+		s.rewarm() // the warm loop looks again shortly after
 		err := s.cfg.Store.JoinClass(r.Context(), class.ID, current.ID, func(m string) bool { return sameName(m, current.DisplayName) })
 		if errors.Is(err, store.ErrNameTaken) {
 			v.Error = web.Tf(lg, "join.name_taken_signed_in", "name", current.DisplayName)
@@ -294,6 +298,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusInternalServerError, "")
 		return
 	}
+	s.rewarm() // the warm loop looks again shortly after
 	u, err := s.cfg.Store.CreateLearnerInClass(r.Context(), class.ID,
 		store.User{DisplayName: name, Role: store.RoleLearner, ResumeToken: stored, Locale: lg},
 		func(m string) bool { return sameName(m, name) })
@@ -619,9 +624,11 @@ func (s *Server) createClass(w http.ResponseWriter, r *http.Request) {
 	}
 	var c store.Class
 	if err == nil {
+		s.rewarm() // the warm loop looks again shortly after
 		c, err = s.cfg.Store.CreateClass(r.Context(), userOf(r).ID, name)
 	}
 	if err == nil {
+		s.rewarm() // the warm loop looks again shortly after
 		err = s.cfg.Store.SetSeatLimit(r.Context(), c.ID, seats)
 	}
 	if err != nil {

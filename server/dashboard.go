@@ -261,6 +261,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	cols := s.heatLabs(lg, only, d)
 	v := web.DashboardView{Page: s.publicPage(r, c.Name), Class: s.classSummary(r, c, len(d.members)), Labs: cols, Lab: only,
 		Rows: s.heatRows(lg, d, cols), Quizzes: s.quizStats(r.Context(), lg, c.ID), Plot: s.completionPlot(lg, d, cols), Notice: notice(r)}
+	v.WarmReady, v.WarmStarting = s.cfg.Provider.WarmStatus()
 	for _, lab := range s.cfg.Catalog.Labs {
 		v.LabOptions = append(v.LabOptions, web.LabOption{ID: lab.ID, Title: lab.Title.In(lg)})
 	}
@@ -560,6 +561,7 @@ func (s *Server) closeClass(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.rewarm() // the warm loop looks again shortly after
 	if err := s.cfg.Store.CloseClass(r.Context(), c.ID); err != nil {
 		s.errorPage(w, r, http.StatusInternalServerError, "")
 		return
@@ -769,6 +771,7 @@ func (s *Server) removeStudent(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.rewarm() // the warm loop looks again shortly after
 	if err := s.cfg.Store.RemoveMember(r.Context(), c.ID, u.ID); err != nil {
 		s.errorPage(w, r, http.StatusInternalServerError, "")
 		return

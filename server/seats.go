@@ -80,6 +80,7 @@ func (s *Server) setSeats(w http.ResponseWriter, r *http.Request) {
 			"promised", strconv.Itoa(promised), "free", strconv.Itoa(free)))
 		return
 	}
+	s.rewarm() // the warm loop looks again shortly after
 	if err := s.cfg.Store.SetSeatLimit(r.Context(), c.ID, seats); err != nil {
 		s.log.Error("set seats", "class", c.ID, "err", err)
 		s.errorPage(w, r, http.StatusInternalServerError, "")

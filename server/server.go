@@ -66,6 +66,9 @@ type Config struct {
 	// limit): the seats of all open classes together never exceed it, so
 	// no class takes the capacity another was promised.
 	MaxSandboxes int
+	// WarmPool is how many warm sandboxes to keep beside those the open
+	// classes expect (class mode; the --pool flag).
+	WarmPool int
 	// PageGrace is how long a student's sandbox runs with none of their
 	// pages open (class mode); 0 = DefaultPageGrace.
 	PageGrace time.Duration
@@ -108,6 +111,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Mode == ModeClass {
 		s.class = newClassMode(cfg)
 		go s.stopPageless()
+		go s.warmLoop(ctx)
 	} else if cfg.Mode != ModeLocal {
 		cancel()
 		return nil, fmt.Errorf("server: unknown mode %q (local or class)", cfg.Mode)

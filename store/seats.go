@@ -140,3 +140,12 @@ func (s *Store) BumpSessionGen(ctx context.Context, userID int64) (int64, error)
 	})
 	return gen, wrapf(err, "new session generation of user %d", userID)
 }
+
+// ExpectedArrivals is how many students the open classes still expect:
+// for each open class, its seat limit less its active members.
+func (s *Store) ExpectedArrivals(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(MAX(c.seat_limit - (SELECT COUNT(*) FROM class_members m
+		WHERE m.class_id = c.id AND m.removed_at IS NULL), 0)), 0) FROM classes c WHERE c.closed_at IS NULL`).Scan(&n)
+	return n, wrapf(err, "expected arrivals")
+}

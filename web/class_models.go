@@ -72,6 +72,9 @@ type ClassListView struct {
 type DashboardView struct {
 	Page
 	Class ClassSummary
+	// WarmReady and WarmStarting count the server's warm sandboxes, kept for
+	// the students the open classes still expect.
+	WarmReady, WarmStarting int
 	// Labs are the heat map's column groups (the course order); Lab is the lab shown alone
 	// ("" for all), LabOptions every lab for the filter.
 	Labs       []HeatLab

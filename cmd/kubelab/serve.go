@@ -78,7 +78,7 @@ func serveCommand() *cobra.Command {
 			}()
 			srv, err := server.New(server.Config{Mode: mode, Provider: provider, Store: st, Catalog: cat, Quizzes: qs,
 				Console: &console.Runner{Binary: exe}, Logger: log, InsecureCookies: insecureCookies, PublicURL: publicURL,
-				ClassSeats: classSeats, MaxSandboxes: maxSandboxes})
+				ClassSeats: classSeats, MaxSandboxes: maxSandboxes, WarmPool: pool})
 			if err != nil {
 				return err
 			}

@@ -424,6 +424,11 @@ func (b *Backend) childFor(ctx context.Context, name string) (*child, error) {
 			b.warm = b.warm[1:]
 			b.index[name] = c.id
 			c.lastUsed = time.Now()
+			if c.state == sandbox.StateFrozen {
+				if err := b.thawLocked(c); err != nil {
+					return nil, err
+				}
+			}
 			return c, b.saveIndex()
 		default:
 			id = newID()

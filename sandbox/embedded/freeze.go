@@ -132,6 +132,14 @@ func (b *Backend) freezeIdle() {
 			names = append(names, name)
 		}
 	}
+	// Warm sandboxes wait frozen: they cost memory, not CPU, until handed out.
+	for _, c := range b.warm {
+		if c.state == sandbox.StateReady && time.Since(c.lastUsed) > b.opts.FreezeAfter {
+			if syscall.Kill(c.cmd.Process.Pid, syscall.SIGSTOP) == nil {
+				c.state, c.since = sandbox.StateFrozen, time.Now()
+			}
+		}
+	}
 	b.mu.Unlock()
 	for _, n := range names {
 		_ = b.Freeze(n)

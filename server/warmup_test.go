@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kubelab/kubelab/internal/testcluster"
+	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/sandbox/embedded"
+	"github.com/kubelab/kubelab/store"
+)
+
+// TestClassWarmsSandboxesForItsSeats opens a class of two seats on a
+// server that may run three sandboxes: two warm sandboxes start (and wait
+// frozen), the dashboard counts them, a student who joins gets one at
+// once, and the server never runs more than three.
+func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
+	dir := t.TempDir()
+	backend, err := embedded.New(embedded.Options{Dir: filepath.Join(dir, "sandboxes"), Binary: testcluster.Binary(t),
+		MaxRunning: 3, FreezeAfter: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = backend.Close(context.Background()) })
+	prov := sandbox.NewProvider(backend)
+	e := newClassEnv(t, func(c *Config) { c.Provider, c.ClassSeats, c.MaxSandboxes = prov, 2, 3 })
+	var most atomic.Int64
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			if n := int64(len(testcluster.SandboxPIDs(filepath.Join(dir, "sandboxes")))); n > most.Load() {
+				most.Store(n)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	in := e.instructor("Kim", "kim@example.com", "correct horse battery")
+	c := in.createClass("EKS")
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		if ready, _ := prov.WarmStatus(); ready == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			ready, starting := prov.WarmStatus()
+			t.Fatalf("warm sandboxes for a class of 2 seats: %d ready, %d starting", ready, starting)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if page := in.get("/class/" + strconv.FormatInt(c.ID, 10)).body; !strings.Contains(page, "대기 중인 클러스터 2개") {
+		i := strings.Index(page, "warm-sandboxes")
+		t.Errorf("the dashboard does not show the warm sandboxes: %q", page[max(i, 0):min(max(i, 0)+300, len(page))])
+	}
+	e.join("Alex", c.JoinCode)
+	members, err := e.st.Members(context.Background(), c.ID)
+	if err != nil || len(members) != 1 {
+		t.Fatalf("members after a join: %v %v", members, err)
+	}
+	began := time.Now()
+	box, err := prov.Acquire(context.Background(), sandboxName(store.User{ID: members[0].UserID}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("a joining student waited %v for a sandbox (a warm one should be handed out)", took)
+	}
+	t.Logf("warm sandbox handed out (and thawed) in %v; %s", time.Since(began), box.REST.Host)
+	time.Sleep(time.Second)
+	if n := most.Load(); n > 3 {
+		t.Fatalf("%d sandbox processes ran at once; --max-sandboxes is 3", n)
+	}
+}
