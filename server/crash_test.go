@@ -86,7 +86,7 @@ func TestServerKilledMidLab(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		body, _ := p.get("/api/labs/kubectl-activity/status")
-		if strings.Contains(body, `{"id":"create-namespace","messages":[],"passed":true`) {
+		if strings.Contains(body, `"id":"create-namespace","messages":[],"passed":true`) {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -38,6 +38,12 @@ func (s *Server) sandboxChanged(name string, st sandbox.State) {
 		l.message = "stopped after a period of inactivity or by a restart; it resumes with your objects when you continue"
 	case sandbox.StateFrozen:
 		l.message = ""
+	default:
+		if status, err := s.cfg.Provider.Status(name); err == nil && status.Message != "" {
+			l.message = status.Message
+		} else {
+			l.message = "the sandbox stopped unexpectedly; it comes back with your objects on your next action"
+		}
 	}
 	l.mu.Unlock()
 	l.broadcastState()
