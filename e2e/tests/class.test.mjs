@@ -29,7 +29,7 @@ async function startClassServer ({ args = [] } = {}) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort()
     const addr = `127.0.0.1:${port}`
-    const child = spawn(BINARY, ['serve', '--mode', 'class', '--data', dataDir, '--addr', addr, '--pool', '1', ...args],
+    const child = spawn(BINARY, ['serve', '--mode', 'class', '--data', dataDir, '--addr', addr, '--pool', '1', '--class-seats', '3', ...args],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } })
     let out = ''
     const keep = d => { out += d; if (out.length > 200_000) out = out.slice(-100_000) }

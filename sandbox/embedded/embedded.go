@@ -318,11 +318,17 @@ func (b *Backend) watch(c *child, stdout io.Reader) {
 	b.fillPool()
 }
 
-// fillPool starts warm sandboxes until the pool is full.
+// maxWarmStarts is how many warm sandboxes start at once: starting more
+// together on a small machine is no faster and starves the learners'
+// own sandboxes and pages of CPU.
+const maxWarmStarts = 2
+
+// fillPool starts warm sandboxes until the pool is full, at most
+// maxWarmStarts at a time.
 func (b *Backend) fillPool() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for !b.closed && len(b.warm)+b.filling < b.opts.WarmPool {
+	for !b.closed && len(b.warm)+b.filling < b.opts.WarmPool && b.filling < maxWarmStarts {
 		c, err := b.startLocked(newID())
 		if err != nil {
 			return
@@ -336,6 +342,7 @@ func (b *Backend) fillPool() {
 				b.warm = append(b.warm, c)
 			}
 			b.mu.Unlock()
+			b.fillPool() // the next ones, maxWarmStarts at a time
 		}()
 	}
 }
