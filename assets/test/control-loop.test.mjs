@@ -55,3 +55,14 @@ test('nothing to show; owner references without uids still match by kind and nam
   assert.equal(m.target.kind, 'ReplicaSet', 'falls back to a ReplicaSet when there is no Deployment')
   assert.deepEqual([m.current, m.ready, m.phase], [1, 1, 'more'], 'other namespaces do not count')
 })
+
+test('the learner\'s own Deployment wins over a system add-on that changed later (coredns in kube-system)', () => {
+  const objs = all()
+  const deps = objs.filter(o => o.kind === 'Deployment')
+  const coredns = { ...deps[0], namespace: 'kube-system', name: 'coredns', uid: 'uid-coredns', rv: '99999999', created: '2099-01-01T00:00:00Z' }
+  const st = kind => objs.filter(o => o.kind === kind)
+  const s = { Deployment: [...deps, coredns], ReplicaSet: st('ReplicaSet'), Pod: st('Pod') }
+  assert.deepEqual(model(s, {}).target, { kind: 'Deployment', name: 'webapp', namespace: 'default' })
+  // with nothing of the learner's, the add-on is still shown
+  assert.equal(model({ Deployment: [coredns], ReplicaSet: [], Pod: [] }, {}).target.name, 'coredns')
+})

@@ -68,8 +68,15 @@ export function pick (v, kinds, opts = {}) {
     }
     return undefined
   }
-  return latest(v.get(ks[0]).filter(o => !opts.namespace || o.namespace === opts.namespace))
+  const all = v.get(ks[0]).filter(o => !opts.namespace || o.namespace === opts.namespace)
+  // The learner's own workloads come first: the system's add-ons (coredns in kube-system) change
+  // on their own and would steal the diagram.
+  const own = all.filter(o => !SYSTEM_NAMESPACES.has(o.namespace))
+  return latest(own.length ? own : all)
 }
+
+/** SYSTEM_NAMESPACES hold the cluster's own add-ons rather than the learner's work. */
+export const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease'])
 
 /** cpu formats millicores ("250m"); mem formats bytes as Mi or Gi. */
 export const cpu = m => `${Math.round(num(m))}m`
