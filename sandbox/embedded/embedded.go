@@ -78,9 +78,12 @@ type child struct {
 	since    time.Time
 	lastUsed time.Time
 	box      *sandbox.Sandbox
-	evicting bool          // being stopped to make room
-	ready    chan struct{} // closed when ready or failed
-	exited   chan struct{}
+	evicting bool // being stopped to make room
+	// frontKubeconfig is learner.kubeconfig, written once this process is
+	// ready and handed out.
+	frontKubeconfig string
+	ready           chan struct{} // closed when ready or failed
+	exited          chan struct{}
 }
 
 // New prepares the backend: it cleans up whatever a crashed server left
@@ -378,12 +381,15 @@ func (b *Backend) Acquire(ctx context.Context, name string) (*sandbox.Sandbox, e
 	if err != nil {
 		return nil, err
 	}
-	kc, err := writeFrontKubeconfig(c.box.Kubeconfig, f.port)
-	if err != nil {
-		return nil, err
+	if c.frontKubeconfig == "" {
+		// Once per process start: the front relays every kubectl
+		// connection through Acquire, which must not write a file each time.
+		if c.frontKubeconfig, err = writeFrontKubeconfig(c.box.Kubeconfig, f.port); err != nil {
+			return nil, err
+		}
 	}
 	box := *c.box
-	box.Name, box.Kubeconfig = name, kc
+	box.Name, box.Kubeconfig = name, c.frontKubeconfig
 	return &box, nil
 }
 
