@@ -116,7 +116,7 @@ func (s *Server) runConsole(w http.ResponseWriter, r *http.Request) {
 func (s *Server) consoleHistory(w http.ResponseWriter, r *http.Request) {
 	entries, err := s.cfg.Store.ConsoleHistory(r.Context(), userOf(r).ID, 200)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, apiError{Error: err.Error()})
+		s.internalJSON(w, r, err)
 		return
 	}
 	out := make([]map[string]any, 0, len(entries))
@@ -131,7 +131,7 @@ func (s *Server) resetSandbox(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	if err := l.reset(ctx); err != nil {
-		writeJSON(w, http.StatusInternalServerError, apiError{Error: err.Error()})
+		s.internalJSON(w, r, err)
 		return
 	}
 	if strings.Contains(r.Header.Get("Accept"), "application/json") {
@@ -162,7 +162,7 @@ func (s *Server) kubeconfig(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := os.ReadFile(box.Kubeconfig)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, apiError{Error: "read kubeconfig: " + err.Error()})
+		s.internalJSON(w, r, fmt.Errorf("read kubeconfig: %w", err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/yaml")
@@ -212,7 +212,7 @@ func (s *Server) resetLabPasses(w http.ResponseWriter, r *http.Request) {
 	}
 	l := s.learnerFor(userOf(r))
 	if err := l.resetPasses(r.Context(), lab.ID, step); err != nil {
-		writeJSON(w, http.StatusInternalServerError, apiError{Error: fmt.Sprintf("reset %s/%s: %v", lab.ID, step, err)})
+		s.internalJSON(w, r, fmt.Errorf("reset %s/%s: %w", lab.ID, step, err))
 		return
 	}
 	l.poke()

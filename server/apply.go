@@ -41,7 +41,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 	defer l.releaseTurn()
 	cs, err := l.clusterState(box)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, apiError{Error: err.Error()})
+		s.internalJSON(w, r, err)
 		return
 	}
 	results := manifest.Apply(r.Context(), cs.Dynamic(), cs, docs, req.DryRun)

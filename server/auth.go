@@ -103,8 +103,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		u, err := s.cfg.Store.EnsureLocalUser(r.Context())
 		if err != nil {
-			s.log.Error("authenticate", "err", err)
-			http.Error(w, "kubelab: cannot load your account", http.StatusInternalServerError)
+			s.internalText(w, r, "cannot load your account", err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
@@ -158,8 +157,7 @@ func (s *Server) authenticateClass(next http.Handler, w http.ResponseWriter, r *
 		s.unauthenticated(w, r, errors.Is(err, errRemoved))
 		return
 	case err != nil:
-		s.log.Error("authenticate", "err", err)
-		http.Error(w, "kubelab: cannot load your account", http.StatusInternalServerError)
+		s.internalText(w, r, "cannot load your account", err)
 		return
 	}
 	s.touch(u)
@@ -302,7 +300,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.class.loginFails.reset(acct)
 	}
 	if err := s.signIn(r, u); err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	s.issueDevice(w, email)

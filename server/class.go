@@ -246,7 +246,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	v.ClassName = class.Name
@@ -295,7 +295,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	}
 	secret, stored, err := newResumeSecret()
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	s.rewarm() // the warm loop looks again shortly after
@@ -307,7 +307,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.signIn(r, u); err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	s.class.sessions.Put(r.Context(), sessResume, secret)
@@ -335,8 +335,7 @@ func (s *Server) joinError(w http.ResponseWriter, r *http.Request, v web.JoinVie
 		s.render(w, r, http.StatusConflict, web.JoinPage(v))
 		return
 	}
-	s.log.Error("join", "err", err)
-	s.errorPage(w, r, http.StatusInternalServerError, "")
+	s.internalError(w, r, err)
 }
 
 // welcome shows a learner their resume link, once, right after it was made.
@@ -385,8 +384,7 @@ func (s *Server) newResumeLink(w http.ResponseWriter, r *http.Request) {
 		gen, err = s.cfg.Store.BumpSessionGen(r.Context(), u.ID)
 	}
 	if err != nil {
-		s.log.Error("new resume link", "user", u.ID, "err", err)
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	s.class.sessions.Put(r.Context(), sessGen, gen)
@@ -479,7 +477,7 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.signIn(r, u); err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -589,7 +587,7 @@ func (s *Server) renderClassList(w http.ResponseWriter, r *http.Request, code in
 	}
 	classes, err := s.cfg.Store.ClassesByInstructor(r.Context(), u.ID)
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	for _, c := range classes {
@@ -632,8 +630,7 @@ func (s *Server) createClass(w http.ResponseWriter, r *http.Request) {
 		err = s.cfg.Store.SetSeatLimit(r.Context(), c.ID, seats)
 	}
 	if err != nil {
-		s.log.Error("create class", "err", err)
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/class/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)

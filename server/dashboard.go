@@ -253,8 +253,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	lg := lang(r)
 	d, err := s.loadClassData(r.Context(), c)
 	if err != nil {
-		s.log.Error("dashboard", "err", err)
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	only := s.labFilter(r)
@@ -279,7 +278,7 @@ func (s *Server) heatmapFragment(w http.ResponseWriter, r *http.Request) {
 	lg := lang(r)
 	d, err := s.loadClassData(r.Context(), c)
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	cols := s.heatLabs(lg, s.labFilter(r), d)
@@ -306,7 +305,7 @@ func (s *Server) completionSVG(w http.ResponseWriter, r *http.Request) {
 	lg := lang(r)
 	d, err := s.loadClassData(r.Context(), c)
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -476,7 +475,7 @@ func (s *Server) studentPage(w http.ResponseWriter, r *http.Request) {
 	lg := lang(r)
 	d, err := s.loadClassData(ctx, c)
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	var member store.Member
@@ -563,7 +562,7 @@ func (s *Server) closeClass(w http.ResponseWriter, r *http.Request) {
 	}
 	s.rewarm() // the warm loop looks again shortly after
 	if err := s.cfg.Store.CloseClass(r.Context(), c.ID); err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	redirectTo(w, r, classPath(c.ID), "closed")
@@ -607,7 +606,7 @@ func (s *Server) endSandboxes(w http.ResponseWriter, r *http.Request) {
 	}
 	members, err := s.cfg.Store.Members(r.Context(), c.ID)
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Minute)
@@ -640,8 +639,7 @@ func (s *Server) resetStudent(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second)
 	defer cancel()
 	if err := s.learnerFor(u).reset(ctx); err != nil {
-		s.log.Warn("reset student", "user", u.ID, "err", err)
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	redirectTo(w, r, classPath(c.ID, "/students/", strconv.FormatInt(u.ID, 10)), "reset")
@@ -689,7 +687,7 @@ func (s *Server) hintStudent(w http.ResponseWriter, r *http.Request) {
 	}
 	h, err := s.cfg.Store.AddHint(r.Context(), u.ID, userOf(r).ID, text)
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	if l := s.peekLearner(u.ID); l != nil {
@@ -773,7 +771,7 @@ func (s *Server) removeStudent(w http.ResponseWriter, r *http.Request) {
 	}
 	s.rewarm() // the warm loop looks again shortly after
 	if err := s.cfg.Store.RemoveMember(r.Context(), c.ID, u.ID); err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	s.membersChanged(c.ID, u.ID)
@@ -801,12 +799,12 @@ func (s *Server) resultsCSV(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	d, err := s.loadClassData(ctx, c)
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	answers, err := s.cfg.Store.ClassQuizAnswers(ctx, c.ID)
 	if err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	byUser := map[int64]map[string]store.QuizAnswer{}

@@ -254,7 +254,7 @@ func (s *Server) answerQuiz(w http.ResponseWriter, r *http.Request) {
 		res.Expected = fmt.Sprintf("(%v)", err)
 	}
 	if _, err := s.cfg.Store.RecordQuizAnswer(r.Context(), u.ID, q.ID, qu.ID, answer, res.Correct); err != nil {
-		s.errorPage(w, r, http.StatusInternalServerError, "could not save your answer: "+err.Error())
+		s.internalError(w, r, fmt.Errorf("record quiz answer: %w", err))
 		return
 	}
 	http.Redirect(w, r, "/quizzes/"+q.ID+"#q-"+qu.ID, http.StatusSeeOther)

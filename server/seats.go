@@ -71,8 +71,7 @@ func (s *Server) setSeats(w http.ResponseWriter, r *http.Request) {
 	}
 	free, promised, err := s.freeSeats(r.Context(), c.ID)
 	if err != nil {
-		s.log.Error("set seats", "class", c.ID, "err", err)
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	if free >= 0 && seats > free && !c.Closed() {
@@ -82,8 +81,7 @@ func (s *Server) setSeats(w http.ResponseWriter, r *http.Request) {
 	}
 	s.rewarm() // the warm loop looks again shortly after
 	if err := s.cfg.Store.SetSeatLimit(r.Context(), c.ID, seats); err != nil {
-		s.log.Error("set seats", "class", c.ID, "err", err)
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	s.log.Info("seat limit", "class", c.ID, "seats", seats)
@@ -99,8 +97,7 @@ func (s *Server) signOutStudent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.cfg.Store.BumpSessionGen(r.Context(), u.ID); err != nil {
-		s.log.Error("sign out student", "user", u.ID, "err", err)
-		s.errorPage(w, r, http.StatusInternalServerError, "")
+		s.internalError(w, r, err)
 		return
 	}
 	s.closeOtherPages(u.ID)

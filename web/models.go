@@ -155,4 +155,7 @@ type ErrorView struct {
 	Code int
 	// Message is a plain explanation for the learner ("" for the default one of the code).
 	Message string
+	// Ref is the reference under which the server logged the cause of an
+	// internal error ("" for none).
+	Ref string
 }
