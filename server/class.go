@@ -121,6 +121,7 @@ func (s *Server) classRoutes(r chi.Router) {
 				r.Post("/close", s.closeClass)
 				r.Post("/end-sandboxes", s.endSandboxes)
 				r.Post("/seats", s.setSeats)
+				r.Post("/zones/{zone}", s.classZone)
 				r.Route("/students/{student}", func(r chi.Router) {
 					r.Get("/", s.studentPage)
 					r.Get("/ws", s.studentWS)

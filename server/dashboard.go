@@ -235,7 +235,8 @@ func (s *Server) quizStats(ctx context.Context, lg string, classID int64) []web.
 
 var dashNotices = map[string]string{"closed": "dash.notice.closed", "ended": "dash.notice.ended", "removed": "dash.notice.removed",
 	"reset": "student.notice.reset", "hint": "student.notice.hint", "hint_empty": "student.notice.hint_empty",
-	"seats": "dash.notice.seats", "signout": "student.notice.signout"}
+	"seats": "dash.notice.seats", "signout": "student.notice.signout",
+	"zone_failed": "dash.notice.zone_failed", "zone_recovered": "dash.notice.zone_recovered"}
 
 func notice(r *http.Request) string {
 	if k, ok := dashNotices[r.URL.Query().Get("done")]; ok {
@@ -261,6 +262,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	v := web.DashboardView{Page: s.publicPage(r, c.Name), Class: s.classSummary(r, c, len(d.members)), Labs: cols, Lab: only,
 		Rows: s.heatRows(lg, d, cols), Quizzes: s.quizStats(r.Context(), lg, c.ID), Plot: s.completionPlot(lg, d, cols), Notice: notice(r)}
 	v.WarmReady, v.WarmStarting = s.cfg.Provider.WarmStatus()
+	v.Zones = s.cfg.Zones
 	for _, lab := range s.cfg.Catalog.Labs {
 		v.LabOptions = append(v.LabOptions, web.LabOption{ID: lab.ID, Title: lab.Title.In(lg)})
 	}

@@ -56,6 +56,9 @@ type Config struct {
 	// InsecureCookies drops the Secure flag of class mode's session cookie
 	// (plain-HTTP servers only).
 	InsecureCookies bool
+	// Zones are the availability zones of the sandboxes' nodes, for the
+	// dashboard's zone outage drill (empty: no drill offered).
+	Zones []string
 	// PublicURL is the address learners open (join and resume links);
 	// empty = as the request came in.
 	PublicURL string
@@ -170,6 +173,7 @@ func (s *Server) routes() {
 			r.Get("/kubeconfig", s.kubeconfig)
 			r.Get("/labs/{lab}/status", s.labStatus)
 			r.Post("/labs/{lab}/reset", s.resetLabPasses)
+			s.drillRoutes(r)
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -36,6 +36,13 @@ type env struct {
 
 func start(t testing.TB, dir string) *env {
 	t.Helper()
+	return startWith(t, dir, nil)
+}
+
+// startWith is start with extra `kubelab sandbox up` flags for the
+// learner's sandbox.
+func startWith(t testing.TB, dir string, sandboxArgs []string) *env {
+	t.Helper()
 	bin := testcluster.Binary(t)
 	st, err := store.Open(filepath.Join(dir, "kubelab.db"))
 	if err != nil {
@@ -49,7 +56,7 @@ func start(t testing.TB, dir string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, err := embedded.New(embedded.Options{Dir: filepath.Join(dir, "sandboxes"), Binary: bin})
+	backend, err := embedded.New(embedded.Options{Dir: filepath.Join(dir, "sandboxes"), Binary: bin, Args: sandboxArgs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,6 +88,9 @@ type DashboardView struct {
 	Plot CompletionPlot
 	// Notice is the outcome of the last action ("" for none).
 	Notice string
+	// Zones are the sandboxes' availability zones, for the class-wide
+	// zone outage drill.
+	Zones []string
 }
 
 // LabOption is one lab in the dashboard's lab filter.

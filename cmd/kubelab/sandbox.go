@@ -41,7 +41,7 @@ func sandboxUpCommand() *cobra.Command {
 	var asJSON bool
 	var port, quota, gogc int
 	var memLimit string
-	var nodeGrace time.Duration
+	var nodeGrace, tolerate time.Duration
 	var tuning controlplane.Tuning
 	cmd := &cobra.Command{
 		Use:   "up --dir DIR",
@@ -67,7 +67,7 @@ func sandboxUpCommand() *cobra.Command {
 				}
 			}
 			inst, err := instance.Start(ctx, instance.Options{Dir: dir, Topology: topology, APIPort: port, Log: logf,
-				ObjectQuota: quota, NodeGracePeriod: nodeGrace, Tuning: tuning})
+				ObjectQuota: quota, NodeGracePeriod: nodeGrace, EvictionToleration: tolerate, Tuning: tuning})
 			if err != nil {
 				say(statusLine{Event: "failed", Error: err.Error()})
 				return err
@@ -106,6 +106,7 @@ func sandboxUpCommand() *cobra.Command {
 	cmd.Flags().IntVar(&port, "port", 0, "API server port on 127.0.0.1 (default: a free port)")
 	cmd.Flags().IntVar(&quota, "object-quota", 0, "objects of each kind a namespace may hold (default 200; -1: no cap)")
 	cmd.Flags().DurationVar(&nodeGrace, "node-grace-period", 0, "how long a node may stay silent before it is marked NotReady (default 40s)")
+	cmd.Flags().DurationVar(&tolerate, "eviction-toleration", 0, "how long pods tolerate a NotReady or unreachable node by default before eviction (default 30s; 300s on a real cluster)")
 	cmd.Flags().IntVar(&gogc, "gogc", defaultGOGC, "the Go garbage collector's GOGC for this sandbox (the GOGC variable wins)")
 	cmd.Flags().StringVar(&memLimit, "memory-limit", "", "a Go soft memory limit such as 200MiB (the GOMEMLIMIT variable wins; default none: see docs/performance.md)")
 	cmd.Flags().StringArrayVar(&tuning.APIServerArgs, "apiserver-arg", nil, "an extra kube-apiserver flag (repeatable; for measurements)")

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/sandbox/embedded"
 	"github.com/kubelab/kubelab/sandbox/kind"
+	"github.com/kubelab/kubelab/sandbox/nodesim"
 	"github.com/kubelab/kubelab/sandbox/remote"
 	"github.com/kubelab/kubelab/server"
 	"github.com/kubelab/kubelab/store"
@@ -78,7 +80,7 @@ func serveCommand() *cobra.Command {
 			}()
 			srv, err := server.New(server.Config{Mode: mode, Provider: provider, Store: st, Catalog: cat, Quizzes: qs,
 				Console: &console.Runner{Binary: exe}, Logger: log, InsecureCookies: insecureCookies, PublicURL: publicURL,
-				ClassSeats: classSeats, MaxSandboxes: maxSandboxes, WarmPool: pool})
+				ClassSeats: classSeats, MaxSandboxes: maxSandboxes, WarmPool: pool, Zones: drillZones(backendName, topology)})
 			if err != nil {
 				return err
 			}
@@ -143,4 +145,27 @@ func newBackend(name, dataDir, exe string, args []string, topology string, pool,
 			MaxSandboxes: maxSandboxes})
 	}
 	return nil, fmt.Errorf("unknown --backend %q: use embedded, kind or remote", name)
+}
+
+// drillZones are the zones of the simulated nodes, whose kubelets the
+// dashboard's outage drill stops: none for kind's and a remote cluster's
+// real kubelets.
+func drillZones(backend, topology string) []string {
+	if backend != "embedded" {
+		return nil
+	}
+	cfg, err := nodesim.LoadConfig(topology)
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var zones []string
+	for _, n := range cfg.Nodes {
+		if !seen[n.Zone] {
+			seen[n.Zone] = true
+			zones = append(zones, n.Zone)
+		}
+	}
+	sort.Strings(zones)
+	return zones
 }

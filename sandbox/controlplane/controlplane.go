@@ -63,6 +63,12 @@ type Config struct {
 	// NodeGracePeriod is how long a node may stay silent before it is
 	// marked NotReady; 0 = 40 s.
 	NodeGracePeriod time.Duration
+	// EvictionToleration is how long a pod tolerates, by default, a node
+	// that is NotReady or unreachable before it is evicted (the API
+	// server's --default-not-ready/unreachable-toleration-seconds); 0 =
+	// 30 s, where a real cluster waits 300 s: a learner watches a zone
+	// fail and recover within a lab step.
+	EvictionToleration time.Duration
 	// Tuning holds settings that trade memory for speed (docs/performance.md).
 	Tuning Tuning
 }
@@ -95,6 +101,8 @@ type ControlPlane struct {
 
 	etcd *embed.Etcd
 	errc chan error
+	// evictionToleration is Config.EvictionToleration, defaulted.
+	evictionToleration time.Duration
 }
 
 // Errors returns a channel that receives the first component failure.
@@ -154,6 +162,11 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 		AdminKubeconfig: filepath.Join(dir, "kubeconfig"),
 		Clock:           pauseclock.New(nil),
 		errc:            make(chan error, 4),
+
+		evictionToleration: cfg.EvictionToleration,
+	}
+	if cp.evictionToleration <= 0 {
+		cp.evictionToleration = 30 * time.Second
 	}
 	etcdURL, err := cp.startEtcd(filepath.Join(dir, "etcd"), cfg.EtcdQuotaBytes, cfg.Tuning.EtcdSnapshotCount)
 	if err != nil {
@@ -251,6 +264,7 @@ func (c *ControlPlane) startEtcd(dir string, quota int64, snapshotCount uint64) 
 
 func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string, tuning Tuning) error {
 	s := apiserveroptions.NewServerRunOptions()
+	tolerate := strconv.Itoa(int(c.evictionToleration.Seconds()))
 	args := []string{
 		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1",
@@ -275,6 +289,8 @@ func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int,
 		"--profiling=false",
 		"--enable-priority-and-fairness=false",
 		"--event-ttl=2h",
+		"--default-not-ready-toleration-seconds=" + tolerate,
+		"--default-unreachable-toleration-seconds=" + tolerate,
 	}
 	if egressProxy != "" {
 		path := filepath.Join(dir, "egress-selector.yaml")

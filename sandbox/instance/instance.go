@@ -40,6 +40,8 @@ type Options struct {
 	// NodeGracePeriod is how long a node may stay silent before it is
 	// marked NotReady; 0 = 40 s.
 	NodeGracePeriod time.Duration
+	// EvictionToleration is controlplane.Config.EvictionToleration.
+	EvictionToleration time.Duration
 	// Tuning adjusts the control plane's components (docs/performance.md).
 	Tuning controlplane.Tuning
 }
@@ -99,7 +101,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	go func() { <-ctx.Done(); _ = proxy.Close() }()
 
 	cp, err := controlplane.Start(ctx, controlplane.Config{Dir: o.Dir, APIPort: o.APIPort, EgressProxy: sock, Log: o.Log,
-		NodeGracePeriod: o.NodeGracePeriod, Tuning: o.Tuning})
+		NodeGracePeriod: o.NodeGracePeriod, EvictionToleration: o.EvictionToleration, Tuning: o.Tuning})
 	if err != nil {
 		kl.Close()
 		return nil, err

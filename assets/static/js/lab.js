@@ -10,6 +10,7 @@ import { t } from './i18n.js'
 import { mountConsole, bindCopy } from './console.js'
 import { mountEditor } from './editor.js'
 import { bindLayout } from './layout.js'
+import { mountDrills } from './drills.js'
 
 /** DIAGRAMS lists the diagram names a step may ask for (docs/content-format.md). */
 export const DIAGRAMS = ['cluster-map', 'control-loop', 'service-routing', 'rolling-update', 'why-pending', 'timeline', 'architecture']
@@ -110,10 +111,12 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   const cEl = doc.getElementById('console'); const eEl = doc.getElementById('editor')
   const consoleW = cEl && mountConsole(cEl)
   const editorW = eEl && mountEditor(eEl, { storageKey: `kubelab.editor.${d.lab || ''}.${d.step || ''}` })
+  const drillsEl = doc.getElementById('drills')
+  const drills = drillsEl && mountDrills(drillsEl, store, { doc })
   const conn = connectImpl({ store, target: doc })
   const first = d.diagram || host?.dataset.diagram || doc.querySelector('[data-diagram-tab]')?.dataset.diagramTab
   const ready = first ? show(first) : Promise.resolve(null)
-  return { store, conn, show, ready, layout, console: consoleW, editor: editorW, get diagram () { return current } }
+  return { store, conn, show, ready, layout, drills, console: consoleW, editor: editorW, get diagram () { return current } }
 }
 
 if (globalThis.document?.getElementById('lab') && !globalThis.KUBELAB_NO_AUTOSTART) globalThis.kubelab = start()
