@@ -31,6 +31,7 @@ import (
 
 func serveCommand() *cobra.Command {
 	var addr, dataDir, mode, topology, publicURL string
+	var sandboxArgs []string
 	var insecureCookies bool
 	var backendName, remoteKubeconfig string
 	var pool, maxSandboxes, classSeats int
@@ -68,6 +69,7 @@ func serveCommand() *cobra.Command {
 			if topology != "" {
 				args = []string{"--topology", topology}
 			}
+			args = append(args, sandboxArgs...)
 			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, maxSandboxes, idle, freezeAfter, remoteKubeconfig)
 			if err != nil {
 				return err
@@ -103,6 +105,8 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&mode, "mode", server.ModeLocal, "local (one learner, no login) or class")
 	cmd.Flags().BoolVar(&insecureCookies, "insecure-cookies", false, "class mode: session cookies without the Secure flag, for a server reached over plain HTTP")
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "class mode: the address students open, for join and resume links (default: as requested)")
+	cmd.Flags().StringArrayVar(&sandboxArgs, "sandbox-arg", nil, "an extra `kubelab sandbox up` flag for embedded sandboxes (repeatable; e.g. --sandbox-arg=--node-grace-period=10s)")
+	_ = cmd.Flags().MarkHidden("sandbox-arg")
 	cmd.Flags().StringVar(&topology, "topology", "", "simulated nodes configuration file for embedded sandboxes")
 	cmd.Flags().StringVar(&backendName, "backend", "embedded", "sandbox backend: embedded (simulated nodes, no Docker), kind (needs Docker) or remote (namespaces on an existing cluster)")
 	cmd.Flags().StringVar(&remoteKubeconfig, "remote-kubeconfig", "", "remote backend: an administrator kubeconfig of the existing cluster")

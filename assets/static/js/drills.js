@@ -94,6 +94,7 @@ export function mountDrills (el, store, { fetchImpl = globalThis.fetch, doc = gl
       const data = await postJSON(url, body, { fetchImpl, doc })
       message = data.error || (data.evicting ? t('dr.evicting', { n: data.evicting.length }) : t('dr.done'))
     } catch (err) { message = String(err.message || err) }
+    b.disabled = false // the redraw may reuse this element for the opposite action
     await load()
   }
   box.addEventListener('click', onClick)
