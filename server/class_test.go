@@ -378,6 +378,9 @@ func matrix() []route {
 	add("GET", "/api/sandbox?user={a}", nil, learnerRoute)
 	add("GET", "/api/kubeconfig", nil, with(all(denied), "nobody", signIn))
 	add("GET", "/api/labs/kubectl-activity/status", nil, learnerRoute)
+	add("GET", "/api/drills", nil, learnerRoute)
+	add("POST", "/api/drills/zones/us-east-1a", nil, learnerRoute) // 400: no JSON body, after authentication
+	add("POST", "/api/drills/nodes/n1/drain", nil, learnerRoute)
 	add("POST", "/api/labs/kubectl-activity/reset", url.Values{"step": {"create-namespace"}}, learnerRoute)
 	add("GET", "/me", nil, with(all(hidden), "nobody", signIn, "Alice", allowed, "Bob", allowed, "Chul", allowed))
 	add("GET", "/welcome", nil, with(all(hidden), "nobody", signIn, "Alice", allowed, "Bob", allowed, "Chul", allowed))
@@ -410,13 +413,16 @@ func matrix() []route {
 	// State-changing class routes, refused to all but the owner (the
 	// owner's requests run in TestClassActions, not here).
 	for _, p := range []string{"/class/{c1}/close", "/class/{c1}/end-sandboxes", "/class/{c1}/students/{a}/reset",
-		"/class/{c1}/students/{a}/remove", "/class/{c1}/students/{a}/hint", "/class/{c1}/seats", "/class/{c1}/students/{a}/signout"} {
+		"/class/{c1}/students/{a}/remove", "/class/{c1}/students/{a}/hint", "/class/{c1}/seats", "/class/{c1}/students/{a}/signout",
+		"/class/{c1}/zones/us-east-1a"} {
 		add("POST", p, url.Values{"text": {"forged"}}, with(nobodyReaches, "Ina", "skip"))
 	}
 	for _, p := range []string{"/class/{c1}/students/{c}/remove", "/class/{c1}/students/{c}/reset", "/class/{c1}/students/{c}/hint",
 		"/class/{c2}/students/{a}/remove", "/class/{c2}/students/{b}/hint", "/class/{c1}/students/{c}/signout", "/class/{c2}/students/{a}/signout"} {
 		add("POST", p, url.Values{"text": {"forged"}}, with(nobodyReaches, "Jun", hidden))
 	}
+	// Class 2's zone drill: Jun's own (not run here), hidden from Ina.
+	add("POST", "/class/{c2}/zones/us-east-1a", url.Values{"failed": {"1"}}, with(nobodyReaches, "Jun", "skip"))
 	// Websockets.
 	rs = append(rs,
 		route{method: "GET", path: "/ws", ws: true, want: learnerRoute},

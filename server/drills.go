@@ -42,6 +42,10 @@ func (s *Server) drillClient(w http.ResponseWriter, r *http.Request) (*learner, 
 	if !ok {
 		return nil, nil, false
 	}
+	if box.REST == nil {
+		s.internalJSON(w, r, errors.New("drills: the sandbox has no client configuration"))
+		return nil, nil, false
+	}
 	c, err := kubernetes.NewForConfig(box.REST)
 	if err != nil {
 		s.internalJSON(w, r, err)
@@ -197,7 +201,7 @@ func (s *Server) classZone(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		_, _, box, _ := l.snapshot()
-		if box == nil {
+		if box == nil || box.REST == nil {
 			continue
 		}
 		wg.Add(1)
