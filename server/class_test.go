@@ -381,6 +381,8 @@ func matrix() []route {
 	add("GET", "/api/drills", nil, learnerRoute)
 	add("POST", "/api/drills/zones/us-east-1a", nil, learnerRoute) // 400: no JSON body, after authentication
 	add("POST", "/api/drills/nodes/n1/drain", nil, learnerRoute)
+	add("POST", "/api/drills/nodes/n1/kubelet", nil, learnerRoute)
+	add("POST", "/api/drills/nodes/n1/cordon", nil, learnerRoute)
 	add("POST", "/api/labs/kubectl-activity/reset", url.Values{"step": {"create-namespace"}}, learnerRoute)
 	add("GET", "/me", nil, with(all(hidden), "nobody", signIn, "Alice", allowed, "Bob", allowed, "Chul", allowed))
 	add("GET", "/welcome", nil, with(all(hidden), "nobody", signIn, "Alice", allowed, "Bob", allowed, "Chul", allowed))
@@ -541,6 +543,11 @@ func TestEveryRouteIsInTheMatrix(t *testing.T) {
 	covered["GET /labs/{lab}"], covered["GET /quizzes/{quiz}"], covered["POST /quizzes/{quiz}/{question}"] = true, true, true
 	covered["GET /api/labs/{lab}/status"], covered["GET /class/"] = true, true
 	covered["POST /api/labs/{lab}/reset"] = true
+	// the drills, requested in the matrix with a concrete zone and node
+	for _, r := range []string{"POST /api/drills/zones/{zone}", "POST /api/drills/nodes/{node}/drain", "POST /api/drills/nodes/{node}/kubelet",
+		"POST /api/drills/nodes/{node}/cordon", "POST /class/{class}/zones/{zone}"} {
+		covered[r] = true
+	}
 	router := w.e.srv.router.(chi.Routes)
 	n := 0
 	err := chi.Walk(router, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
