@@ -379,6 +379,9 @@ func matrix() []route {
 	add("GET", "/api/kubeconfig", nil, with(all(denied), "nobody", signIn))
 	add("GET", "/api/labs/kubectl-activity/status", nil, learnerRoute)
 	add("GET", "/api/drills", nil, learnerRoute)
+	add("GET", "/api/history?at=1", nil, learnerRoute)
+	add("GET", "/api/history/diff?from=1&to=2", nil, learnerRoute)
+	add("GET", "/api/history/range", nil, learnerRoute)
 	add("POST", "/api/drills/zones/us-east-1a", nil, learnerRoute) // 400: no JSON body, after authentication
 	add("POST", "/api/drills/nodes/n1/drain", nil, learnerRoute)
 	add("POST", "/api/drills/nodes/n1/kubelet", nil, learnerRoute)

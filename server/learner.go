@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/store"
@@ -53,6 +54,9 @@ type learner struct {
 	// lastPage is when one of the learner's pages last opened or closed
 	// (class mode stops sandboxes with no page open: pageless.go).
 	lastPage time.Time
+	// hist is the learner's recorded history (nil until first used, or
+	// when the server records none).
+	hist *history.Log
 }
 
 func sandboxName(u store.User) string { return "u" + strconv.FormatInt(u.ID, 10) }
@@ -127,6 +131,7 @@ func (l *learner) provision() {
 		c.attach(w)
 	}
 	go l.grader(wctx, w)
+	go l.record(wctx, w)
 	if !l.s.notified {
 		go l.supervise(wctx)
 	}
@@ -185,6 +190,9 @@ func (l *learner) reset(ctx context.Context) error {
 		return fmt.Errorf("reset sandbox: %w", err)
 	}
 	if err := l.resetPasses(ctx, "", ""); err != nil {
+		return fmt.Errorf("reset sandbox: %w", err)
+	}
+	if err := l.forgetHistory(); err != nil {
 		return fmt.Errorf("reset sandbox: %w", err)
 	}
 	l.mu.Lock()

@@ -56,6 +56,10 @@ type Config struct {
 	// InsecureCookies drops the Secure flag of class mode's session cookie
 	// (plain-HTTP servers only).
 	InsecureCookies bool
+	// HistoryDir holds each learner's recorded cluster history ("": none
+	// recorded); HistoryMaxEntries bounds one learner's (0: the default).
+	HistoryDir        string
+	HistoryMaxEntries int
 	// Zones are the availability zones of the sandboxes' nodes, for the
 	// dashboard's zone outage drill (empty: no drill offered).
 	Zones []string
@@ -174,6 +178,7 @@ func (s *Server) routes() {
 			r.Get("/labs/{lab}/status", s.labStatus)
 			r.Post("/labs/{lab}/reset", s.resetLabPasses)
 			s.drillRoutes(r)
+			s.historyRoutes(r)
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

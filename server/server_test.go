@@ -62,7 +62,8 @@ func startWith(t testing.TB, dir string, sandboxArgs []string) *env {
 	}
 	prov := sandbox.NewProvider(backend)
 	srv, err := server.New(server.Config{Mode: server.ModeLocal, Provider: prov, Store: st, Catalog: cat, Quizzes: qs,
-		Console: &console.Runner{Binary: bin}})
+		HistoryDir: filepath.Join(dir, "history"),
+		Console:    &console.Runner{Binary: bin}})
 	if err != nil {
 		t.Fatal(err)
 	}

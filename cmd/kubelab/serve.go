@@ -82,7 +82,8 @@ func serveCommand() *cobra.Command {
 			}()
 			srv, err := server.New(server.Config{Mode: mode, Provider: provider, Store: st, Catalog: cat, Quizzes: qs,
 				Console: &console.Runner{Binary: exe}, Logger: log, InsecureCookies: insecureCookies, PublicURL: publicURL,
-				ClassSeats: classSeats, MaxSandboxes: maxSandboxes, WarmPool: pool, Zones: drillZones(backendName, topology)})
+				ClassSeats: classSeats, MaxSandboxes: maxSandboxes, WarmPool: pool, Zones: drillZones(backendName, topology),
+				HistoryDir: filepath.Join(dataDir, "history")})
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,275 @@
+// Package history records what a sandbox's stream carried (docs/stream.md:
+// snapshots, then upserts and deletes of normalized objects), each with its
+// time, in an append-only file per sandbox, and rebuilds the cluster as the
+// stream showed it at any recorded moment, or what changed between two.
+//
+// A log is bounded: past MaxEntries, the oldest half is folded into a base
+// state (the state at the first kept moment) and the file is rewritten, so
+// a learner's history costs at most about MaxEntries lines on disk.
+package history
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+)
+
+// DefaultMaxEntries bounds one sandbox's log.
+const DefaultMaxEntries = 20000
+
+// ErrTooOld is returned for a moment before the kept history.
+var ErrTooOld = errors.New("history: that moment is older than the kept history")
+
+// Obj is a normalized object of the stream.
+type Obj = map[string]any
+
+// Entry is one recorded line: a snapshot (Objects, replacing the state),
+// an upsert or a delete (Obj).
+type Entry struct {
+	At      int64  `json:"t"` // Unix milliseconds
+	Op      string `json:"op"`
+	Obj     Obj    `json:"obj,omitempty"`
+	Objects []Obj  `json:"objects,omitempty"`
+}
+
+// Key identifies an object: kind/namespace/name.
+func Key(o Obj) string {
+	s := func(k string) string { v, _ := o[k].(string); return v }
+	return s("kind") + "/" + s("namespace") + "/" + s("name")
+}
+
+// Log is one sandbox's history.
+type Log struct {
+	mu       sync.Mutex
+	path     string
+	max      int
+	base     map[string]Obj // state before entries[0]
+	baseAt   int64          // 0: the log starts at the sandbox's beginning
+	entries  []Entry
+	appender *os.File
+}
+
+var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Open opens (or creates) the log of sandbox name in dir. maxEntries <= 0
+// is DefaultMaxEntries.
+func Open(dir, name string, maxEntries int) (*Log, error) {
+	if !validName.MatchString(name) {
+		return nil, fmt.Errorf("history: bad sandbox name %q", name)
+	}
+	if maxEntries <= 0 {
+		maxEntries = DefaultMaxEntries
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	l := &Log{path: filepath.Join(dir, name+".jsonl"), max: maxEntries, base: map[string]Obj{}}
+	f, err := os.Open(l.path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("history: %w", err)
+	default:
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		first := true
+		for sc.Scan() {
+			var e Entry
+			if json.Unmarshal(sc.Bytes(), &e) != nil {
+				continue // a line cut short by a crash
+			}
+			if first && e.Op == "base" {
+				l.baseAt = e.At
+				for _, o := range e.Objects {
+					l.base[Key(o)] = o
+				}
+			} else {
+				l.entries = append(l.entries, e)
+			}
+			first = false
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("history: read %s: %w", l.path, err)
+		}
+	}
+	if l.appender, err = os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	return l, nil
+}
+
+// Close closes the log's file.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.appender == nil {
+		return nil
+	}
+	err := l.appender.Close()
+	l.appender = nil
+	return err
+}
+
+// Append records an entry (its At is set to now if zero).
+func (l *Log) Append(e Entry) error {
+	if e.At == 0 {
+		e.At = time.Now().UnixMilli()
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	// Keep what a reload would read (JSON numbers), so that a moment
+	// compares the same before and after a restart.
+	e = Entry{}
+	if err := json.Unmarshal(b, &e); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.appender == nil {
+		return errors.New("history: log closed")
+	}
+	if _, err := l.appender.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("history: append: %w", err)
+	}
+	l.entries = append(l.entries, e)
+	if len(l.entries) > l.max {
+		return l.compactLocked()
+	}
+	return nil
+}
+
+// compactLocked folds the oldest half of the entries into the base and
+// rewrites the file.
+func (l *Log) compactLocked() error {
+	cut := len(l.entries) / 2
+	for _, e := range l.entries[:cut] {
+		apply(l.base, e)
+	}
+	l.baseAt = l.entries[cut-1].At
+	l.entries = append([]Entry(nil), l.entries[cut:]...)
+	tmp := l.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("history: compact: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	if err := enc.Encode(Entry{At: l.baseAt, Op: "base", Objects: sorted(l.base)}); err != nil {
+		f.Close()
+		return fmt.Errorf("history: compact: %w", err)
+	}
+	for _, e := range l.entries {
+		if err := enc.Encode(e); err != nil {
+			f.Close()
+			return fmt.Errorf("history: compact: %w", err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("history: compact: %w", err)
+	}
+	f.Close()
+	if err := os.Rename(tmp, l.path); err != nil {
+		return fmt.Errorf("history: compact: %w", err)
+	}
+	l.appender.Close()
+	l.appender, err = os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("history: compact: %w", err)
+	}
+	return nil
+}
+
+func apply(state map[string]Obj, e Entry) {
+	switch e.Op {
+	case "snapshot":
+		clear(state)
+		for _, o := range e.Objects {
+			state[Key(o)] = o
+		}
+	case "upsert":
+		state[Key(e.Obj)] = e.Obj
+	case "delete":
+		delete(state, Key(e.Obj))
+	}
+}
+
+func sorted(state map[string]Obj) []Obj {
+	keys := make([]string, 0, len(state))
+	for k := range state {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]Obj, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, state[k])
+	}
+	return out
+}
+
+// At returns the objects as the stream showed them at Unix millisecond t
+// (sorted by kind, namespace, name).
+func (l *Log) At(t int64) ([]Obj, error) {
+	st, err := l.stateAt(t)
+	if err != nil {
+		return nil, err
+	}
+	return sorted(st), nil
+}
+
+func (l *Log) stateAt(t int64) (map[string]Obj, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.baseAt != 0 && t < l.baseAt {
+		return nil, ErrTooOld
+	}
+	st := make(map[string]Obj, len(l.base))
+	for k, o := range l.base {
+		st[k] = o
+	}
+	for _, e := range l.entries {
+		if e.At > t {
+			break
+		}
+		apply(st, e)
+	}
+	return st, nil
+}
+
+// Range returns the first and last recorded moments and the entry count.
+func (l *Log) Range() (first, last int64, n int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	first = l.baseAt
+	if len(l.entries) > 0 {
+		if first == 0 {
+			first = l.entries[0].At
+		}
+		last = l.entries[len(l.entries)-1].At
+	}
+	return first, last, len(l.entries)
+}
+
+// Delete removes the log's file (the sandbox was deleted).
+func (l *Log) Delete() error {
+	l.Close()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries, l.base, l.baseAt = nil, map[string]Obj{}, 0
+	if err := os.Remove(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("history: delete: %w", err)
+	}
+	var err error
+	l.appender, err = os.OpenFile(l.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	return err
+}

@@ -1,0 +1,146 @@
+package history
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// model is the state a page's store holds after each stream message.
+func model(entries []Entry, t int64) map[string]Obj {
+	st := map[string]Obj{}
+	for _, e := range entries {
+		if e.At <= t {
+			apply(st, e)
+		}
+	}
+	return st
+}
+
+func jsonState(st map[string]Obj) string {
+	b, _ := json.Marshal(sorted(st))
+	return string(b)
+}
+
+func randomObj(r *rand.Rand) Obj {
+	kinds := []string{"Pod", "Deployment", "ReplicaSet", "Node", "Event"}
+	return Obj{"kind": kinds[r.IntN(len(kinds))], "namespace": fmt.Sprint("ns", r.IntN(2)), "name": fmt.Sprint("o", r.IntN(6)),
+		"rv": fmt.Sprint(r.IntN(1000)), "replicas": r.IntN(4), "status": map[string]any{"ready": r.IntN(2) == 1}}
+}
+
+// The state rebuilt at any recorded moment equals the state the stream
+// had sent by then, over random sequences of upserts, deletes and resyncs
+// (snapshots), across compaction and a reopen of the file.
+func TestStateAtEveryMomentMatchesTheStream(t *testing.T) {
+	for seed := range uint64(20) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 7))
+			dir := t.TempDir()
+			max := 40 + r.IntN(200)
+			l, err := Open(dir, "u1", max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sent []Entry
+			at := int64(1_000_000)
+			for i := 0; i < 400; i++ {
+				at += int64(r.IntN(3)) // several changes may share a millisecond
+				var e Entry
+				switch n := r.IntN(20); {
+				case n == 0:
+					objs := []Obj{}
+					for j := r.IntN(5); j > 0; j-- {
+						objs = append(objs, randomObj(r))
+					}
+					e = Entry{At: at, Op: "snapshot", Objects: objs}
+				case n < 6:
+					e = Entry{At: at, Op: "delete", Obj: randomObj(r)}
+				default:
+					e = Entry{At: at, Op: "upsert", Obj: randomObj(r)}
+				}
+				if err := l.Append(e); err != nil {
+					t.Fatal(err)
+				}
+				b, _ := json.Marshal(e)
+				var back Entry
+				_ = json.Unmarshal(b, &back)
+				sent = append(sent, back)
+			}
+			check := func(l *Log) {
+				first, last, n := l.Range()
+				if n > max {
+					t.Fatalf("%d entries kept, bound %d", n, max)
+				}
+				for t0 := first; t0 <= last; t0++ {
+					got, err := l.stateAt(t0)
+					if err != nil {
+						t.Fatalf("at %d: %v", t0, err)
+					}
+					if want := model(sent, t0); jsonState(got) != jsonState(want) {
+						t.Fatalf("at %d:\n got %s\nwant %s", t0, jsonState(got), jsonState(want))
+					}
+				}
+				if first > 1_000_000 {
+					if _, err := l.At(first - 1); !errors.Is(err, ErrTooOld) {
+						t.Fatalf("before the kept history: %v", err)
+					}
+				}
+			}
+			check(l)
+			l.Close()
+			l2, err := Open(dir, "u1", max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l2.Close()
+			check(l2)
+		})
+	}
+}
+
+func TestDiffListsFieldChanges(t *testing.T) {
+	a := map[string]Obj{
+		"Deployment/d/web": {"kind": "Deployment", "namespace": "d", "name": "web", "rv": "1", "replicas": 1.0, "images": []any{"nginx:1"}},
+		"Pod/d/old":        {"kind": "Pod", "namespace": "d", "name": "old"},
+	}
+	b := map[string]Obj{
+		"Deployment/d/web": {"kind": "Deployment", "namespace": "d", "name": "web", "rv": "2", "replicas": 3.0, "images": []any{"nginx:2"}},
+		"Pod/d/new":        {"kind": "Pod", "namespace": "d", "name": "new"},
+	}
+	d := Compare(a, b)
+	want := []FieldChange{{Path: "images[0]", Before: "nginx:1", After: "nginx:2"}, {Path: "replicas", Before: 1.0, After: 3.0}}
+	if len(d.Changed) != 1 || !reflect.DeepEqual(d.Changed[0].Changes, want) {
+		t.Fatalf("changed: %+v", d.Changed)
+	}
+	if len(d.Added) != 1 || d.Added[0]["name"] != "new" || len(d.Removed) != 1 || d.Removed[0]["name"] != "old" {
+		t.Fatalf("added %v removed %v", d.Added, d.Removed)
+	}
+}
+
+func TestDeleteRemovesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Open(dir, "u2", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Append(Entry{Op: "upsert", Obj: Obj{"kind": "Pod", "name": "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, n := l.Range(); n != 0 {
+		t.Fatalf("%d entries after delete", n)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "u2.jsonl")); err != nil || fi.Size() != 0 {
+		t.Fatalf("file after delete: %v %v", fi, err)
+	}
+	if _, err := Open(dir, "../etc", 0); err == nil {
+		t.Fatal("a path as a sandbox name")
+	}
+}

@@ -1,0 +1,180 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kubelab/kubelab/history"
+	"github.com/kubelab/kubelab/watch"
+)
+
+// historyBuffer is the recorder's subscription buffer: past it, the
+// recorder takes a fresh snapshot (recorded as a resync).
+const historyBuffer = 1024
+
+// historyRoutes serve the learner's own recorded history.
+func (s *Server) historyRoutes(r chi.Router) {
+	r.Get("/history", s.historyAt)
+	r.Get("/history/diff", s.historyDiff)
+	r.Get("/history/range", s.historyRange)
+}
+
+// historyLog opens the learner's history log once ("" dir: not recorded).
+func (l *learner) historyLog() (*history.Log, error) {
+	if l.s.cfg.HistoryDir == "" {
+		return nil, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.hist != nil {
+		return l.hist, nil
+	}
+	h, err := history.Open(l.s.cfg.HistoryDir, l.name, l.s.cfg.HistoryMaxEntries)
+	if err != nil {
+		return nil, err
+	}
+	l.hist = h
+	return h, nil
+}
+
+// record appends what the page's stream carries to the learner's history
+// until ctx ends: the snapshot, then every change; a fresh snapshot after
+// the recorder fell behind. It runs whether or not a page is open.
+func (l *learner) record(ctx context.Context, w *watch.Watcher) {
+	h, err := l.historyLog()
+	if h == nil {
+		if err != nil {
+			l.s.log.Warn("history", "learner", l.name, "err", err)
+		}
+		return
+	}
+	snapshot := func(objs []watch.Obj) error {
+		out := make([]history.Obj, len(objs))
+		for i, o := range objs {
+			out[i] = o
+		}
+		return h.Append(history.Entry{Op: "snapshot", Objects: out})
+	}
+	snap, sub := w.Subscribe(historyBuffer)
+	defer sub.Close()
+	if err := snapshot(snap); err != nil {
+		l.s.log.Warn("history", "learner", l.name, "err", err)
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ch, ok := <-sub.C():
+			if !ok {
+				return
+			}
+			err = h.Append(history.Entry{Op: ch.Op, Obj: ch.Obj})
+		case <-sub.Overflowed():
+			err = snapshot(sub.Resync())
+		}
+		if err != nil {
+			l.s.log.Warn("history", "learner", l.name, "err", err)
+			return
+		}
+	}
+}
+
+// forgetHistory deletes the learner's history with their sandbox.
+func (l *learner) forgetHistory() error {
+	h, err := l.historyLog()
+	if h == nil {
+		return err
+	}
+	return h.Delete()
+}
+
+// askedLog is the asking learner's history log, or false after an answer.
+func (s *Server) askedLog(w http.ResponseWriter, r *http.Request) (*history.Log, bool) {
+	h, err := s.learnerFor(userOf(r)).historyLog()
+	if err != nil {
+		s.internalJSON(w, r, err)
+		return nil, false
+	}
+	if h == nil {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "this server does not record history", Code: "no_history"})
+		return nil, false
+	}
+	return h, true
+}
+
+// msParam reads a Unix-millisecond query parameter.
+func msParam(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+	v, err := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
+	if err != nil || v <= 0 {
+		writeJSON(w, http.StatusBadRequest, apiError{Error: name + ": want a time in Unix milliseconds", Code: "bad_time"})
+		return 0, false
+	}
+	return v, true
+}
+
+func (s *Server) historyError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, history.ErrTooOld) {
+		writeJSON(w, http.StatusGone, apiError{Error: err.Error(), Code: "too_old"})
+		return
+	}
+	s.internalJSON(w, r, err)
+}
+
+// historyAt answers GET /api/history?at=UNIX_MS: {"objects": [...]}, the
+// normalized objects (docs/stream.md) as the stream showed them then.
+func (s *Server) historyAt(w http.ResponseWriter, r *http.Request) {
+	at, ok := msParam(w, r, "at")
+	if !ok {
+		return
+	}
+	h, ok := s.askedLog(w, r)
+	if !ok {
+		return
+	}
+	objs, err := h.At(at)
+	if err != nil {
+		s.historyError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"at": at, "objects": objs})
+}
+
+// historyDiff answers GET /api/history/diff?from=UNIX_MS&to=UNIX_MS: the
+// objects added, removed and changed (with their field changes).
+func (s *Server) historyDiff(w http.ResponseWriter, r *http.Request) {
+	from, ok := msParam(w, r, "from")
+	if !ok {
+		return
+	}
+	to, ok := msParam(w, r, "to")
+	if !ok {
+		return
+	}
+	h, ok := s.askedLog(w, r)
+	if !ok {
+		return
+	}
+	d, err := h.Between(from, to)
+	if err != nil {
+		s.historyError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "added": d.Added, "removed": d.Removed, "changed": d.Changed})
+}
+
+// historyRange answers GET /api/history/range: the first and last recorded
+// moments and how many changes lie between.
+func (s *Server) historyRange(w http.ResponseWriter, r *http.Request) {
+	h, ok := s.askedLog(w, r)
+	if !ok {
+		return
+	}
+	first, last, n := h.Range()
+	writeJSON(w, http.StatusOK, map[string]any{"first": first, "last": last, "changes": n, "now": time.Now().UnixMilli()})
+}
