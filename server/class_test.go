@@ -104,7 +104,7 @@ func newClassEnv(t testing.TB, opts ...func(*Config)) *classEnv {
 	cat, qs := course(t)
 	fb := &fakeBackend{}
 	cfg := Config{Mode: ModeClass, Provider: sandbox.NewProvider(fb), Store: st, Catalog: cat, Quizzes: qs,
-		Console: &console.Runner{Binary: "/nonexistent"}}
+		Console: &console.Runner{Binary: "/nonexistent"}, HistoryDir: filepath.Join(t.TempDir(), "history")}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -402,14 +402,15 @@ func matrix() []route {
 	add("GET", "/class", nil, with(all(hidden), "nobody", signIn, "Ina", allowed, "Jun", allowed))
 	// Class 1's routes: Ina only.
 	for _, p := range []string{"/class/{c1}", "/class/{c1}/heatmap", "/class/{c1}/quiz", "/class/{c1}/completion.svg",
-		"/class/{c1}/results.csv", "/class/{c1}/students/{a}", "/class/{c1}/students/{b}"} {
+		"/class/{c1}/results.csv", "/class/{c1}/students/{a}", "/class/{c1}/students/{b}", "/class/{c1}/students/{a}/history/range"} {
 		add("GET", p, nil, ownerOnly)
 	}
 	// Forged: a class that does not exist, a student of another class, ids
 	// that are not numbers.
 	for _, p := range []string{"/class/999999", "/class/{c1}/students/{c}", "/class/{c2}/students/{a}", "/class/{c1}/students/{i}",
 		"/class/{c1}/students/999999", "/class/abc", "/class/{c1}/students/abc", "/class/-1", "/class/{c1}/students/0",
-		"/class/{c1}/results.csv/../../class/{c2}"} {
+		"/class/{c1}/results.csv/../../class/{c2}", "/class/{c1}/students/{c}/history/range", "/class/{c2}/students/{a}/history?at=1",
+		"/class/{c2}/students/{a}/history/diff?from=1&to=2"} {
 		add("GET", p, nil, nobodyReaches)
 	}
 	// Class 2's dashboard: Jun only.
@@ -546,6 +547,7 @@ func TestEveryRouteIsInTheMatrix(t *testing.T) {
 	covered["GET /labs/{lab}"], covered["GET /quizzes/{quiz}"], covered["POST /quizzes/{quiz}/{question}"] = true, true, true
 	covered["GET /api/labs/{lab}/status"], covered["GET /class/"] = true, true
 	covered["POST /api/labs/{lab}/reset"] = true
+	covered["GET /class/{class}/students/{student}/history"], covered["GET /class/{class}/students/{student}/history/diff"] = true, true
 	// the drills, requested in the matrix with a concrete zone and node
 	for _, r := range []string{"POST /api/drills/zones/{zone}", "POST /api/drills/nodes/{node}/drain", "POST /api/drills/nodes/{node}/kubelet",
 		"POST /api/drills/nodes/{node}/cordon", "POST /class/{class}/zones/{zone}"} {

@@ -94,9 +94,19 @@ func (l *learner) forgetHistory() error {
 	return h.Delete()
 }
 
-// askedLog is the asking learner's history log, or false after an answer.
+// askedLog is the history log the request is about, or false after an
+// answer: the asking learner's own, or, on an instructor's student route,
+// that student's (read-only; classStudent checks the class is theirs).
 func (s *Server) askedLog(w http.ResponseWriter, r *http.Request) (*history.Log, bool) {
-	h, err := s.learnerFor(userOf(r)).historyLog()
+	u := userOf(r)
+	if chi.URLParam(r, "student") != "" {
+		_, student, ok := s.classStudent(w, r)
+		if !ok {
+			return nil, false
+		}
+		u = student
+	}
+	h, err := s.learnerFor(u).historyLog()
 	if err != nil {
 		s.internalJSON(w, r, err)
 		return nil, false
