@@ -599,6 +599,26 @@ func (s *Server) stopStudentSandbox(ctx context.Context, u store.User, whyKey st
 	s.publishToClasses(ctx, u.ID, sandboxMsg{Type: "sandbox", User: u.ID, State: string(sandbox.StateStopped), Message: why})
 }
 
+// forEachStudent runs f for each learner among members, four at a time,
+// and returns when all are done.
+func (s *Server) forEachStudent(ctx context.Context, members []store.Member, f func(u store.User)) {
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for _, m := range members {
+		u, err := s.cfg.Store.UserByID(ctx, m.UserID)
+		if err != nil || u.Role != store.RoleLearner {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f(u)
+		}()
+	}
+	wg.Wait()
+}
+
 // endSandboxes stops every sandbox of the class's students (a few at a
 // time).
 func (s *Server) endSandboxes(w http.ResponseWriter, r *http.Request) {
@@ -613,21 +633,7 @@ func (s *Server) endSandboxes(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Minute)
 	defer cancel()
-	sem := make(chan struct{}, 4)
-	var wg sync.WaitGroup
-	for _, m := range members {
-		u, err := s.cfg.Store.UserByID(ctx, m.UserID)
-		if err != nil || u.Role != store.RoleLearner {
-			continue
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			s.stopStudentSandbox(ctx, u, "dash.sbx_ended")
-		}()
-	}
-	wg.Wait()
+	s.forEachStudent(ctx, members, func(u store.User) { s.stopStudentSandbox(ctx, u, "dash.sbx_ended") })
 	s.log.Info("class sandboxes ended", "class", c.ID, "students", len(members))
 	redirectTo(w, r, classPath(c.ID), "ended")
 }

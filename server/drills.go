@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -84,11 +84,10 @@ func (s *Server) drillNodes(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"nodes": nodes})
 }
 
-func (s *Server) drillKubelet(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Running bool `json:"running"`
-	}
-	if !readJSON(w, r, maxDrillBody, &req) {
+// drillOnNode reads the request into req, runs act on the node the path
+// names in the learner's sandbox, and answers with what act returns.
+func (s *Server) drillOnNode(w http.ResponseWriter, r *http.Request, req any, act func(context.Context, kubernetes.Interface, string) (map[string]any, error)) {
+	if !readJSON(w, r, maxDrillBody, req) {
 		return
 	}
 	l, c, ok := s.drillClient(w, r)
@@ -96,32 +95,32 @@ func (s *Server) drillKubelet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	node := chi.URLParam(r, "node")
-	if err := drills.SetKubelet(r.Context(), c, node, req.Running); err != nil {
+	out, err := act(r.Context(), c, node)
+	if err != nil {
 		s.drillError(w, r, err)
 		return
 	}
 	l.poke()
-	writeJSON(w, http.StatusOK, map[string]any{"node": node, "running": req.Running})
+	out["node"] = node
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) drillKubelet(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Running bool `json:"running"`
+	}
+	s.drillOnNode(w, r, &req, func(ctx context.Context, c kubernetes.Interface, node string) (map[string]any, error) {
+		return map[string]any{"running": req.Running}, drills.SetKubelet(ctx, c, node, req.Running)
+	})
 }
 
 func (s *Server) drillCordon(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Cordoned bool `json:"cordoned"`
 	}
-	if !readJSON(w, r, maxDrillBody, &req) {
-		return
-	}
-	l, c, ok := s.drillClient(w, r)
-	if !ok {
-		return
-	}
-	node := chi.URLParam(r, "node")
-	if err := drills.Cordon(r.Context(), c, node, req.Cordoned); err != nil {
-		s.drillError(w, r, err)
-		return
-	}
-	l.poke()
-	writeJSON(w, http.StatusOK, map[string]any{"node": node, "cordoned": req.Cordoned})
+	s.drillOnNode(w, r, &req, func(ctx context.Context, c kubernetes.Interface, node string) (map[string]any, error) {
+		return map[string]any{"cordoned": req.Cordoned}, drills.Cordon(ctx, c, node, req.Cordoned)
+	})
 }
 
 // drillDrain answers once the node is cordoned and its pods' evictions
@@ -187,43 +186,28 @@ func (s *Server) classZone(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
 	defer cancel()
-	sem := make(chan struct{}, 4)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for _, m := range members {
-		u, err := s.cfg.Store.UserByID(ctx, m.UserID)
-		if err != nil || u.Role != store.RoleLearner {
-			continue
-		}
+	var done atomic.Int32
+	s.forEachStudent(ctx, members, func(u store.User) {
 		l := s.peekLearner(u.ID)
 		if l == nil {
-			continue
+			return
 		}
 		_, _, box, _ := l.snapshot()
 		if box == nil || box.REST == nil {
-			continue
+			return
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			cl, err := kubernetes.NewForConfig(box.REST)
-			if err == nil {
-				_, err = drills.SetZone(ctx, cl, zone, failed)
-			}
-			if err != nil {
-				s.log.Warn("class zone drill", "class", c.ID, "user", u.ID, "zone", zone, "err", err)
-				return
-			}
-			l.poke()
-			mu.Lock()
-			done++
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	s.log.Info("class zone drill", "class", c.ID, "zone", zone, "failed", failed, "sandboxes", done)
+		cl, err := kubernetes.NewForConfig(box.REST)
+		if err == nil {
+			_, err = drills.SetZone(ctx, cl, zone, failed)
+		}
+		if err != nil {
+			s.log.Warn("class zone drill", "class", c.ID, "user", u.ID, "zone", zone, "err", err)
+			return
+		}
+		l.poke()
+		done.Add(1)
+	})
+	s.log.Info("class zone drill", "class", c.ID, "zone", zone, "failed", failed, "sandboxes", done.Load())
 	what := "zone_recovered"
 	if failed {
 		what = "zone_failed"
