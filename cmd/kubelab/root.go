@@ -9,6 +9,6 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(sandboxCommand(), serveCommand(), labsCommand(), checkCommand(), adminCommand())
+	root.AddCommand(sandboxCommand(), serveCommand(), labsCommand(), checkCommand(), explainCommand(), adminCommand())
 	return root
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/pflag"
 	"go.etcd.io/etcd/server/v3/embed"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
@@ -40,6 +41,7 @@ import (
 
 	"github.com/kubelab/kubelab/sandbox/internal/pauseclock"
 	"github.com/kubelab/kubelab/sandbox/internal/pki"
+	"github.com/kubelab/kubelab/sandbox/schedrecord"
 )
 
 // ServiceCIDR is the Service IP range, as on Amazon EKS.
@@ -103,6 +105,9 @@ type ControlPlane struct {
 	errc chan error
 	// evictionToleration is Config.EvictionToleration, defaulted.
 	evictionToleration time.Duration
+	// recordsReady delivers the outcome of declaring the scheduler's
+	// decision records, and is refilled for every reader.
+	recordsReady chan error
 }
 
 // Errors returns a channel that receives the first component failure.
@@ -422,14 +427,39 @@ func (c *ControlPlane) startControllerManager(ctx context.Context, dir string, e
 	return nil
 }
 
+// schedulerConfig is the scheduler's configuration: the upstream default
+// profile plus the decision recorder (sandbox/schedrecord), first at
+// PostFilter so that it sees every failed attempt whatever preemption
+// does, and after the default plugins at Reserve.
+const schedulerConfig = `apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection:
+  kubeconfig: %q
+leaderElection:
+  leaderElect: false
+profiles:
+- schedulerName: default-scheduler
+  plugins:
+    multiPoint:
+      enabled:
+      - name: %[2]s
+    postFilter:
+      enabled:
+      - name: %[2]s
+      - name: DefaultPreemption
+`
+
 func (c *ControlPlane) startScheduler(ctx context.Context, dir string) error {
 	opts := scheduleroptions.NewOptions()
 	kubeconfig := filepath.Join(dir, "scheduler.kubeconfig")
+	config := filepath.Join(dir, "scheduler.yaml")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(schedulerConfig, kubeconfig, schedrecord.Name)), 0o600); err != nil {
+		return fmt.Errorf("controlplane: scheduler configuration: %w", err)
+	}
 	args := []string{
-		"--kubeconfig=" + kubeconfig,
+		"--config=" + config,
 		"--authentication-kubeconfig=" + kubeconfig,
 		"--authorization-kubeconfig=" + kubeconfig,
-		"--leader-elect=false",
 		"--secure-port=0",
 		"--profiling=false",
 	}
@@ -444,16 +474,39 @@ func (c *ControlPlane) startScheduler(ctx context.Context, dir string) error {
 		return fmt.Errorf("controlplane: scheduler informer name: %w", err)
 	}
 	opts.InformerName = name
-	cc, sched, err := schedulerapp.Setup(ctx, opts)
+	records, err := dynamic.NewForConfig(c.ClientConfig("admin"))
+	if err != nil {
+		return fmt.Errorf("controlplane: scheduling records client: %w", err)
+	}
+	writer := schedrecord.NewWriter(records)
+	cc, sched, err := schedulerapp.Setup(ctx, opts, schedulerapp.WithPlugin(schedrecord.Name, schedrecord.Factory(writer.Put)))
 	if err != nil {
 		return fmt.Errorf("controlplane: scheduler setup: %w", err)
 	}
+	c.recordsReady = make(chan error, 1)
+	go func() { c.recordsReady <- schedrecord.EnsureCRD(ctx, records) }()
+	go writer.Run(ctx)
 	go func() {
 		if err := schedulerapp.Run(ctx, cc, sched); err != nil && ctx.Err() == nil {
 			c.errc <- fmt.Errorf("kube-scheduler: %w", err)
 		}
 	}()
 	return nil
+}
+
+// RecordsReady waits until the API server serves the scheduler's decision
+// records (sandbox/schedrecord).
+func (c *ControlPlane) RecordsReady(ctx context.Context) error {
+	if c.recordsReady == nil {
+		return nil
+	}
+	select {
+	case err := <-c.recordsReady:
+		c.recordsReady <- err
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (c *ControlPlane) waitReady(ctx context.Context) error {

@@ -140,6 +140,10 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		cp.Close()
 		return nil, err
 	}
+	if err := cp.RecordsReady(ctx); err != nil {
+		cp.Close()
+		return nil, err
+	}
 	return &Instance{Server: cp.Server, Kubeconfig: cp.AdminKubeconfig, Ready: time.Since(began), Simulator: sim, ControlPlane: cp, cp: cp}, nil
 }
 

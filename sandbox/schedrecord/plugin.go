@@ -1,0 +1,203 @@
+package schedrecord
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/sets"
+	fwk "k8s.io/kube-scheduler/framework"
+	"k8s.io/kubernetes/pkg/scheduler/framework"
+	frameworkruntime "k8s.io/kubernetes/pkg/scheduler/framework/runtime"
+)
+
+// Name is the recorder's name in the scheduler's profile.
+const Name = "KubelabDecisions"
+
+// Recorder is a scheduler plugin that records every scheduling attempt.
+// It changes no decision: at PostFilter (configured first, so it runs
+// whatever preemption does) it reads the scheduler's own per-node
+// diagnosis of a failed attempt; at Reserve (after the scheduler chose a
+// node) it runs the profile's filters and scores again on the same cycle
+// state and snapshot, which gives the same per-plugin results the
+// scheduler just computed, and reports them with the chosen node.
+type Recorder struct {
+	fw   framework.Framework
+	sink func(*Decision)
+	now  func() time.Time
+}
+
+var (
+	_ fwk.PostFilterPlugin = (*Recorder)(nil)
+	_ fwk.ReservePlugin    = (*Recorder)(nil)
+)
+
+// Factory returns the recorder's plugin factory for the scheduler's
+// registry (app.WithPlugin(Name, Factory(sink))). sink receives each
+// decision; it must not block (see Writer.Put).
+func Factory(sink func(*Decision)) frameworkruntime.PluginFactory {
+	return func(_ context.Context, _ runtime.Object, h fwk.Handle) (fwk.Plugin, error) {
+		fw, ok := h.(framework.Framework)
+		if !ok {
+			return nil, fmt.Errorf("schedrecord: the scheduler's handle (%T) cannot run plugins", h)
+		}
+		return &Recorder{fw: fw, sink: sink, now: time.Now}, nil
+	}
+}
+
+// Name names the plugin.
+func (r *Recorder) Name() string { return Name }
+
+// PostFilter records a failed attempt from the scheduler's diagnosis, with
+// the changes that would let the pod be placed.
+func (r *Recorder) PostFilter(ctx context.Context, state fwk.CycleState, pod *v1.Pod, statuses fwk.NodeToStatusReader) (*fwk.PostFilterResult, *fwk.Status) {
+	nodes, err := r.fw.SnapshotSharedLister().NodeInfos().List()
+	if err != nil {
+		return nil, fwk.NewStatus(fwk.Unschedulable)
+	}
+	d := r.begin(pod)
+	skip := state.GetSkipFilterPlugins()
+	for _, ni := range nodes {
+		d.Nodes = append(d.Nodes, r.nodeResult(ni, statuses.Get(ni.Node().Name), d.FilterPlugins, skip))
+	}
+	sort.SliceStable(d.Nodes, func(i, j int) bool { return d.Nodes[i].Name < d.Nodes[j].Name })
+	d.Suggestions = r.suggest(ctx, pod, nodes, statuses)
+	r.sink(d)
+	// Unschedulable with no reason: the next PostFilter plugin (preemption)
+	// runs, and nothing is added to the pod's message.
+	return nil, fwk.NewStatus(fwk.Unschedulable)
+}
+
+// Reserve records a successful attempt: nodeName is the scheduler's choice.
+func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Pod, nodeName string) *fwk.Status {
+	nodes, err := r.fw.SnapshotSharedLister().NodeInfos().List()
+	if err != nil {
+		return nil
+	}
+	// The pod handed to Reserve is the assumed one, already bound to
+	// nodeName; the filters judged it unbound.
+	unbound := *pod
+	unbound.Spec.NodeName = ""
+	pod = &unbound
+	d := r.begin(pod)
+	d.Node = nodeName
+	skip := state.GetSkipFilterPlugins()
+	var feasible []fwk.NodeInfo
+	at := map[string]int{}
+	for _, ni := range nodes {
+		st := r.fw.RunFilterPlugins(ctx, state, pod, ni)
+		if st.IsSuccess() {
+			feasible = append(feasible, ni)
+		}
+		at[ni.Node().Name] = len(d.Nodes)
+		d.Nodes = append(d.Nodes, r.nodeResult(ni, st, d.FilterPlugins, skip))
+	}
+	// The scheduler scores only when more than one node is feasible.
+	if len(feasible) > 1 {
+		scores, st := r.fw.RunScorePlugins(ctx, state, pod, feasible)
+		if st.IsSuccess() {
+			d.Scored = true
+			weights := map[string]int64{}
+			for _, w := range d.ScorePlugins {
+				weights[w.Plugin] = w.Weight
+			}
+			for _, ns := range scores {
+				n := &d.Nodes[at[ns.Name]]
+				n.Total = ns.TotalScore
+				raw := map[string]int64{}
+				for _, s := range ns.RawScores {
+					raw[s.Name] = s.Score
+				}
+				for _, s := range ns.Scores {
+					w := max(weights[s.Name], 1)
+					n.Scores = append(n.Scores, ScoreResult{Plugin: s.Name, Raw: raw[s.Name], Score: s.Score / w, Weight: w})
+				}
+			}
+		}
+	}
+	sort.SliceStable(d.Nodes, func(i, j int) bool {
+		a, b := d.Nodes[i], d.Nodes[j]
+		if (a.Name == nodeName) != (b.Name == nodeName) {
+			return a.Name == nodeName
+		}
+		if a.Feasible != b.Feasible {
+			return a.Feasible
+		}
+		if a.Total != b.Total {
+			return a.Total > b.Total
+		}
+		return a.Name < b.Name
+	})
+	rank := 0
+	for i := range d.Nodes {
+		if d.Nodes[i].Feasible {
+			rank++
+			d.Nodes[i].Rank = rank
+		}
+	}
+	r.sink(d)
+	return nil
+}
+
+// Unreserve does nothing: the record of the attempt stands.
+func (r *Recorder) Unreserve(context.Context, fwk.CycleState, *v1.Pod, string) {}
+
+// begin starts a decision with the profile's plugins.
+func (r *Recorder) begin(pod *v1.Pod) *Decision {
+	d := &Decision{Pod: pod.Name, Namespace: pod.Namespace, UID: string(pod.UID), Time: r.now().UTC().Format(time.RFC3339Nano)}
+	plugins := r.fw.ListPlugins()
+	if plugins == nil {
+		return d
+	}
+	for _, p := range plugins.Filter.Enabled {
+		d.FilterPlugins = append(d.FilterPlugins, p.Name)
+	}
+	for _, p := range plugins.Score.Enabled {
+		d.ScorePlugins = append(d.ScorePlugins, PluginWeight{Plugin: p.Name, Weight: int64(max(p.Weight, 1))})
+	}
+	return d
+}
+
+// preFilterPrefix starts the status the framework gives the nodes a
+// PreFilter plugin ruled out (its PreFilterResult named other nodes).
+const preFilterPrefix = "node(s) didn't satisfy plugin(s)"
+
+// nodeResult turns one node's status into per-plugin verdicts: the
+// filters run in order and stop at the first that rejects, so every
+// filter before the rejecting one passed (or had nothing to check).
+func (r *Recorder) nodeResult(ni fwk.NodeInfo, st *fwk.Status, order []string, skip sets.Set[string]) NodeResult {
+	n := NodeResult{Name: ni.Node().Name, Zone: ni.Node().Labels[v1.LabelTopologyZone]}
+	plugin := ""
+	if st != nil {
+		plugin = st.Plugin()
+	}
+	_, isFilter := indexOf(order, plugin)
+	if !st.IsSuccess() && (!isFilter || strings.HasPrefix(st.Message(), preFilterPrefix)) {
+		// Rejected before the filters ran (a PreFilter plugin).
+		n.Filters = []FilterResult{{Plugin: plugin, Reason: st.Message()}}
+		return n
+	}
+	for _, p := range order {
+		if !st.IsSuccess() && p == plugin {
+			n.Filters = append(n.Filters, FilterResult{Plugin: p, Reason: st.Message()})
+			return n
+		}
+		skipped := skip.Has(p)
+		n.Filters = append(n.Filters, FilterResult{Plugin: p, Passed: true, Skipped: skipped})
+	}
+	n.Feasible = st.IsSuccess()
+	return n
+}
+
+func indexOf(list []string, s string) (int, bool) {
+	for i, v := range list {
+		if v == s {
+			return i, true
+		}
+	}
+	return -1, false
+}
