@@ -430,7 +430,8 @@ func (c *ControlPlane) startControllerManager(ctx context.Context, dir string, e
 // schedulerConfig is the scheduler's configuration: the upstream default
 // profile plus the decision recorder (sandbox/schedrecord), first at
 // PostFilter so that it sees every failed attempt whatever preemption
-// does, and after the default plugins at Reserve.
+// does, and first at Reserve so that it sees the cluster as the filters
+// did, before VolumeBinding assumes the pod's volumes.
 const schedulerConfig = `apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection:
@@ -447,6 +448,10 @@ profiles:
       enabled:
       - name: %[2]s
       - name: DefaultPreemption
+    reserve:
+      enabled:
+      - name: %[2]s
+      - name: VolumeBinding
 `
 
 func (c *ControlPlane) startScheduler(ctx context.Context, dir string) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -22,9 +21,10 @@ const Name = "KubelabDecisions"
 // It changes no decision: at PostFilter (configured first, so it runs
 // whatever preemption does) it reads the scheduler's own per-node
 // diagnosis of a failed attempt; at Reserve (after the scheduler chose a
-// node) it runs the profile's filters and scores again on the same cycle
-// state and snapshot, which gives the same per-plugin results the
-// scheduler just computed, and reports them with the chosen node.
+// node, configured first) it runs the profile's PreFilter, Filter,
+// PreScore and Score plugins again on the same snapshot, which gives the
+// per-plugin results the scheduler just computed, and reports them with
+// the chosen node.
 type Recorder struct {
 	fw   framework.Framework
 	sink func(*Decision)
@@ -61,8 +61,20 @@ func (r *Recorder) PostFilter(ctx context.Context, state fwk.CycleState, pod *v1
 	}
 	d := r.begin(pod)
 	skip := state.GetSkipFilterPlugins()
+	// Nodes the diagnosis does not name explicitly never reached the
+	// filters: a PreFilter plugin rejected the pod, or named other nodes.
+	explicit := sets.New[string]()
+	if m, ok := statuses.(*framework.NodeToStatus); ok {
+		m.ForEachExplicitNode(func(name string, _ *fwk.Status) { explicit.Insert(name) })
+	}
 	for _, ni := range nodes {
-		d.Nodes = append(d.Nodes, r.nodeResult(ni, statuses.Get(ni.Node().Name), d.FilterPlugins, skip))
+		st := statuses.Get(ni.Node().Name)
+		if !explicit.Has(ni.Node().Name) {
+			d.Nodes = append(d.Nodes, NodeResult{Name: ni.Node().Name, Zone: ni.Node().Labels[v1.LabelTopologyZone],
+				Filters: []FilterResult{{Plugin: st.Plugin(), Reason: st.Message(), Stage: "PreFilter"}}})
+			continue
+		}
+		d.Nodes = append(d.Nodes, r.nodeResult(ni, st, d.FilterPlugins, skip))
 	}
 	sort.SliceStable(d.Nodes, func(i, j int) bool { return d.Nodes[i].Name < d.Nodes[j].Name })
 	d.Suggestions = r.suggest(ctx, pod, nodes, statuses)
@@ -73,7 +85,11 @@ func (r *Recorder) PostFilter(ctx context.Context, state fwk.CycleState, pod *v1
 }
 
 // Reserve records a successful attempt: nodeName is the scheduler's choice.
-func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Pod, nodeName string) *fwk.Status {
+// It runs first among the Reserve plugins, before any of them changes what
+// the filters see (VolumeBinding assumes the pod's volumes), and on a
+// cycle state of its own: filters keep per-node results in the cycle state
+// that later phases use, and the scheduler's must stay as it left them.
+func (r *Recorder) Reserve(ctx context.Context, _ fwk.CycleState, pod *v1.Pod, nodeName string) *fwk.Status {
 	nodes, err := r.fw.SnapshotSharedLister().NodeInfos().List()
 	if err != nil {
 		return nil
@@ -85,6 +101,11 @@ func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Po
 	pod = &unbound
 	d := r.begin(pod)
 	d.Node = nodeName
+	state := framework.NewCycleState()
+	if _, st, _ := r.fw.RunPreFilterPlugins(ctx, state, pod); !st.IsSuccess() {
+		r.sink(d)
+		return nil
+	}
 	skip := state.GetSkipFilterPlugins()
 	var feasible []fwk.NodeInfo
 	at := map[string]int{}
@@ -97,7 +118,7 @@ func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Po
 		d.Nodes = append(d.Nodes, r.nodeResult(ni, st, d.FilterPlugins, skip))
 	}
 	// The scheduler scores only when more than one node is feasible.
-	if len(feasible) > 1 {
+	if len(feasible) > 1 && r.fw.RunPreScorePlugins(ctx, state, pod, feasible).IsSuccess() {
 		scores, st := r.fw.RunScorePlugins(ctx, state, pod, feasible)
 		if st.IsSuccess() {
 			d.Scored = true
@@ -162,10 +183,6 @@ func (r *Recorder) begin(pod *v1.Pod) *Decision {
 	return d
 }
 
-// preFilterPrefix starts the status the framework gives the nodes a
-// PreFilter plugin ruled out (its PreFilterResult named other nodes).
-const preFilterPrefix = "node(s) didn't satisfy plugin(s)"
-
 // nodeResult turns one node's status into per-plugin verdicts: the
 // filters run in order and stop at the first that rejects, so every
 // filter before the rejecting one passed (or had nothing to check).
@@ -175,10 +192,9 @@ func (r *Recorder) nodeResult(ni fwk.NodeInfo, st *fwk.Status, order []string, s
 	if st != nil {
 		plugin = st.Plugin()
 	}
-	_, isFilter := indexOf(order, plugin)
-	if !st.IsSuccess() && (!isFilter || strings.HasPrefix(st.Message(), preFilterPrefix)) {
-		// Rejected before the filters ran (a PreFilter plugin).
-		n.Filters = []FilterResult{{Plugin: plugin, Reason: st.Message()}}
+	if _, isFilter := indexOf(order, plugin); !st.IsSuccess() && !isFilter {
+		// Rejected by a plugin that is not a filter (a PreFilter plugin).
+		n.Filters = []FilterResult{{Plugin: plugin, Reason: st.Message(), Stage: "PreFilter"}}
 		return n
 	}
 	for _, p := range order {

@@ -104,6 +104,10 @@ type FilterResult struct {
 	// Skipped says the plugin had nothing to check for this pod (its
 	// PreFilter said so) and let every node pass.
 	Skipped bool `json:"skipped,omitempty"`
+	// Stage is "PreFilter" when the pod was rejected before the filters
+	// ran on this node (the plugin's PreFilter refused the pod, or named
+	// other nodes); empty for a Filter verdict.
+	Stage string `json:"stage,omitempty"`
 }
 
 // ScoreResult is one Score plugin's result for one node.
