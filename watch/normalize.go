@@ -184,6 +184,8 @@ func Normalize(kind string, u *unstructured.Unstructured) Obj {
 		}
 	case "Namespace":
 		o["phase"] = strAt(c, "status", "phase")
+	case "SchedulingDecision":
+		o["decision"] = c["decision"]
 	}
 	return o
 }

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/rest"
@@ -37,30 +38,35 @@ type Change struct {
 var watched = []struct {
 	gvr  schema.GroupVersionResource
 	kind string
+	// optional kinds are watched only where the cluster serves them.
+	optional bool
 }{
-	{schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}, "Namespace"},
-	{schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, "Node"},
-	{schema.GroupVersionResource{Version: "v1", Resource: "pods"}, "Pod"},
-	{schema.GroupVersionResource{Version: "v1", Resource: "services"}, "Service"},
-	{schema.GroupVersionResource{Version: "v1", Resource: "events"}, "Event"},
-	{schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, "ConfigMap"},
-	{schema.GroupVersionResource{Version: "v1", Resource: "secrets"}, "Secret"},
-	{schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}, "PersistentVolumeClaim"},
-	{schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumes"}, "PersistentVolume"},
-	{schema.GroupVersionResource{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices"}, "EndpointSlice"},
-	{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, "Deployment"},
-	{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, "ReplicaSet"},
-	{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, "StatefulSet"},
-	{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, "DaemonSet"},
-	{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, "Job"},
-	{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, "CronJob"},
-	{schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}, "CustomResourceDefinition"},
+	{schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}, "Namespace", false},
+	{schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, "Node", false},
+	{schema.GroupVersionResource{Version: "v1", Resource: "pods"}, "Pod", false},
+	{schema.GroupVersionResource{Version: "v1", Resource: "services"}, "Service", false},
+	{schema.GroupVersionResource{Version: "v1", Resource: "events"}, "Event", false},
+	{schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, "ConfigMap", false},
+	{schema.GroupVersionResource{Version: "v1", Resource: "secrets"}, "Secret", false},
+	{schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}, "PersistentVolumeClaim", false},
+	{schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumes"}, "PersistentVolume", false},
+	{schema.GroupVersionResource{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices"}, "EndpointSlice", false},
+	{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, "Deployment", false},
+	{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, "ReplicaSet", false},
+	{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "statefulsets"}, "StatefulSet", false},
+	{schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, "DaemonSet", false},
+	{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}, "Job", false},
+	{schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "cronjobs"}, "CronJob", false},
+	{schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}, "CustomResourceDefinition", false},
+	// The embedded sandbox's scheduler records its decisions
+	// (sandbox/schedrecord; a test there checks these names).
+	{schema.GroupVersionResource{Group: "sim.kubelab.dev", Version: "v1", Resource: "schedulingdecisions"}, "SchedulingDecision", true},
 }
 
 // streamed kinds are sent to browsers; the others only feed the grader.
 var streamed = map[string]bool{"Namespace": true, "Node": true, "Pod": true, "Service": true, "Event": true,
 	"PersistentVolumeClaim": true, "PersistentVolume": true, "EndpointSlice": true, "Deployment": true,
-	"ReplicaSet": true, "StatefulSet": true, "DaemonSet": true, "Job": true, "CronJob": true}
+	"ReplicaSet": true, "StatefulSet": true, "DaemonSet": true, "Job": true, "CronJob": true, "SchedulingDecision": true}
 
 // Happening is one recorded watch event (for the grader's `events`).
 type Happening struct {
@@ -142,6 +148,9 @@ func StartIn(ctx context.Context, cfg *rest.Config, namespace string) (*Watcher,
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(client, 0)
 	scoped := dynamicinformer.NewFilteredDynamicSharedInformerFactory(client, 0, namespace, nil)
 	for _, k := range watched {
+		if k.optional && !served(client, cfg, k.gvr) {
+			continue
+		}
 		f := factory
 		if namespace != "" {
 			if clusterScoped[k.kind] && k.kind != "Node" {
@@ -375,6 +384,24 @@ func watchedVersion(r labs.Resource) bool {
 	for _, k := range watched {
 		if k.kind == r.Kind {
 			return k.gvr.GroupVersion().String() == r.APIVersion
+		}
+	}
+	return false
+}
+
+// served says whether the cluster serves a resource.
+func served(_ dynamic.Interface, cfg *rest.Config, gvr schema.GroupVersionResource) bool {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return false
+	}
+	list, err := dc.ServerResourcesForGroupVersion(gvr.GroupVersion().String())
+	if err != nil {
+		return false
+	}
+	for _, r := range list.APIResources {
+		if r.Name == gvr.Resource {
+			return true
 		}
 	}
 	return false
