@@ -237,7 +237,7 @@ func Parse(data []byte) (*Lab, error) {
 }
 
 var diagrams = map[string]bool{"": true, "none": true, "cluster-map": true, "control-loop": true, "service-routing": true,
-	"rolling-update": true, "why-pending": true, "timeline": true, "architecture": true}
+	"rolling-update": true, "why-pending": true, "why-here": true, "timeline": true, "architecture": true}
 
 func lint(l *Lab) []string {
 	var p []string

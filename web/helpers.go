@@ -15,7 +15,7 @@ import (
 )
 
 // Diagrams are the diagram names a step may show, in tab order (assets/static/js/lab.js DIAGRAMS).
-var Diagrams = []string{"cluster-map", "control-loop", "service-routing", "rolling-update", "why-pending", "timeline", "architecture"}
+var Diagrams = []string{"cluster-map", "control-loop", "service-routing", "rolling-update", "why-pending", "why-here", "timeline", "architecture"}
 
 // SandboxStates are the states a sandbox reports (docs/stream.md), for the UI strings sb.* and sbx.*.
 var SandboxStates = []string{"starting", "ready", "stopped", "failed"}

@@ -34,7 +34,7 @@ test('patch reuses keyed elements, removes the rest, keeps order', async () => {
   assert.equal(root.textContent, 'CA2tail')
 })
 
-const DIAGRAMS = ['cluster-map', 'control-loop', 'service-routing', 'rolling-update', 'why-pending', 'timeline', 'architecture']
+const DIAGRAMS = ['cluster-map', 'control-loop', 'service-routing', 'rolling-update', 'why-pending', 'why-here', 'timeline', 'architecture']
 for (const name of DIAGRAMS) {
   test(`${name}: mount draws, follows the store, destroy cleans up`, async () => {
     const doc = page('<div id="d"></div>')
@@ -56,6 +56,7 @@ for (const name of DIAGRAMS) {
     s.apply({ type: 'upsert', seq: 42, obj: { ...endpointSlice, rv: '171', endpoints: endpointSlice.endpoints.slice(0, 1) } })
     s.apply({ type: 'upsert', seq: 43, obj: { kind: 'Pod', namespace: 'default', name: 'webapp-7f9c8d6b5-zz999', uid: 'zz', owner: { kind: 'ReplicaSet', name: 'webapp-7f9c8d6b5', uid: 'uid-webapp-7f9c8d6b5' }, labels: { app: 'backend' }, status: 'Pending', phase: 'Pending', reason: '0/3 nodes are available: 3 Insufficient memory.', created: '2026-11-26T12:00:00Z' } })
     s.apply({ type: 'upsert', seq: 44, obj: { kind: 'Event', namespace: 'default', name: 'zz.1', uid: 'e-zz', reason: 'Scheduled', message: 'Successfully assigned default/x to ip-10-0-1-10.ec2.internal', involved: { kind: 'Pod', name: 'x', namespace: 'default' }, last: '2026-11-26T12:00:01Z' } })
+    s.apply({ type: 'upsert', seq: 45, obj: { kind: 'SchedulingDecision', namespace: 'default', name: 'webapp-7f9c8d6b5-zz999', uid: 'sd-zz', decision: { pod: 'webapp-7f9c8d6b5-zz999', namespace: 'default', uid: 'zz', node: '', scored: false, filterPlugins: ['NodeResourcesFit'], nodes: [{ name: 'ip-10-0-1-10.ec2.internal', feasible: false, filters: [{ plugin: 'NodeResourcesFit', passed: false, reason: 'Insufficient memory' }] }] } } })
     await tick(40)
     w.update()
     assert.notEqual(root.innerHTML, before, 'redrawn after changes')
@@ -67,7 +68,7 @@ for (const name of DIAGRAMS) {
     if (svg) assert.match(svg.firstChild.textContent, /[가-힣]/, 'Korean label after lang change')
     w.destroy()
     assert.equal(el.childNodes.length, 0)
-    s.apply({ type: 'upsert', seq: 45, obj: { kind: 'Pod', namespace: 'default', name: 'late' } })
+    s.apply({ type: 'upsert', seq: 46, obj: { kind: 'Pod', namespace: 'default', name: 'late' } })
     await tick(20)
     assert.equal(el.childNodes.length, 0, 'no drawing after destroy')
   })

@@ -53,7 +53,7 @@ test('a new snapshot (after a reconnect) is diffed against the old state', () =>
   s.apply(snapshot())
   const before = s.size()
   const next = snapshot(7)
-  next.objects = next.objects.filter(o => o.name !== 'big-pod')
+  next.objects = next.objects.filter(o => !(o.kind === 'Pod' && o.name === 'big-pod'))
   const d = next.objects.find(o => o.kind === 'Deployment' && o.name === 'webapp')
   d.rv = '999'; d.replicas = 5
   next.objects.push({ kind: 'ConfigMap', namespace: 'default', name: 'app-config', rv: '1000' })

@@ -84,10 +84,53 @@ export const events = [
   ev('big.1', 'FailedScheduling', { kind: 'Pod', name: 'big-pod' }, TAINT_CPU, { source: 'default-scheduler', eventType: 'Warning', last: '2026-11-26T10:06:00Z' })
 ]
 
+// SchedulingDecision: the sandbox scheduler's record of its last attempt (sandbox/schedrecord).
+export const FILTERS = ['NodeName', 'NodeUnschedulable', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeRestrictions',
+  'NodeVolumeLimits', 'VolumeBinding', 'VolumeZone', 'PodTopologySpread', 'InterPodAffinity', 'DynamicResources', 'NodeDeclaredFeatures']
+export const SCORERS = [['TaintToleration', 3], ['NodeAffinity', 2], ['NodeResourcesFit', 1], ['VolumeBinding', 1], ['PodTopologySpread', 2],
+  ['InterPodAffinity', 2], ['DynamicResources', 2], ['NodeResourcesBalancedAllocation', 1], ['ImageLocality', 1]].map(([plugin, weight]) => ({ plugin, weight }))
+const skipped = new Set(['NodeAffinity', 'NodePorts', 'VolumeRestrictions', 'VolumeBinding', 'VolumeZone', 'InterPodAffinity', 'DynamicResources'])
+const upTo = (rejector, reason) => {
+  const out = []
+  for (const p of FILTERS) {
+    if (p === rejector) { out.push({ plugin: p, passed: false, reason }); return out }
+    out.push(skipped.has(p) ? { plugin: p, passed: true, skipped: true } : { plugin: p, passed: true })
+  }
+  return out
+}
+const decision = (pod, d) => ({
+  kind: 'SchedulingDecision', namespace: 'default', name: pod, uid: 'uid-sd-' + pod, rv: '500', created: '2026-11-26T10:06:00Z',
+  decision: { pod, namespace: 'default', uid: 'uid-' + pod, time: '2026-11-26T10:06:00.123Z', filterPlugins: FILTERS, scorePlugins: SCORERS, ...d }
+})
+const nC = 'ip-10-0-1-20.ec2.internal'
+export const decisions = [
+  decision('big-pod', {
+    node: '', scored: false,
+    nodes: [
+      { name: nA, zone: 'us-east-1a', feasible: false, filters: upTo('NodeResourcesFit', 'Insufficient cpu') },
+      { name: nC, zone: 'us-east-1a', feasible: false, filters: upTo('TaintToleration', 'node(s) had untolerated taint {spot: true}') },
+      { name: nB, zone: 'us-east-1b', feasible: false, filters: upTo('NodeResourcesFit', 'Insufficient cpu') }
+    ],
+    suggestions: [
+      { plugin: 'NodeResourcesFit', nodes: [nB], target: { apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'big-pod' },
+        patch: { spec: { containers: [{ name: 'app', resources: { requests: { cpu: '3750m' } } }] } },
+        text: { ko: '컨테이너 app의 cpu 요청을 5에서 3750m(으)로 낮추세요.', en: 'Lower container app\'s cpu request from 5 to 3750m.' } }
+    ]
+  }),
+  decision('webapp-7f9c8d6b5-x2x4k', {
+    node: nA, scored: true,
+    nodes: [
+      { name: nA, zone: 'us-east-1a', feasible: true, rank: 1, total: 592, filters: upTo(''), scores: [{ plugin: 'TaintToleration', raw: 0, score: 100, weight: 3 }, { plugin: 'NodeResourcesFit', raw: 92, score: 92, weight: 1 }, { plugin: 'PodTopologySpread', raw: 3, score: 100, weight: 2 }] },
+      { name: nB, zone: 'us-east-1b', feasible: true, rank: 2, total: 522, filters: upTo(''), scores: [{ plugin: 'TaintToleration', raw: 0, score: 100, weight: 3 }, { plugin: 'NodeResourcesFit', raw: 90, score: 90, weight: 1 }, { plugin: 'PodTopologySpread', raw: 6, score: 66, weight: 2 }] },
+      { name: nC, zone: 'us-east-1a', feasible: false, filters: upTo('TaintToleration', 'node(s) had untolerated taint {spot: true}') }
+    ]
+  })
+]
+
 /** all returns every fixture object (fresh copies). */
 export const all = () => structuredClone([
   ...nodes, deployment, otherDeployment, ...replicaSets, backendRS, ...webappPods, ...backendPods, ...services,
-  endpointSlice, ...pendingPods, ...otherPods, ...events,
+  endpointSlice, ...pendingPods, ...otherPods, ...events, ...decisions,
   { kind: 'Namespace', name: 'default', uid: 'uid-ns-default', rv: '5', phase: 'Active' }
 ])
 

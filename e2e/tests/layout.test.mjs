@@ -13,7 +13,7 @@ const LAB = 'inside-kubernetes'
 const STEP = 'two-planes' // its text has a three-column table
 const QUIZ = 'kubectl-activity'
 const WIDTHS = [390, 1024, 1440]
-const DIAGRAMS = ['architecture', 'cluster-map', 'control-loop', 'service-routing', 'rolling-update', 'why-pending', 'timeline']
+const DIAGRAMS = ['architecture', 'cluster-map', 'control-loop', 'service-routing', 'rolling-update', 'why-pending', 'why-here', 'timeline']
 /** MIN_TEXT is the smallest diagram text size (CSS px on the screen) that counts as legible. */
 const MIN_TEXT = 11
 const shot = (w, what) => `/tmp/kubelab-layout-${w}-${what}.png`

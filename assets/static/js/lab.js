@@ -13,7 +13,7 @@ import { bindLayout } from './layout.js'
 import { mountDrills } from './drills.js'
 
 /** DIAGRAMS lists the diagram names a step may ask for (docs/content-format.md). */
-export const DIAGRAMS = ['cluster-map', 'control-loop', 'service-routing', 'rolling-update', 'why-pending', 'timeline', 'architecture']
+export const DIAGRAMS = ['cluster-map', 'control-loop', 'service-routing', 'rolling-update', 'why-pending', 'why-here', 'timeline', 'architecture']
 
 const esc = s => String(s).replace(/["\\]/g, '\\$&')
 
