@@ -113,7 +113,8 @@ func sandboxUpCommand() *cobra.Command {
 	cmd.Flags().StringArrayVar(&tuning.ControllerManagerArgs, "controller-manager-arg", nil, "an extra kube-controller-manager flag (repeatable; for measurements)")
 	cmd.Flags().Uint64Var(&tuning.EtcdSnapshotCount, "etcd-snapshot-count", 0, "raft entries etcd keeps in memory before a snapshot (for measurements)")
 	cmd.Flags().BoolVar(&tuning.OpenAPIV2, "openapi-v2", false, "also serve the OpenAPI v2 document (for measurements)")
-	for _, f := range []string{"apiserver-arg", "controller-manager-arg", "etcd-snapshot-count", "openapi-v2"} {
+	cmd.Flags().BoolVar(&tuning.NoSchedulingRecords, "no-scheduling-records", false, "run the scheduler without recording its decisions (for measurements)")
+	for _, f := range []string{"apiserver-arg", "controller-manager-arg", "etcd-snapshot-count", "openapi-v2", "no-scheduling-records"} {
 		_ = cmd.Flags().MarkHidden(f)
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print status as JSON lines (used by the kubelab server)")

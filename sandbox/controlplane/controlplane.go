@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -87,6 +88,9 @@ type Tuning struct {
 	EtcdSnapshotCount uint64
 	// OpenAPIV2 serves /openapi/v2 too (kubectl since 1.27 reads v3).
 	OpenAPIV2 bool
+	// NoSchedulingRecords runs the stock scheduler profile without the
+	// decision recorder (to measure what recording costs).
+	NoSchedulingRecords bool
 }
 
 // ControlPlane is a running control plane.
@@ -195,7 +199,7 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 		cp.Close()
 		return nil, err
 	}
-	if err := cp.startScheduler(ctx, dir); err != nil {
+	if err := cp.startScheduler(ctx, dir, !cfg.Tuning.NoSchedulingRecords); err != nil {
 		cp.Close()
 		return nil, err
 	}
@@ -454,11 +458,15 @@ profiles:
       - name: VolumeBinding
 `
 
-func (c *ControlPlane) startScheduler(ctx context.Context, dir string) error {
+func (c *ControlPlane) startScheduler(ctx context.Context, dir string, record bool) error {
 	opts := scheduleroptions.NewOptions()
 	kubeconfig := filepath.Join(dir, "scheduler.kubeconfig")
 	config := filepath.Join(dir, "scheduler.yaml")
-	if err := os.WriteFile(config, []byte(fmt.Sprintf(schedulerConfig, kubeconfig, schedrecord.Name)), 0o600); err != nil {
+	text := fmt.Sprintf(schedulerConfig, kubeconfig, schedrecord.Name)
+	if !record {
+		text = text[:strings.Index(text, "profiles:")]
+	}
+	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
 		return fmt.Errorf("controlplane: scheduler configuration: %w", err)
 	}
 	args := []string{
@@ -483,14 +491,19 @@ func (c *ControlPlane) startScheduler(ctx context.Context, dir string) error {
 	if err != nil {
 		return fmt.Errorf("controlplane: scheduling records client: %w", err)
 	}
-	writer := schedrecord.NewWriter(records)
+	writer, err := schedrecord.NewWriter(c.ClientConfig("admin"))
+	if err != nil {
+		return fmt.Errorf("controlplane: scheduling records: %w", err)
+	}
 	cc, sched, err := schedulerapp.Setup(ctx, opts, schedulerapp.WithPlugin(schedrecord.Name, schedrecord.Factory(writer.Put)))
 	if err != nil {
 		return fmt.Errorf("controlplane: scheduler setup: %w", err)
 	}
-	c.recordsReady = make(chan error, 1)
-	go func() { c.recordsReady <- schedrecord.EnsureCRD(ctx, records) }()
-	go writer.Run(ctx)
+	if record {
+		c.recordsReady = make(chan error, 1)
+		go func() { c.recordsReady <- schedrecord.EnsureCRD(ctx, records) }()
+		go writer.Run(ctx)
+	}
 	go func() {
 		if err := schedulerapp.Run(ctx, cc, sched); err != nil && ctx.Err() == nil {
 			c.errc <- fmt.Errorf("kube-scheduler: %w", err)

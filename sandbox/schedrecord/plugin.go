@@ -20,11 +20,11 @@ const Name = "KubelabDecisions"
 // Recorder is a scheduler plugin that records every scheduling attempt.
 // It changes no decision: at PostFilter (configured first, so it runs
 // whatever preemption does) it reads the scheduler's own per-node
-// diagnosis of a failed attempt; at Reserve (after the scheduler chose a
-// node, configured first) it runs the profile's PreFilter, Filter,
-// PreScore and Score plugins again on the same snapshot, which gives the
-// per-plugin results the scheduler just computed, and reports them with
-// the chosen node.
+// diagnosis of a failed attempt; at PreScore it notes the nodes that
+// passed the filters, and at Reserve (after the scheduler chose a node,
+// configured first) it learns which filter rejected each other node and
+// the per-plugin scores by running those plugins again on the same cycle
+// state and snapshot, and reports them with the chosen node.
 type Recorder struct {
 	fw   framework.Framework
 	sink func(*Decision)
@@ -33,6 +33,7 @@ type Recorder struct {
 
 var (
 	_ fwk.PostFilterPlugin = (*Recorder)(nil)
+	_ fwk.PreScorePlugin   = (*Recorder)(nil)
 	_ fwk.ReservePlugin    = (*Recorder)(nil)
 )
 
@@ -84,12 +85,35 @@ func (r *Recorder) PostFilter(ctx context.Context, state fwk.CycleState, pod *v1
 	return nil, fwk.NewStatus(fwk.Unschedulable)
 }
 
+// feasibleKey keeps, in the cycle state, the nodes that passed the filters.
+const feasibleKey fwk.StateKey = "kubelab.dev/" + Name
+
+type feasibleNodes struct{ names sets.Set[string] }
+
+// Clone shares the set: it is written once, then only read.
+func (f *feasibleNodes) Clone() fwk.StateData { return f }
+
+// PreScore notes the nodes that passed the filters (the scheduler calls
+// it only when there are two or more); it changes nothing else.
+func (r *Recorder) PreScore(_ context.Context, state fwk.CycleState, _ *v1.Pod, nodes []fwk.NodeInfo) *fwk.Status {
+	names := sets.New[string]()
+	for _, ni := range nodes {
+		names.Insert(ni.Node().Name)
+	}
+	state.Write(feasibleKey, &feasibleNodes{names: names})
+	return fwk.NewStatus(fwk.Skip)
+}
+
 // Reserve records a successful attempt: nodeName is the scheduler's choice.
 // It runs first among the Reserve plugins, before any of them changes what
-// the filters see (VolumeBinding assumes the pod's volumes), and on a
-// cycle state of its own: filters keep per-node results in the cycle state
-// that later phases use, and the scheduler's must stay as it left them.
-func (r *Recorder) Reserve(ctx context.Context, _ fwk.CycleState, pod *v1.Pod, nodeName string) *fwk.Status {
+// the filters saw (VolumeBinding assumes the pod's volumes). The nodes
+// that passed the filters are known from PreScore (or, when only one did,
+// it is the chosen one); the filters run again only on the others, to
+// learn which plugin rejected each (filters keep per-node results in the
+// cycle state, and only the chosen node's are used later); the Score
+// plugins, which only read the cycle state, run again on the feasible nodes
+// for their per-plugin scores.
+func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Pod, nodeName string) *fwk.Status {
 	nodes, err := r.fw.SnapshotSharedLister().NodeInfos().List()
 	if err != nil {
 		return nil
@@ -101,16 +125,18 @@ func (r *Recorder) Reserve(ctx context.Context, _ fwk.CycleState, pod *v1.Pod, n
 	pod = &unbound
 	d := r.begin(pod)
 	d.Node = nodeName
-	state := framework.NewCycleState()
-	if _, st, _ := r.fw.RunPreFilterPlugins(ctx, state, pod); !st.IsSuccess() {
-		r.sink(d)
-		return nil
+	passed := sets.New(nodeName)
+	if v, err := state.Read(feasibleKey); err == nil {
+		passed = v.(*feasibleNodes).names
 	}
 	skip := state.GetSkipFilterPlugins()
 	var feasible []fwk.NodeInfo
 	at := map[string]int{}
 	for _, ni := range nodes {
-		st := r.fw.RunFilterPlugins(ctx, state, pod, ni)
+		var st *fwk.Status
+		if name := ni.Node().Name; !passed.Has(name) && name != nodeName {
+			st = r.fw.RunFilterPlugins(ctx, state, pod, ni)
+		}
 		if st.IsSuccess() {
 			feasible = append(feasible, ni)
 		}
@@ -118,7 +144,7 @@ func (r *Recorder) Reserve(ctx context.Context, _ fwk.CycleState, pod *v1.Pod, n
 		d.Nodes = append(d.Nodes, r.nodeResult(ni, st, d.FilterPlugins, skip))
 	}
 	// The scheduler scores only when more than one node is feasible.
-	if len(feasible) > 1 && r.fw.RunPreScorePlugins(ctx, state, pod, feasible).IsSuccess() {
+	if len(feasible) > 1 && passed.Len() > 1 {
 		scores, st := r.fw.RunScorePlugins(ctx, state, pod, feasible)
 		if st.IsSuccess() {
 			d.Scored = true

@@ -3,12 +3,17 @@ package schedrecord
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
+	clientscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 )
 
@@ -24,16 +29,37 @@ const maxRemembered = 4096
 // pod retried every few seconds writes nothing new).
 type Writer struct {
 	client dynamic.Interface
+	rest   rest.Interface
 	kick   chan struct{}
 
 	mu      sync.Mutex
 	pending map[string]*Decision
-	last    map[string]string // pod key -> fingerprint of the last record written
+	last    map[string]written // pod key -> the last record written
 }
 
-// NewWriter returns a writer that stores records through client.
-func NewWriter(client dynamic.Interface) *Writer {
-	return &Writer{client: client, kick: make(chan struct{}, 1), pending: map[string]*Decision{}, last: map[string]string{}}
+// written is what the writer remembers of a record it wrote.
+type written struct {
+	fingerprint, uid, resourceVersion string
+}
+
+// NewWriter returns a writer that stores records through cfg's API server.
+// Records go as plain JSON creates and updates: no server-side apply, whose
+// field tracking of a record costs the API server more than the record.
+func NewWriter(cfg *rest.Config) (*Writer, error) {
+	client, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("schedrecord: client: %w", err)
+	}
+	c := rest.CopyConfig(cfg)
+	c.APIPath = "/apis"
+	c.GroupVersion = &schema.GroupVersion{Group: Group, Version: Version}
+	c.NegotiatedSerializer = clientscheme.Codecs.WithoutConversion()
+	c.ContentType = "application/json"
+	rc, err := rest.RESTClientFor(c)
+	if err != nil {
+		return nil, fmt.Errorf("schedrecord: client: %w", err)
+	}
+	return &Writer{client: client, rest: rc, kick: make(chan struct{}, 1), pending: map[string]*Decision{}, last: map[string]written{}}, nil
 }
 
 // Put queues a decision; it never blocks.
@@ -86,27 +112,73 @@ func (w *Writer) Run(ctx context.Context) {
 func (w *Writer) write(ctx context.Context, key string, d *Decision) error {
 	fp := fingerprint(d)
 	w.mu.Lock()
-	same := w.last[key] == fp
+	last, known := w.last[key]
 	w.mu.Unlock()
-	if same {
+	if known && last.fingerprint == fp && last.uid == d.UID {
 		return nil
 	}
 	w.retarget(ctx, d)
-	obj, err := d.Object()
+	obj := record{APIVersion: Group + "/" + Version, Kind: Kind, Decision: d}
+	obj.Metadata.Name, obj.Metadata.Namespace = d.Pod, d.Namespace
+	obj.Metadata.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: d.Pod, UID: types.UID(d.UID)}}
+	var raw []byte
+	var err error
+	if known {
+		obj.Metadata.ResourceVersion = last.resourceVersion
+		raw, err = w.put(ctx, &obj)
+	}
+	if !known || apierrors.IsNotFound(err) {
+		obj.Metadata.ResourceVersion = ""
+		raw, err = w.send(ctx, w.rest.Post().Namespace(d.Namespace).Resource(Resource), &obj)
+	}
+	if apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) {
+		// Written by an earlier process, or changed by someone: update what is there.
+		var cur record
+		b, gerr := w.rest.Get().Namespace(d.Namespace).Resource(Resource).Name(d.Pod).Do(ctx).Raw()
+		if gerr != nil {
+			return gerr
+		}
+		if err := json.Unmarshal(b, &cur); err != nil {
+			return fmt.Errorf("schedrecord: read %s: %w", key, err)
+		}
+		obj.Metadata.ResourceVersion = cur.Metadata.ResourceVersion
+		raw, err = w.put(ctx, &obj)
+	}
 	if err != nil {
 		return err
 	}
-	_, err = w.client.Resource(GVR).Namespace(d.Namespace).Apply(ctx, d.Pod, obj, metav1.ApplyOptions{FieldManager: fieldManager, Force: true})
-	if err != nil {
-		return err
+	var done record
+	if err := json.Unmarshal(raw, &done); err != nil {
+		return fmt.Errorf("schedrecord: written %s: %w", key, err)
 	}
 	w.mu.Lock()
 	if len(w.last) >= maxRemembered {
 		clear(w.last)
 	}
-	w.last[key] = fp
+	w.last[key] = written{fingerprint: fp, uid: d.UID, resourceVersion: done.Metadata.ResourceVersion}
 	w.mu.Unlock()
 	return nil
+}
+
+func (w *Writer) put(ctx context.Context, obj *record) ([]byte, error) {
+	return w.send(ctx, w.rest.Put().Namespace(obj.Metadata.Namespace).Resource(Resource).Name(obj.Metadata.Name), obj)
+}
+
+func (w *Writer) send(ctx context.Context, req *rest.Request, obj *record) ([]byte, error) {
+	body, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("schedrecord: encode %s/%s: %w", obj.Metadata.Namespace, obj.Metadata.Name, err)
+	}
+	return req.Param("fieldManager", fieldManager).SetHeader("Content-Type", "application/json").Body(body).Do(ctx).Raw()
+}
+
+// record is the stored object, encoded without going through
+// unstructured maps.
+type record struct {
+	APIVersion string            `json:"apiVersion"`
+	Kind       string            `json:"kind"`
+	Metadata   metav1.ObjectMeta `json:"metadata"`
+	Decision   *Decision         `json:"decision,omitempty"`
 }
 
 // fingerprint is a decision without its time.
