@@ -152,6 +152,46 @@ describe('diagrams on a lab page', { timeout: 15 * 60_000 }, () => {
     await page.locator('#diagram').screenshot({ path: shot('cluster-map-queue') })
   })
 
+  t('why here: the scheduler\'s record of a Pending pod, and its suggestion run from the diagram', async () => {
+    let r = await runCommand(page, 'kubectl create deployment needy --image=nginx')
+    assert.match(r.output, /deployment\.apps\/needy created/, r.text)
+    r = await runCommand(page, 'kubectl set resources deployment needy --requests=cpu=64')
+    assert.match(r.output, /resource requirements updated/, r.text)
+    await showDiagram(page, 'why-here')
+    // pick the Deployment's Pending pod
+    await page.waitForFunction(() => [...document.querySelectorAll('#diagram .kl-why-here .kl-wp-pods button.is-pending')].some(b => b.textContent.startsWith('needy-')), null, { timeout: 60_000 })
+    await page.locator('#diagram .kl-why-here .kl-wp-pods button.is-pending', { hasText: 'needy-' }).first().click()
+    await page.waitForFunction(() => /Why no node takes pod needy-/.test(document.querySelector('#diagram .kl-wp-title')?.textContent || ''), null, { timeout: UI })
+    const text = await page.locator('#diagram .kl-why-here').textContent()
+    assert.match(text, /All \d+ nodes were filtered out/)
+    const rows = await page.locator('#diagram .kl-wh-row').count()
+    assert.ok(rows >= 3, `${rows} node rows`)
+    assert.equal(await page.locator('#diagram .kl-wh-why', { hasText: 'NodeResourcesFit: Insufficient cpu' }).count(), rows, 'every node rejected for CPU')
+    const run = page.locator('#diagram .kl-wh-sugg button[data-run]').first()
+    const cmd = await run.getAttribute('data-run')
+    assert.match(cmd, /^kubectl patch deployment needy -n default --type strategic -p '.*"cpu":"\d+m".*'$/)
+    await page.waitForTimeout(500)
+    await page.locator('#diagram').screenshot({ path: shot('why-here-pending') })
+    await run.click()
+    await page.waitForFunction(() => /deployment\.apps\/needy patched/.test(document.querySelector('#console .kl-out')?.textContent || ''), null, { timeout: UI })
+    // the rollout replaces the Pending pod with one that fits: every needy pod placed and Running
+    let out = ''
+    for (let i = 0; i < 60; i++) {
+      out = (await runCommand(page, 'kubectl get pods -l app=needy')).output
+      const lines = out.trim().split('\n').slice(1)
+      if (lines.length >= 1 && lines.every(l => /\sRunning\s/.test(l))) break
+      await page.waitForTimeout(1000)
+    }
+    assert.ok(out.trim().split('\n').slice(1).every(l => /\sRunning\s/.test(l)), out)
+    // a placed pod: scores per plugin and the winner
+    const placed = out.trim().split('\n')[1].split(/\s+/)[0]
+    await page.locator('#diagram .kl-why-here .kl-wp-pods button', { hasText: placed }).first().click()
+    await page.waitForFunction(p => (document.querySelector('#diagram .kl-wp-title')?.textContent || '').includes(p), placed, { timeout: UI })
+    assert.equal(await page.locator('#diagram .kl-wh-row.is-chosen').count(), 1)
+    await page.waitForTimeout(500)
+    await page.locator('#diagram').screenshot({ path: shot('why-here-placed') })
+  })
+
   t('the other diagrams draw the same cluster without errors', async () => {
     for (const name of ['service-routing', 'timeline', 'architecture']) {
       await showDiagram(page, name)

@@ -21,7 +21,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 )
 
@@ -148,21 +147,6 @@ type Target struct {
 	Kind       string `json:"kind"`
 	Namespace  string `json:"namespace,omitempty"`
 	Name       string `json:"name"`
-}
-
-// Object wraps a decision as the API object that stores it.
-func (d *Decision) Object() (*unstructured.Unstructured, error) {
-	body, err := runtime.DefaultUnstructuredConverter.ToUnstructured(d)
-	if err != nil {
-		return nil, fmt.Errorf("schedrecord: encode decision: %w", err)
-	}
-	u := &unstructured.Unstructured{Object: map[string]any{"decision": body}}
-	u.SetAPIVersion(Group + "/" + Version)
-	u.SetKind(Kind)
-	u.SetNamespace(d.Namespace)
-	u.SetName(d.Pod)
-	u.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: d.Pod, UID: types.UID(d.UID)}})
-	return u, nil
 }
 
 // FromObject reads the decision an API object stores.
