@@ -259,3 +259,15 @@ test('layout: the switch sets main[data-layout], the zoom #diagram[data-zoom], b
   l = bindLayout(page(html), { storage: { getItem () { throw new Error('denied') }, setItem () { throw new Error('denied') } }, narrow: () => false })
   assert.equal(l.layout, 'side', 'storage that refuses is no error')
 })
+
+test('cluster map: a click on a pod asks for the scheduler\'s reasons', async () => {
+  const doc = page('<div id="d"></div>')
+  const { mount } = await import('../static/js/diagrams/cluster-map.js')
+  const w = mount(doc.getElementById('d'), store(), {})
+  const seen = []
+  doc.addEventListener('kubelab:explain', e => seen.push(e.detail))
+  const chip = [...doc.querySelectorAll('g.kl-chip')].find(g => g.querySelector('title')?.textContent.startsWith('default/big-pod'))
+  chip.onclick()
+  assert.deepEqual(seen, [{ name: 'big-pod', namespace: 'default' }])
+  w.destroy()
+})

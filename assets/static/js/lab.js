@@ -84,7 +84,7 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   doc.addEventListener('kubelab:hint', e => showHint(doc, e.detail.text, 'instructor'))
 
   let current = null; let want = ''
-  async function show (name) {
+  async function show (name, extra = {}) {
     if (!host || !DIAGRAMS.includes(name)) { if (host && name === 'none') { current?.destroy(); current = null; host.hidden = true } return null }
     want = name
     host.hidden = false
@@ -97,7 +97,7 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
     if (want !== name) return null
     current?.destroy()
     const { kind, name: objName, namespace } = host.dataset
-    current = mod.mount(host, store, { kind, name: objName, namespace })
+    current = mod.mount(host, store, { kind, name: objName, namespace, ...extra })
     return current
   }
   const onTab = e => {
@@ -105,6 +105,7 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
     if (b) { e.preventDefault(); show(b.dataset.diagramTab) }
   }
   doc.addEventListener('click', onTab)
+  doc.addEventListener('kubelab:explain', e => show('why-here', { name: e.detail.name, podNamespace: e.detail.namespace }))
 
   bindCopy(doc)
   const layout = bindLayout(doc)

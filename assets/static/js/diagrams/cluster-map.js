@@ -92,8 +92,8 @@ export function model (state, opts = {}) {
   }
 }
 
-function drawChip (c, q) {
-  return h('g', { key: 'p' + c.key, class: `kl-chip tone-${c.tone}`, style: `transform:translate(${c.x}px,${c.y}px)` },
+function drawChip (c, q, explain) {
+  return h('g', { key: 'p' + c.key, class: `kl-chip tone-${c.tone}`, style: `transform:translate(${c.x}px,${c.y}px)`, onclick: () => explain(c) },
     h('g', { class: 'kl-pop' },
       h('title', null, `${c.namespace}/${c.name}\n${c.status}${c.ip ? '\nIP ' + c.ip : ''}${c.reason ? '\n' + c.reason : ''}`),
       h('rect', { width: c.w, height: c.h, rx: 6 }),
@@ -102,7 +102,10 @@ function drawChip (c, q) {
       q && q.lines.map((l, i) => text({ x: c.w + 10, y: (q.lines.length > 1 ? 17 : 26) + i * 17, class: 'kl-reason' }, l, W - 2 * PAD - c.w - 10))))
 }
 
-function render (m) {
+function render (m, ctx) {
+  // a click on a pod asks the page for the scheduler's reasons (the "Why here?" diagram)
+  const Ev = ctx.root.ownerDocument.defaultView?.CustomEvent || CustomEvent
+  const explain = c => ctx.root.dispatchEvent(new Ev('kubelab:explain', { bubbles: true, detail: { name: c.name, namespace: c.namespace } }))
   const nodes = []
   if (m.queue.length) {
     nodes.push(h('text', { key: 'qh', x: PAD, y: m.queueY + 14, class: 'kl-h' }, t('cm.queue')))
@@ -130,7 +133,7 @@ function render (m) {
       })))
   }
   const queued = new Map(m.queue.map(q => [q.key, q]))
-  for (const c of m.chips) nodes.push(drawChip(c, queued.get(c.key)))
+  for (const c of m.chips) nodes.push(drawChip(c, queued.get(c.key), explain))
   return { w: m.w, h: m.h, label: t('cm.summary', m.counts), nodes }
 }
 
