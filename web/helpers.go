@@ -264,8 +264,6 @@ func errorText(v ErrorView) string {
 
 func hasKey(k string) bool { _, ok := messages[k]; return ok }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // nonceAttr is ` nonce="…"` for the CSP nonce set with templ.WithNonce, or "".
 func nonceAttr(ctx context.Context) string {
 	if n := templ.GetNonce(ctx); n != "" {
@@ -282,27 +280,3 @@ func inlineStyle() templ.Component {
 	})
 }
 
-// inlineModule writes a small trusted module script (with the CSP nonce, if any).
-func inlineModule(js string) templ.Component {
-	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		_, err := io.WriteString(w, `<script type="module"`+nonceAttr(ctx)+">"+js+"</script>")
-		return err
-	})
-}
-
-// nonceModule is inlineModule(js) when the request has a CSP nonce (templ.WithNonce), else
-// nothing: without a nonce the server's Content-Security-Policy would block it.
-func nonceModule(js string) templ.Component {
-	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		if templ.GetNonce(ctx) == "" {
-			return nil
-		}
-		return inlineModule(js).Render(ctx, w)
-	})
-}
-
-// startingJS reloads the starting page as soon as the stream says the sandbox left "starting".
-const startingJS = `import { createStore } from '/assets/js/store.js'
-import { connect } from '/assets/js/stream.js'
-document.addEventListener('kubelab:sandbox', e => { if (e.detail && e.detail.state && e.detail.state !== 'starting') location.reload() })
-connect({ store: createStore() })`

@@ -265,23 +265,10 @@ func TestLayoutFrame(t *testing.T) {
 }
 
 func TestNonce(t *testing.T) {
-	p := page("en")
-	p.SandboxState = "starting"
-	inline := and(tag("script"), func(n *html.Node) bool { _, src := attrOf(n, "src"); return !src })
 	ctx := templ.WithNonce(context.Background(), `n0nce"x`)
-	d := doc(t, renderCtx(t, ctx, StartingPage(p)))
-	s := one(t, d, "inline script", inline)
-	for _, n := range []*html.Node{s, one(t, d, "style", tag("style"))} {
-		wantAttr(t, n, "nonce", `n0nce"x`)
-	}
-	if !strings.Contains(s.FirstChild.Data, "kubelab:sandbox") || !strings.Contains(s.FirstChild.Data, "/assets/js/stream.js") {
-		t.Error("the starting page listens to the sandbox event")
-	}
-	wantAttr(t, s, "type", "module")
-	d = doc(t, render(t, StartingPage(p)))
-	if len(all(d, inline)) != 0 {
-		t.Error("no inline script without a nonce")
-	}
+	d := doc(t, renderCtx(t, ctx, ErrorPage(ErrorView{Page: page("en"), Code: 404})))
+	wantAttr(t, one(t, d, "style", tag("style")), "nonce", `n0nce"x`)
+	d = doc(t, render(t, ErrorPage(ErrorView{Page: page("en"), Code: 404})))
 	if _, ok := attrOf(one(t, d, "style", tag("style")), "nonce"); ok {
 		t.Error("no nonce attribute without a nonce")
 	}
@@ -469,35 +456,3 @@ func TestErrorPage(t *testing.T) {
 	wantText(t, one(t, d, "main", tag("main")), "generic", "Something went wrong.")
 }
 
-func TestStartingPage(t *testing.T) {
-	p := page("en")
-	p.SandboxState, p.Title = "starting", ""
-	d := doc(t, renderCtx(t, templ.WithNonce(context.Background(), "n"), StartingPage(p)))
-	m := one(t, d, "refresh", has("http-equiv", "refresh"))
-	wantAttr(t, m, "content", "2")
-	if m.Parent.Data != "head" {
-		t.Error("meta refresh in head")
-	}
-	pr := one(t, d, "progress", tag("progress"))
-	if _, ok := attrOf(pr, "value"); ok {
-		t.Error("an indeterminate progress bar")
-	}
-	wantAttr(t, pr, "aria-label", "Cluster start progress")
-	wantText(t, one(t, d, "h1", tag("h1")), "h1", "Preparing your cluster")
-	wantText(t, one(t, d, "main", tag("main")), "explanation", "Your own Kubernetes cluster is being created")
-	wantAttr(t, byID(t, d, "sandbox-state"), "data-state", "starting")
-	one(t, d, "stream script", tag("script"))
-
-	p.SandboxState, p.SandboxMessage, p.Lang = "failed", "image pull "+hostile, "ko"
-	out := renderCtx(t, templ.WithNonce(context.Background(), "n"), StartingPage(p))
-	d = doc(t, out)
-	if len(all(d, has("http-equiv", "refresh")))+len(all(d, tag("script"))) != 0 {
-		t.Error("no reloading once starting failed")
-	}
-	if strings.Contains(out, hostile) {
-		t.Error("message not escaped")
-	}
-	wantText(t, one(t, d, "h1", tag("h1")), "h1", "클러스터를 시작하지 못했습니다")
-	wantText(t, one(t, d, "main", tag("main")), "detail", "image pull "+hostile)
-	one(t, d, "reset", has("action", "/api/sandbox/reset"))
-}
