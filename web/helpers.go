@@ -279,4 +279,3 @@ func inlineStyle() templ.Component {
 		return err
 	})
 }
-

@@ -455,4 +455,3 @@ func TestErrorPage(t *testing.T) {
 	d = doc(t, render(t, ErrorPage(ErrorView{Page: page("en"), Code: 418})))
 	wantText(t, one(t, d, "main", tag("main")), "generic", "Something went wrong.")
 }
-
