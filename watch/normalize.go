@@ -55,6 +55,7 @@ func Normalize(kind string, u *unstructured.Unstructured) Obj {
 		o["zone"], o["region"], o["instanceType"] = lb["topology.kubernetes.io/zone"], lb["topology.kubernetes.io/region"], lb["node.kubernetes.io/instance-type"]
 		o["ready"] = conditionTrue(c, "Ready")
 		o["unschedulable"] = boolAt(c, "spec", "unschedulable")
+		o["podCIDR"] = strAt(c, "spec", "podCIDR")
 		var taints []any
 		for _, t := range sliceAt(c, "spec", "taints") {
 			tm, _ := t.(map[string]any)
