@@ -71,6 +71,15 @@ const S = {
   'ru.strategy': ['maxSurge {s} · maxUnavailable {u}: 파드는 최대 {max}개, 준비된 파드는 최소 {min}개', 'maxSurge {s} · maxUnavailable {u}: at most {max} pods, at least {min} ready'],
   'ru.status': ['replicas {d} · 업데이트됨 {u} · 준비 {r}', 'replicas {d} · updated {u} · ready {r}'],
   'ru.older': ['이전 ReplicaSet {n}개 더', '{n} older ReplicaSet(s)'],
+  // history scrubber
+  'hs.title': ['클러스터 기록: 시각 고르기', 'Cluster history: pick a moment'],
+  'hs.play': ['▶ 재생', '▶ Play'],
+  'hs.pause': ['❚❚ 멈춤', '❚❚ Pause'],
+  'hs.speed': ['재생 속도', 'Playback speed'],
+  'hs.live': ['실시간', 'Live'],
+  'hs.isLive': ['지금 클러스터를 보고 있습니다. 막대를 끌면 지난 시각의 클러스터를 봅니다.', 'Showing the cluster now: drag the bar to see it as it was.'],
+  'hs.at': ['{time}의 클러스터 (기록)', 'The cluster at {time} (recorded)'],
+  'hs.empty': ['아직 기록이 없습니다.', 'Nothing recorded yet.'],
   // why here / why not
   'wh.none': ['스케줄러의 기록이 있는 파드가 아직 없습니다. 이 기록은 kubelab의 내장 샌드박스만 남깁니다.', 'No pod has a scheduler record yet. Only kubelab\'s embedded sandbox keeps one.'],
   'wh.title': ['파드 {pod}가 이 노드에 간 이유', 'Why pod {pod} went where it is'],

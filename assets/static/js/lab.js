@@ -9,6 +9,7 @@ import { connect } from './stream.js'
 import { t } from './i18n.js'
 import { mountConsole, bindCopy } from './console.js'
 import { mountEditor } from './editor.js'
+import { mountScrubber } from './scrubber.js'
 import { bindLayout } from './layout.js'
 import { mountDrills } from './drills.js'
 
@@ -83,8 +84,9 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   doc.addEventListener('kubelab:verdict', e => applyVerdict(doc, e.detail, d.lab))
   doc.addEventListener('kubelab:hint', e => showHint(doc, e.detail.text, 'instructor'))
 
-  let current = null; let want = ''
+  let current = null; let want = ''; let moment = null; let shownExtra = {}
   async function show (name, extra = {}) {
+    shownExtra = extra
     if (!host || !DIAGRAMS.includes(name)) { if (host && name === 'none') { current?.destroy(); current = null; host.hidden = true } return null }
     want = name
     host.hidden = false
@@ -97,7 +99,7 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
     if (want !== name) return null
     current?.destroy()
     const { kind, name: objName, namespace } = host.dataset
-    current = mod.mount(host, store, { kind, name: objName, namespace, ...extra })
+    current = mod.mount(host, moment || store, { kind, name: objName, namespace, ...extra })
     return current
   }
   const onTab = e => {
@@ -112,12 +114,22 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   const cEl = doc.getElementById('console'); const eEl = doc.getElementById('editor')
   const consoleW = cEl && mountConsole(cEl)
   const editorW = eEl && mountEditor(eEl, { storageKey: `kubelab.editor.${d.lab || ''}.${d.step || ''}` })
+  // the history scrubber: the diagrams draw a past moment from a store of their own
+  const scrubEl = doc.getElementById('scrubber')
+  const scrubber = scrubEl && mountScrubber(scrubEl, {
+    doc,
+    onMoment (s, at) {
+      moment = s
+      if (host) { if (s) host.dataset.moment = String(at); else delete host.dataset.moment }
+      if (host?.dataset.diagram) show(host.dataset.diagram, shownExtra)
+    }
+  })
   const drillsEl = doc.getElementById('drills')
   const drills = drillsEl && mountDrills(drillsEl, store, { doc })
   const conn = connectImpl({ store, target: doc })
   const first = d.diagram || host?.dataset.diagram || doc.querySelector('[data-diagram-tab]')?.dataset.diagramTab
   const ready = first ? show(first) : Promise.resolve(null)
-  return { store, conn, show, ready, layout, drills, console: consoleW, editor: editorW, get diagram () { return current } }
+  return { store, conn, show, ready, layout, drills, scrubber, console: consoleW, editor: editorW, get diagram () { return current } }
 }
 
 if (globalThis.document?.getElementById('lab') && !globalThis.KUBELAB_NO_AUTOSTART) globalThis.kubelab = start()

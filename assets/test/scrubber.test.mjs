@@ -1,0 +1,68 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { parseHTML } from 'linkedom'
+import { mountScrubber, storeAt, clock } from '../static/js/scrubber.js'
+import { all } from '../testdata/fixtures.mjs'
+
+const page = () => {
+  const { document } = parseHTML('<!doctype html><html lang="en"><body><div id="s"></div></body></html>')
+  globalThis.document = document
+  return document
+}
+const tick = ms => new Promise(r => setTimeout(r, ms))
+const T0 = 1_800_000_000_000
+
+/** history answers like the server: range, and the objects at a moment (a pod that exists from T0+5 s). */
+const history = log => async url => {
+  log.push(url)
+  if (url.endsWith('/range')) return { ok: true, status: 200, json: async () => ({ first: T0, last: T0 + 10_000, changes: 12, now: T0 + 10_000 }) }
+  const at = +new URL(url, 'http://x').searchParams.get('at')
+  const objects = all().filter(o => o.kind === 'Node' || (at >= T0 + 5000 && o.kind === 'Pod' && o.name === 'big-pod'))
+  return { ok: true, status: 200, json: async () => ({ at, objects }) }
+}
+
+test('dragging back shows a store of that moment; Live returns to the live store', async () => {
+  const doc = page()
+  const log = []; const moments = []
+  const s = mountScrubber(doc.getElementById('s'), { doc, fetchImpl: history(log), onMoment: (st, at) => moments.push({ st, at }) })
+  await tick(10)
+  const input = doc.querySelector('input[type="range"]')
+  assert.equal(input.getAttribute('min'), String(T0))
+  assert.equal(input.getAttribute('max'), String(T0 + 10_000))
+  assert.match(doc.querySelector('.kl-scrub-at').textContent, /Showing the cluster now/)
+  input.value = String(T0 + 2000); input.oninput({ target: input })
+  await tick(10)
+  assert.equal(log.at(-1), `/api/history?at=${T0 + 2000}`)
+  assert.equal(moments.at(-1).at, T0 + 2000)
+  assert.equal(moments.at(-1).st.get('Pod').length, 0, 'no pod yet at that moment')
+  assert.equal(moments.at(-1).st.get('Node').length, 3)
+  assert.match(doc.querySelector('.kl-scrub-at').textContent, new RegExp(`The cluster at ${clock(T0 + 2000)}`))
+  await s.show(T0 + 6000)
+  assert.deepEqual(moments.at(-1).st.get('Pod').map(p => p.name), ['big-pod'])
+  doc.querySelector('[data-scrub="live"]').onclick()
+  assert.equal(moments.at(-1).st, null, 'live: back to the live store')
+  s.destroy()
+})
+
+test('play walks forward at the chosen speed and stops at the end', async () => {
+  const doc = page()
+  const log = []; const ats = []
+  const s = mountScrubber(doc.getElementById('s'), { doc, fetchImpl: history(log), onMoment: (st, at) => st && ats.push(at) })
+  await tick(10)
+  doc.querySelector('select').onchange({ target: { value: '4' } })
+  s.state.at = T0 + 8000; s.state.live = false
+  s.play()
+  await tick(700)
+  assert.ok(ats.length >= 2, `${ats.length} frames`)
+  for (let i = 1; i < ats.length; i++) assert.ok(ats[i] > ats[i - 1], 'moments move forward')
+  assert.ok(ats.at(-1) <= T0 + 10_000)
+  await tick(1200)
+  assert.equal(s.state.playing, false, 'stopped at the end')
+  assert.equal(ats.at(-1), T0 + 10_000)
+  s.destroy()
+})
+
+test('storeAt holds one moment\'s objects', () => {
+  const s = storeAt(all())
+  assert.equal(s.get('Node').length, 3)
+})
