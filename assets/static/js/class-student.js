@@ -2,11 +2,13 @@
 // data-i18n>, follows GET /class/{id}/students/{uid}/ws (the student's own stream format,
 // docs/stream.md, read-only) into a store, draws the student's live cluster map into #diagram
 // and keeps the sandbox badge (#student-sandbox), the progress cells ([data-cell]) and the
-// connection state (#dash-conn) current.
+// connection state (#dash-conn) current; a scrubber under the map draws the student's cluster as
+// it was at any recorded moment.
 
 import { createStore } from './store.js'
 import { connect, wsURL } from './stream.js'
 import { words, localTimes, setCell, recount, applySandbox } from './dashboard.js'
+import { mountScrubber } from './scrubber.js'
 
 /** start wires the page; it returns {store, conn, ready}. */
 export function start (doc = globalThis.document, { connectImpl = connect } = {}) {
@@ -29,10 +31,20 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   })
   const conn = connectImpl({ store, target: doc, url: wsURL(`/class/${cls}/students/${user}/ws`) })
   const host = doc.getElementById('diagram')
-  const ready = host
-    ? import('./diagrams/cluster-map.js').then(m => m.mount(host, store, {})).catch(e => { console.error(e); return null })
-    : Promise.resolve(null)
-  return { store, conn, ready }
+  let map = null
+  const draw = s => import('./diagrams/cluster-map.js').then(m => { map?.destroy(); map = m.mount(host, s, {}); return map })
+  const ready = host ? draw(store).catch(e => { console.error(e); return null }) : Promise.resolve(null)
+  // the same scrubber as the student's, over the student's recorded history (read-only)
+  const scrubEl = doc.getElementById('scrubber')
+  const scrubber = host && scrubEl && mountScrubber(scrubEl, {
+    doc,
+    base: `/class/${cls}/students/${user}/history`,
+    onMoment (s, at) {
+      if (s) host.dataset.moment = String(at); else delete host.dataset.moment
+      draw(s || store).catch(e => console.error(e))
+    }
+  })
+  return { store, conn, ready, scrubber }
 }
 
 if (globalThis.document?.getElementById('student') && !globalThis.KUBELAB_NO_AUTOSTART) globalThis.kubelabStudent = start()
