@@ -6,7 +6,7 @@
 import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { startServer } from './server.mjs'
-import { launch, newContext, openLab, runCommand, showDiagram, diagramLabel, UI } from './browser.mjs'
+import { launch, newContext, openLab, runCommand, showDiagram, diagramLabel, figure, UI } from './browser.mjs'
 
 const LAB = 'kubectl-activity'
 const shot = name => `/tmp/kubelab-diagram-${name}.png`
@@ -190,6 +190,34 @@ describe('diagrams on a lab page', { timeout: 15 * 60_000 }, () => {
     assert.equal(await page.locator('#diagram .kl-wh-row.is-chosen').count(), 1)
     await page.waitForTimeout(500)
     await page.locator('#diagram').screenshot({ path: shot('why-here-placed') })
+  })
+
+  t('history: scrub back to before a Deployment existed, then return to live', async () => {
+    await showDiagram(page, 'cluster-map')
+    const before = Date.now()
+    await page.waitForTimeout(1500)
+    const r = await runCommand(page, 'kubectl create deployment later --image=nginx')
+    assert.match(r.output, /deployment\.apps\/later created/, r.text)
+    const laterChips = () => page.evaluate(() => [...document.querySelectorAll('#diagram .kl-cluster-map g.kl-chip:not(.kl-leave) title')].filter(t => t.textContent.startsWith('default/later-')).length)
+    await page.waitForFunction(() => [...document.querySelectorAll('#diagram .kl-cluster-map g.kl-chip:not(.kl-leave) title')].some(t => t.textContent.startsWith('default/later-')), null, { timeout: UI })
+    await page.locator('[data-scrub="live"]').click() // refresh the range to now
+    await page.waitForFunction(() => +document.querySelector('#scrubber input[type="range"]').max > 0, null, { timeout: UI })
+    const t0 = Date.now()
+    await page.evaluate(at => {
+      const input = document.querySelector('#scrubber input[type="range"]')
+      input.value = String(at)
+      input.dispatchEvent(new Event('input', { bubbles: true }))
+    }, before)
+    await page.waitForFunction(() => document.querySelector('#diagram')?.dataset.moment, null, { timeout: UI })
+    await page.waitForFunction(() => ![...document.querySelectorAll('#diagram .kl-cluster-map g.kl-chip:not(.kl-leave) title')].some(t => t.textContent.startsWith('default/later-')), null, { timeout: UI })
+    figure(`scrub to a past moment → map redrawn: ${Date.now() - t0} ms`)
+    assert.equal(await laterChips(), 0)
+    assert.match(await page.locator('#scrubber .kl-scrub-at').textContent(), /The cluster at \d\d:\d\d:\d\d/)
+    await page.waitForTimeout(500)
+    await page.locator('#diagram').screenshot({ path: shot('history-past') })
+    await page.locator('[data-scrub="live"]').click()
+    await page.waitForFunction(() => !document.querySelector('#diagram')?.dataset.moment, null, { timeout: UI })
+    await page.waitForFunction(() => [...document.querySelectorAll('#diagram .kl-cluster-map g.kl-chip:not(.kl-leave) title')].some(t => t.textContent.startsWith('default/later-')), null, { timeout: UI })
   })
 
   t('the other diagrams draw the same cluster without errors', async () => {
