@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseHTML } from 'linkedom'
-import { mountScrubber, storeAt, clock } from '../static/js/scrubber.js'
+import { mountScrubber, storeAt, clock, diffLines } from '../static/js/scrubber.js'
 import { all } from '../testdata/fixtures.mjs'
 
 const page = () => {
@@ -65,4 +65,15 @@ test('play walks forward at the chosen speed and stops at the end', async () => 
 test('storeAt holds one moment\'s objects', () => {
   const s = storeAt(all())
   assert.equal(s.get('Node').length, 3)
+})
+
+test('compare: objects added, removed and changed with their fields, Events left out', () => {
+  const d = diffLines({
+    added: [{ kind: 'ReplicaSet', namespace: 'default', name: 'web-2' }, { kind: 'Event', namespace: 'default', name: 'e1' }],
+    removed: [{ kind: 'Pod', namespace: 'default', name: 'web-1-abc' }],
+    changed: [{ kind: 'Deployment', namespace: 'default', name: 'web', changes: [{ path: 'images', before: ['nginx:1.25.1'], after: ['nginx:1.25.2'] }, { path: 'revision', before: '1', after: '2' }] }]
+  })
+  assert.deepEqual(d.counts, { added: 1, removed: 1, changed: 1 })
+  assert.deepEqual(d.lines.map(l => `${l.sign} ${l.text}`), ['+ ReplicaSet default/web-2', '− Pod default/web-1-abc', '~ Deployment default/web'])
+  assert.deepEqual(d.lines[2].fields, ['images: ["nginx:1.25.1"] → ["nginx:1.25.2"]', 'revision: 1 → 2'])
 })

@@ -79,6 +79,8 @@ const S = {
   'hs.live': ['실시간', 'Live'],
   'hs.isLive': ['지금 클러스터를 보고 있습니다. 막대를 끌면 지난 시각의 클러스터를 봅니다.', 'Showing the cluster now: drag the bar to see it as it was.'],
   'hs.at': ['{time}의 클러스터 (기록)', 'The cluster at {time} (recorded)'],
+  'hs.compare': ['지금과 비교', 'Compare with now'],
+  'hs.diff': ['{time}부터 지금까지: 생김 {added}, 사라짐 {removed}, 바뀜 {changed}', 'From {time} to now: {added} added, {removed} removed, {changed} changed'],
   'hs.empty': ['아직 기록이 없습니다.', 'Nothing recorded yet.'],
   // why here / why not
   'wh.none': ['스케줄러의 기록이 있는 파드가 아직 없습니다. 이 기록은 kubelab의 내장 샌드박스만 남깁니다.', 'No pod has a scheduler record yet. Only kubelab\'s embedded sandbox keeps one.'],

@@ -13,6 +13,25 @@ const TICK = 250 // ms between frames while playing
 /** clock formats a moment as HH:MM:SS (local time). */
 export const clock = ms => new Date(ms).toTimeString().slice(0, 8)
 
+const fmt = v => v === undefined ? '∅' : typeof v === 'string' ? v : JSON.stringify(v)
+const label = o => `${o.kind} ${o.namespace ? o.namespace + '/' : ''}${o.name}`
+
+/**
+ * diffLines turns GET /api/history/diff's answer into lines to show: objects added (+), removed
+ * (−) and changed (~) with each field change "path: before → after"; Events left out (they only
+ * ever appear). Returns {counts: {added, removed, changed}, lines: [{sign, text, fields}]}.
+ */
+export function diffLines (d = {}) {
+  const keep = o => o.kind !== 'Event'
+  const added = (d.added || []).filter(keep); const removed = (d.removed || []).filter(keep); const changed = (d.changed || []).filter(keep)
+  const lines = [
+    ...added.map(o => ({ sign: '+', text: label(o), fields: [] })),
+    ...removed.map(o => ({ sign: '−', text: label(o), fields: [] })),
+    ...changed.map(c => ({ sign: '~', text: label(c), fields: (c.changes || []).map(f => `${f.path}: ${fmt(f.before)} → ${fmt(f.after)}`) }))
+  ]
+  return { counts: { added: added.length, removed: removed.length, changed: changed.length }, lines }
+}
+
 /** storeAt builds a store holding the objects of one moment. */
 export function storeAt (objects, seq = 1) {
   const s = createStore()
@@ -29,7 +48,7 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
   const box = doc.createElement('div')
   box.className = 'kl-scrubber'
   el.append(box)
-  const st = { first: null, last: null, at: null, live: true, speed: 1, playing: false, message: '', loading: false }
+  const st = { first: null, last: null, at: null, live: true, speed: 1, playing: false, message: '', loading: false, diff: null }
   let timer = null; let want = 0; let dead = false
 
   const get = async url => {
@@ -60,9 +79,18 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
     }
     draw()
   }
+  async function compare () {
+    if (st.live || st.at == null) return
+    try {
+      const to = now()
+      const d = await get(`${base}/diff?from=${st.at}&to=${to}`)
+      st.diff = { from: st.at, ...diffLines(d) }
+    } catch (e) { st.message = String(e.message || e) }
+    draw()
+  }
   function live () {
     stop(); want++
-    st.live = true; st.at = null; st.message = ''
+    st.live = true; st.at = null; st.message = ''; st.diff = null
     onMoment?.(null)
     range()
   }
@@ -90,8 +118,16 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
           type: 'range', min: String(lo), max: String(hi), step: '100', value: String(st.at ?? hi), disabled: st.first == null,
           'aria-label': t('hs.title'), oninput: e => { stop(); show(+e.target.value) }
         }),
-        h('button', { type: 'button', class: 'kl-btn' + (st.live ? ' is-live' : ''), 'data-scrub': 'live', 'aria-pressed': String(st.live), onclick: live }, t('hs.live'))
+        h('button', { type: 'button', class: 'kl-btn' + (st.live ? ' is-live' : ''), 'data-scrub': 'live', 'aria-pressed': String(st.live), onclick: live }, t('hs.live')),
+        h('button', { type: 'button', class: 'kl-btn', 'data-scrub': 'compare', disabled: st.live, onclick: compare }, t('hs.compare'))
       ]),
+      st.diff
+        ? h('div', { class: 'kl-scrub-diff' }, [
+            h('p', null, t('hs.diff', { time: clock(st.diff.from), ...st.diff.counts })),
+            h('ul', null, st.diff.lines.map((l, i) => h('li', { key: i, class: 'd-' + (l.sign === '+' ? 'add' : l.sign === '~' ? 'chg' : 'del') }, [
+              `${l.sign} ${l.text}`, l.fields.length ? h('ul', null, l.fields.map((f, j) => h('li', { key: j }, h('code', null, f)))) : null])))
+          ])
+        : null,
       h('p', { class: 'kl-scrub-at', 'aria-live': 'polite' },
         st.message || (st.live ? t('hs.isLive') : t('hs.at', { time: clock(st.at) }) + (st.loading ? ' …' : '')))
     ])
