@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What recording the scheduler's decisions costs, side by side in one run:
 #   bench/schedcost.sh [ROUNDS=5] [PODS=100]
+# PODS must fit the default topology (at most about 100 besides kube-system).
 # Two sandboxes run at once: one records its decisions (the default), one
 # runs the same scheduler without the recorder (--no-scheduling-records).
 # Each round schedules PODS pods in each (a Deployment scaled from 0), the

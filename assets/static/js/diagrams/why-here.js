@@ -67,15 +67,15 @@ const MARK = { pass: '✓', skip: '–', fail: '✕', notRun: '·' }
 function render (m, ctx) {
   if (!m.pod) return { html: [h('p', { class: 'kl-empty' }, m.text)] }
   const choose = (name, namespace) => { ctx.extra = { name, podNamespace: namespace }; ctx.update() }
-  const head = [h('th', { scope: 'col' }, t('wh.node'))]
+  // the verdict comes right after the node: on a narrow screen the plugin columns scroll
+  const head = [h('th', { scope: 'col' }, t('wh.node')), h('th', { scope: 'col' }, t('wh.why'))]
     .concat(m.filterCols.map(p => h('th', { scope: 'col', class: 'kl-wh-f', title: p }, h('span', null, p))))
-    .concat([h('th', { scope: 'col' }, t('wh.why'))])
     .concat(m.scoreCols.map(s => h('th', { scope: 'col', class: 'kl-wh-s', title: `${s.plugin} ×${s.weight}` }, h('span', null, `${s.plugin} ×${s.weight}`))))
     .concat(m.decision.scored ? [h('th', { scope: 'col' }, t('wh.total'))] : [])
   const body = m.rows.map(r => h('tr', { key: r.name, class: `kl-wh-row${r.chosen ? ' is-chosen' : ''}${r.feasible ? '' : ' is-out'}` },
-    [h('th', { scope: 'row' }, [h('strong', null, r.name), h('span', { class: 'kl-sub' }, r.zone)])]
+    [h('th', { scope: 'row' }, [h('strong', null, r.name), h('span', { class: 'kl-sub' }, r.zone)]),
+      h('td', { class: 'kl-wh-why' }, r.rejected ? `${r.rejected.plugin}${r.rejected.stage ? ' (' + r.rejected.stage + ')' : ''}: ${r.rejected.reason}` : (r.chosen ? t('wh.chosen') : t('wh.ok')))]
       .concat(r.cells.map((c, i) => h('td', { key: m.filterCols[i], class: 'kl-wh-c c-' + c, title: `${m.filterCols[i]}: ${t('wh.c.' + c)}` }, MARK[c])))
-      .concat([h('td', { class: 'kl-wh-why' }, r.rejected ? `${r.rejected.plugin}${r.rejected.stage ? ' (' + r.rejected.stage + ')' : ''}: ${r.rejected.reason}` : (r.chosen ? t('wh.chosen') : t('wh.ok')))])
       .concat(m.scoreCols.map((c, i) => h('td', { key: c.plugin, class: 'kl-wh-n' }, r.scores[i] ? String(r.scores[i].score) : '')))
       .concat(m.decision.scored ? [h('td', { class: 'kl-wh-n kl-wh-total' }, r.feasible ? String(r.total) : '')] : [])))
   return {
