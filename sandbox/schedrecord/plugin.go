@@ -70,7 +70,7 @@ func (r *Recorder) PostFilter(ctx context.Context, state fwk.CycleState, pod *v1
 	}
 	for _, ni := range nodes {
 		st := statuses.Get(ni.Node().Name)
-		if !explicit.Has(ni.Node().Name) {
+		if !explicit.Has(ni.Node().Name) && st != nil {
 			d.Nodes = append(d.Nodes, NodeResult{Name: ni.Node().Name, Zone: ni.Node().Labels[v1.LabelTopologyZone],
 				Filters: []FilterResult{{Plugin: st.Plugin(), Reason: st.Message(), Stage: "PreFilter"}}})
 			continue
@@ -127,7 +127,9 @@ func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Po
 	d.Node = nodeName
 	passed := sets.New(nodeName)
 	if v, err := state.Read(feasibleKey); err == nil {
-		passed = v.(*feasibleNodes).names
+		if f, ok := v.(*feasibleNodes); ok {
+			passed = f.names
+		}
 	}
 	skip := state.GetSkipFilterPlugins()
 	var feasible []fwk.NodeInfo
