@@ -36,7 +36,7 @@ status:
   conditions: [{type: Ready, status: "True"}]
 `, map[string]any{"kind": "Node", "name": "ip-192-168-40-11.ec2.internal", "uid": "u1", "rv": "7", "created": "2026-12-06T10:00:00Z",
 			"labels": map[string]any{"topology.kubernetes.io/zone": "us-east-1a", "topology.kubernetes.io/region": "us-east-1", "node.kubernetes.io/instance-type": "m5.large"},
-			"zone": "us-east-1a", "region": "us-east-1", "instanceType": "m5.large", "ready": true, "unschedulable": true, "podCIDR": "10.244.1.0/24",
+			"zone":   "us-east-1a", "region": "us-east-1", "instanceType": "m5.large", "ready": true, "unschedulable": true, "podCIDR": "10.244.1.0/24",
 			"taints": []any{map[string]any{"key": "team", "value": "a", "effect": "NoSchedule"}}, "ip": "192.168.40.11",
 			"allocatable": map[string]any{"cpu": float64(1930), "memory": float64(7 << 30), "pods": float64(29)}}},
 		{"PersistentVolumeClaim", `
