@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"sort"
 	"testing"
 	"time"
 
@@ -67,15 +66,7 @@ func TestSchedulingDecisionsOnTheStream(t *testing.T) {
 // attempt (the record's time, taken in the sandbox) to the record's
 // message on the page's websocket. Reported: p50 and p99 in milliseconds.
 func BenchmarkDecisionLatency(b *testing.B) {
-	e := start(b, b.TempDir())
-	e.waitReady()
-	ws := e.dial()
-	ws.until(30*time.Second, "snapshot", func(m map[string]any) bool { return m["type"] == "snapshot" })
-	box, err := e.prov.Acquire(context.Background(), "u1")
-	if err != nil {
-		b.Fatal(err)
-	}
-	client := kubernetes.NewForConfigOrDie(box.REST)
+	ws, client := livePage(b)
 	var lat []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -91,8 +82,5 @@ func BenchmarkDecisionLatency(b *testing.B) {
 		lat = append(lat, got.Sub(at))
 	}
 	b.StopTimer()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
-	b.ReportMetric(ms(lat[(len(lat)*99)/100]), "p99-ms")
+	reportPercentiles(b, lat)
 }

@@ -17,15 +17,7 @@ import (
 // learner's API server to its message on the page's websocket (the same
 // path a browser reads). Reported: p50 and p99 in milliseconds.
 func BenchmarkStreamLatency(b *testing.B) {
-	e := start(b, b.TempDir())
-	e.waitReady()
-	ws := e.dial()
-	ws.until(30*time.Second, "snapshot", func(m map[string]any) bool { return m["type"] == "snapshot" })
-	box, err := e.prov.Acquire(context.Background(), "u1")
-	if err != nil {
-		b.Fatal(err)
-	}
-	client := kubernetes.NewForConfigOrDie(box.REST)
+	ws, client := livePage(b)
 	var lat []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -43,6 +35,25 @@ func BenchmarkStreamLatency(b *testing.B) {
 		lat = append(lat, time.Since(start))
 	}
 	b.StopTimer()
+	reportPercentiles(b, lat)
+}
+
+// livePage starts a server with a ready sandbox and a page's websocket past
+// its snapshot, and returns the websocket and a client of the sandbox.
+func livePage(b *testing.B) (*wsReader, kubernetes.Interface) {
+	e := start(b, b.TempDir())
+	e.waitReady()
+	ws := e.dial()
+	ws.until(30*time.Second, "snapshot", func(m map[string]any) bool { return m["type"] == "snapshot" })
+	box, err := e.prov.Acquire(context.Background(), "u1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ws, kubernetes.NewForConfigOrDie(box.REST)
+}
+
+// reportPercentiles reports the p50 and p99 of latencies in milliseconds.
+func reportPercentiles(b *testing.B, lat []time.Duration) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")

@@ -77,7 +77,7 @@ describe('lab page: kubectl-activity', { timeout: 15 * 60_000 }, () => {
       assert.ok(states.length >= 1, `a badge for ${step}`)
       assert.ok(!states.includes('passed'), `${step} is not passed on a fresh sandbox (${states})`)
     }
-    assert.equal(await page.locator('[data-diagram-tab]').count(), 7)
+    assert.equal(await page.locator('[data-diagram-tab]').count(), 8)
     assert.equal(await page.locator('[data-diagram-tab="cluster-map"]').getAttribute('aria-selected'), 'true')
     await page.screenshot({ path: shot('lab-start'), fullPage: true })
   })

@@ -48,7 +48,7 @@ func crd() *unstructured.Unstructured {
 }
 
 // EnsureCRD declares the record's type and waits until the API server
-// serves it.
+// serves it (a first list has answered).
 func EnsureCRD(ctx context.Context, client dynamic.Interface) error {
 	_, err := client.Resource(crdGVR).Create(ctx, crd(), metav1.CreateOptions{FieldManager: "kubelab"})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
@@ -58,7 +58,12 @@ func EnsureCRD(ctx context.Context, client dynamic.Interface) error {
 	for {
 		u, err := client.Resource(crdGVR).Get(ctx, Resource+"."+Group, metav1.GetOptions{})
 		if err == nil && established(u) {
-			return nil
+			// The API server builds a custom type's handler on its first
+			// request (about a second here): pay that now, not on the first
+			// record a learner waits for.
+			if _, err = client.Resource(GVR).List(ctx, metav1.ListOptions{Limit: 1}); err == nil {
+				return nil
+			}
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("schedrecord: %s not established after 30 s (last error: %v)", Resource, err)

@@ -20,6 +20,12 @@ import (
 // fieldManager owns the records.
 const fieldManager = "kubelab-scheduler-recorder"
 
+// minBackoff and maxBackoff bound the wait before a failed write is tried again.
+const (
+	minBackoff = 50 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
+
 // maxRemembered bounds what the writer remembers of records it wrote.
 const maxRemembered = 4096
 
@@ -77,6 +83,10 @@ func (w *Writer) Put(d *Decision) {
 func (w *Writer) Run(ctx context.Context) {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
+	// A failed write is tried again soon, then less often: the first
+	// writes after a start can meet an API server that does not serve the
+	// record's type yet for a moment.
+	backoff := minBackoff
 	for {
 		select {
 		case <-ctx.Done():
@@ -94,7 +104,7 @@ func (w *Writer) Run(ctx context.Context) {
 				if ctx.Err() != nil {
 					return
 				}
-				klog.FromContext(ctx).V(2).Info("scheduling record not written", "pod", key, "err", err)
+				klog.FromContext(ctx).Info("scheduling record not written, will retry", "pod", key, "err", err)
 				w.mu.Lock()
 				if _, newer := w.pending[key]; !newer {
 					w.pending[key] = d
@@ -104,7 +114,10 @@ func (w *Writer) Run(ctx context.Context) {
 			}
 		}
 		if failed {
-			retry.Reset(time.Second)
+			retry.Reset(backoff)
+			backoff = min(2*backoff, maxBackoff)
+		} else {
+			backoff = minBackoff
 		}
 	}
 }
