@@ -148,7 +148,7 @@ func StartIn(ctx context.Context, cfg *rest.Config, namespace string) (*Watcher,
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(client, 0)
 	scoped := dynamicinformer.NewFilteredDynamicSharedInformerFactory(client, 0, namespace, nil)
 	for _, k := range watched {
-		if k.optional && !served(client, cfg, k.gvr) {
+		if k.optional && !served(cfg, k.gvr) {
 			continue
 		}
 		f := factory
@@ -390,7 +390,7 @@ func watchedVersion(r labs.Resource) bool {
 }
 
 // served says whether the cluster serves a resource.
-func served(_ dynamic.Interface, cfg *rest.Config, gvr schema.GroupVersionResource) bool {
+func served(cfg *rest.Config, gvr schema.GroupVersionResource) bool {
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return false

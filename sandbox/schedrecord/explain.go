@@ -44,7 +44,7 @@ func Explain(ctx context.Context, cfg *rest.Config, namespace, pod string) (*Exp
 	if err != nil {
 		return nil, fmt.Errorf("schedrecord: read pod %s/%s: %w", namespace, pod, err)
 	}
-	d, err := Get(ctx, dyn, namespace, pod)
+	d, err := Get(ctx, dyn, namespace, pod, string(p.UID))
 	if err != nil {
 		return nil, err
 	}

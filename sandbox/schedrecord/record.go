@@ -162,9 +162,11 @@ func FromObject(u *unstructured.Unstructured) (*Decision, error) {
 	return &d, nil
 }
 
-// Get reads the last decision recorded for a pod. It answers ErrNoRecorder
-// when the cluster keeps none, ErrNoDecision when the pod has none.
-func Get(ctx context.Context, client dynamic.Interface, namespace, pod string) (*Decision, error) {
+// Get reads the last decision recorded for the pod with the given UID. It
+// answers ErrNoRecorder when the cluster keeps none, ErrNoDecision when the
+// pod has none (a record left by an earlier pod of the same name, not yet
+// removed by the garbage collector, says nothing about this one).
+func Get(ctx context.Context, client dynamic.Interface, namespace, pod, uid string) (*Decision, error) {
 	u, err := client.Resource(GVR).Namespace(namespace).Get(ctx, pod, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		// Tell "no such resource" from "no such object".
@@ -180,13 +182,8 @@ func Get(ctx context.Context, client dynamic.Interface, namespace, pod string) (
 	if err != nil {
 		return nil, err
 	}
-	if d.UID != "" {
-		// A record of an earlier pod of the same name that the garbage
-		// collector has not removed yet says nothing about this one.
-		p, perr := client.Resource(schema.GroupVersionResource{Version: "v1", Resource: "pods"}).Namespace(namespace).Get(ctx, pod, metav1.GetOptions{})
-		if perr == nil && string(p.GetUID()) != d.UID {
-			return nil, fmt.Errorf("%w: %s/%s", ErrNoDecision, namespace, pod)
-		}
+	if d.UID != "" && uid != "" && d.UID != uid {
+		return nil, fmt.Errorf("%w: %s/%s", ErrNoDecision, namespace, pod)
 	}
 	return d, nil
 }
