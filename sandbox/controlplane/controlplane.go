@@ -42,6 +42,7 @@ import (
 
 	"github.com/kubelab/kubelab/sandbox/internal/pauseclock"
 	"github.com/kubelab/kubelab/sandbox/internal/pki"
+	"github.com/kubelab/kubelab/sandbox/objectlimit"
 	"github.com/kubelab/kubelab/sandbox/schedrecord"
 )
 
@@ -74,6 +75,10 @@ type Config struct {
 	EvictionToleration time.Duration
 	// Tuning holds settings that trade memory for speed (docs/performance.md).
 	Tuning Tuning
+	// ObjectLimits caps, inside the API server's admission, how many
+	// objects of each listed resource the sandbox may hold (package
+	// objectlimit); nil sets none.
+	ObjectLimits objectlimit.Limits
 }
 
 // Tuning adjusts the components beyond the sandbox's defaults, to measure
@@ -187,7 +192,7 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 			return nil, err
 		}
 	}
-	if err := cp.startAPIServer(ctx, dir, port, etcdURL, cfg.EgressProxy, cfg.Tuning); err != nil {
+	if err := cp.startAPIServer(ctx, dir, port, etcdURL, cfg.EgressProxy, cfg.Tuning, cfg.ObjectLimits); err != nil {
 		cp.Close()
 		return nil, err
 	}
@@ -271,8 +276,14 @@ func (c *ControlPlane) startEtcd(dir string, quota int64, snapshotCount uint64) 
 	return cu.String(), nil
 }
 
-func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string, tuning Tuning) error {
+func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string, tuning Tuning, limits objectlimit.Limits) error {
 	s := apiserveroptions.NewServerRunOptions()
+	admissionPlugins := "NodeRestriction"
+	if len(limits) > 0 {
+		objectlimit.Register(s.Admission.GenericAdmission.Plugins, limits)
+		s.Admission.GenericAdmission.RecommendedPluginOrder = append(s.Admission.GenericAdmission.RecommendedPluginOrder, objectlimit.PluginName)
+		admissionPlugins += "," + objectlimit.PluginName
+	}
 	tolerate := strconv.Itoa(int(c.evictionToleration.Seconds()))
 	args := []string{
 		"--etcd-servers=" + etcdURL,
@@ -293,7 +304,7 @@ func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int,
 		"--kubelet-client-key=" + c.PKI.Path("apiserver-kubelet-client.key"),
 		"--kubelet-preferred-address-types=InternalIP",
 		"--kubelet-timeout=5s",
-		"--enable-admission-plugins=NodeRestriction",
+		"--enable-admission-plugins=" + admissionPlugins,
 		"--allow-privileged=true",
 		"--profiling=false",
 		"--enable-priority-and-fairness=false",

@@ -100,8 +100,13 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	go func() { _ = proxy.Serve(pl) }()
 	go func() { <-ctx.Done(); _ = proxy.Close() }()
 
+	quota := o.ObjectQuota
+	if quota == 0 {
+		quota = DefaultObjectQuota
+	}
 	cp, err := controlplane.Start(ctx, controlplane.Config{Dir: o.Dir, APIPort: o.APIPort, EgressProxy: sock, Log: o.Log,
-		NodeGracePeriod: o.NodeGracePeriod, EvictionToleration: o.EvictionToleration, Tuning: o.Tuning})
+		NodeGracePeriod: o.NodeGracePeriod, EvictionToleration: o.EvictionToleration, Tuning: o.Tuning,
+		ObjectLimits: objectLimits(quota)})
 	if err != nil {
 		kl.Close()
 		return nil, err
@@ -128,10 +133,6 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	go sim.ServeKubelet(ctx, kl, cert)
-	quota := o.ObjectQuota
-	if quota == 0 {
-		quota = DefaultObjectQuota
-	}
 	if err := enforceQuota(ctx, client, simCfg, quota); err != nil {
 		cp.Close()
 		return nil, err

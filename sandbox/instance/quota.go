@@ -23,6 +23,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubelab/kubelab/sandbox/objectlimit"
 )
 
 // QuotaName names the sandbox's limits: the ResourceQuota of every
@@ -72,6 +74,22 @@ var clusterKinds = []struct {
 	{schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingressclasses"}, func(int) int { return 20 }},
 	{schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations"}, func(int) int { return 20 }},
 	{schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations"}, func(int) int { return 20 }},
+}
+
+// objectLimits is what the API server's own admission counts exactly
+// (package objectlimit): the cluster-wide kinds and Events at their limit
+// for perKind objects per namespace. perKind <= 0 sets none. The policy
+// below marks the same limits from a watcher, for kinds the built-in API
+// does not serve (CustomResourceDefinitions) and as a second guard.
+func objectLimits(perKind int) objectlimit.Limits {
+	if perKind <= 0 {
+		return nil
+	}
+	out := objectlimit.Limits{}
+	for _, k := range clusterKinds {
+		out[k.gvr] = k.limit(perKind)
+	}
+	return out
 }
 
 // limits keeps the sandbox's limits in place: a learner is cluster-admin,
