@@ -14,7 +14,8 @@ import (
 	"github.com/kubelab/kubelab/sandbox"
 )
 
-// Issue 19: class mode under a hostile student. One test per hole found.
+// Class mode under a hostile student: one test per way a student could
+// lock others out, exhaust the server or pass for someone else.
 
 var en = map[string]string{"Accept-Language": "en"}
 

@@ -16,7 +16,7 @@ import (
 )
 
 // The learner is cluster-admin: deleting or changing the sandbox's limits
-// has no effect (issue 19). The quota cannot be deleted or edited, the
+// has no effect. The quota cannot be deleted or edited, the
 // policy and binding that protect it come back when deleted, and the
 // limits count Events (and their size) and namespaces too.
 func TestSandboxLimitsCannotBeDeleted(t *testing.T) {
