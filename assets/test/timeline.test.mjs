@@ -49,3 +49,14 @@ test('at most 50 entries, the newest kept', () => {
   assert.equal(m.entries.at(-1).text, 'pod p79 created')
   assert.deepEqual(model({}, {}).entries, [])
 })
+
+test('a snapshot that left Events out says how many, until the next snapshot', () => {
+  const s = createStore()
+  s.apply({ ...snapshot(), more: { Event: 1500 } })
+  assert.equal(s.more('Event'), 1500)
+  assert.equal(s.more('Pod'), 0)
+  assert.equal(model(s, { lang: 'en' }).more, 1500)
+  assert.equal(model(state(), { lang: 'en' }).more, 0, 'no marker when nothing was left out')
+  s.apply(snapshot())
+  assert.equal(model(s, { lang: 'en' }).more, 0, 'a full snapshot clears it')
+})

@@ -140,6 +140,7 @@ const S = {
   'wp.c.other': ['기타', 'other'],
   // timeline
   'tl.none': ['아직 일어난 일이 없습니다.', 'Nothing has happened yet.'],
+  'tl.more': ['오래된 이벤트 {n}개는 서버가 보내지 않아 여기에 없습니다.', '{n} older events are not shown: the server sends at most 500 of a kind.'],
   'tl.rsCreated': ['Deployment {dep} → ReplicaSet {rs} 생성 (리비전 {rev})', 'Deployment {dep} created ReplicaSet {rs} (revision {rev})'],
   'tl.podDep': ['Deployment {dep} → ReplicaSet {rs}: 파드 {pod} 생성', 'Deployment {dep} -> ReplicaSet {rs} created pod {pod}'],
   'tl.podBy': ['{ok} {owner}: 파드 {pod} 생성', '{ok} {owner} created pod {pod}'],
