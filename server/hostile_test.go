@@ -101,6 +101,28 @@ func TestGarbageResumeLinksLockNobodyOut(t *testing.T) {
 	}
 }
 
+// Wrong join codes from the class's own address (a school NAT) past the
+// address's budget are refused, but the right code still joins: a student
+// who burns the budget does not lock the class out.
+func TestWrongJoinCodesLockNobodyOut(t *testing.T) {
+	w := newWorld(t)
+	e := w.e
+	atk := e.browser("guesser at the school NAT")
+	var r reply
+	for i := 0; i < joinMaxPerIP+5; i++ {
+		r = atk.do("POST", "/join", url.Values{"code": {"GUESS" + strconv.Itoa(100+i%900)}, "name": {"G"}}, en)
+	}
+	if r.code != 429 || !strings.Contains(r.body, "Too many wrong join codes") {
+		t.Fatalf("wrong codes past the budget: %d", r.code)
+	}
+	if r := atk.do("POST", "/join", url.Values{"code": {"SHORT"}, "name": {"G"}}, en); r.code != 429 {
+		t.Fatalf("a malformed code past the budget: %d", r.code)
+	}
+	// Every test browser is 127.0.0.1: the class keeps joining.
+	e.join("Dana", w.class1.JoinCode)
+	e.join("Eun", w.class1.JoinCode)
+}
+
 // The instructor signs in after five wrong passwords for their email from
 // the same address, from a browser that signed in before (device cookie).
 func TestInstructorDeviceCookieBeatsLockout(t *testing.T) {
