@@ -24,7 +24,7 @@ test('owner references and Events become a causal story, oldest first', () => {
   const times = model(state(), {}).entries.map(e => e.time)
   assert.deepEqual(times, [...times].sort((a, b) => a - b))
   const ko = model(state(), { lang: 'ko' }).entries.map(e => e.text)
-  assert.ok(ko.includes('스케줄러가 파드 webapp-7f9c8d6b5-x2x4k를 노드 ip-10-0-1-10.ec2.internal (us-east-1a)에 배치'))
+  assert.ok(ko.includes('스케줄러가 Pod webapp-7f9c8d6b5-x2x4k를 노드 ip-10-0-1-10.ec2.internal (us-east-1a)에 배치'))
 })
 
 test('EndpointSlice changes and pod deletions come from the store history', () => {
