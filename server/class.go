@@ -232,21 +232,27 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 		v.Error = web.T(lg, key)
 		s.render(w, r, code, web.JoinPage(v))
 	}
+	// Only wrong codes count and only wrong codes are refused past the
+	// address's budget: someone behind the class's address who burns it
+	// does not keep the class from joining with the right code, and
+	// guessing stays hopeless (31^8 codes).
 	ip := clientIP(r)
-	if wait := s.class.joinFails.retryAfter(ip); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		fail(http.StatusTooManyRequests, "join.limited")
-		return
+	wrongCode := func(status int) {
+		if wait := s.class.joinFails.retryAfter(ip); wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			fail(http.StatusTooManyRequests, "join.limited")
+			return
+		}
+		s.class.joinFails.fail(ip)
+		fail(status, "join.bad_code")
 	}
 	if len(code) != store.JoinCodeLength {
-		s.class.joinFails.fail(ip)
-		fail(http.StatusBadRequest, "join.bad_code")
+		wrongCode(http.StatusBadRequest)
 		return
 	}
 	class, err := s.cfg.Store.ClassByJoinCode(r.Context(), code)
 	if errors.Is(err, store.ErrNotFound) {
-		s.class.joinFails.fail(ip)
-		fail(http.StatusNotFound, "join.bad_code")
+		wrongCode(http.StatusNotFound)
 		return
 	}
 	if err != nil {

@@ -786,7 +786,7 @@ func TestJoinRules(t *testing.T) {
 		{w.class1.JoinCode, "", 400, "1 to 40 characters"},
 		{w.class1.JoinCode, strings.Repeat("x", 41), 400, "1 to 40 characters"},
 		{w.class1.JoinCode, "alice", 409, "already uses this name"},
-		{w.class1.JoinCode, "\u202eecilA", 400, "direction-changing"}, // bidi controls are refused (issue 19)
+		{w.class1.JoinCode, "\u202eecilA", 400, "direction-changing"}, // bidi controls are refused
 	}
 	for _, c := range cases {
 		r := x.do("POST", "/join", url.Values{"code": {c.code}, "name": {c.name}}, lang)

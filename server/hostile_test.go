@@ -14,7 +14,8 @@ import (
 	"github.com/kubelab/kubelab/sandbox"
 )
 
-// Issue 19: class mode under a hostile student. One test per hole found.
+// Class mode under a hostile student: one test per way a student could
+// lock others out, exhaust the server or pass for someone else.
 
 var en = map[string]string{"Accept-Language": "en"}
 
@@ -98,6 +99,28 @@ func TestGarbageResumeLinksLockNobodyOut(t *testing.T) {
 	if r := e.browser("Alice third").post("/resume/"+w.resumeA, nil); r.code != 303 {
 		t.Fatalf("valid resume after wrong POSTs: %d", r.code)
 	}
+}
+
+// Wrong join codes from the class's own address (a school NAT) past the
+// address's budget are refused, but the right code still joins: a student
+// who burns the budget does not lock the class out.
+func TestWrongJoinCodesLockNobodyOut(t *testing.T) {
+	w := newWorld(t)
+	e := w.e
+	atk := e.browser("guesser at the school NAT")
+	var r reply
+	for i := 0; i < joinMaxPerIP+5; i++ {
+		r = atk.do("POST", "/join", url.Values{"code": {"GUESS" + strconv.Itoa(100+i%900)}, "name": {"G"}}, en)
+	}
+	if r.code != 429 || !strings.Contains(r.body, "Too many wrong join codes") {
+		t.Fatalf("wrong codes past the budget: %d", r.code)
+	}
+	if r := atk.do("POST", "/join", url.Values{"code": {"SHORT"}, "name": {"G"}}, en); r.code != 429 {
+		t.Fatalf("a malformed code past the budget: %d", r.code)
+	}
+	// Every test browser is 127.0.0.1: the class keeps joining.
+	e.join("Dana", w.class1.JoinCode)
+	e.join("Eun", w.class1.JoinCode)
 }
 
 // The instructor signs in after five wrong passwords for their email from

@@ -20,7 +20,7 @@ func event(i int, msg string) *unstructured.Unstructured {
 	}}
 }
 
-// An Event flood (issue 19: 130 Events of 250 KB made a 32.5 MB snapshot)
+// An Event flood (130 Events of 250 KB once made a 32.5 MB snapshot)
 // keeps the snapshot under its bound: messages are cut to MaxText, a
 // snapshot holds at most MaxPerKind objects of a kind and says how many
 // more there are, newest Events kept.

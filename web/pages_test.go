@@ -249,7 +249,7 @@ func TestLayoutFrame(t *testing.T) {
 		t.Errorf("embedded badge is <%s>, want details", det.Data)
 	}
 	for _, want := range []string{"Built-in cluster", "API server, the controllers and the scheduler are real",
-		"kubectl logs shows simulated output", "exec and port-forward are not available",
+		"kubectl logs shows simulated output", "kubectl exec runs common shell commands only", "port-forward is not available",
 		"Services get endpoints but carry no real traffic", "kind"} {
 		wantText(t, det, "notice", want)
 	}

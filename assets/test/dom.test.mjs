@@ -86,6 +86,20 @@ test('why-pending: choosing another Pending pod', async () => {
   w.destroy()
 })
 
+test('timeline: a bounded snapshot shows how many older Events were left out', async () => {
+  const doc = page('<div id="d"></div>')
+  const { mount } = await import('../static/js/diagrams/timeline.js')
+  const s = createStore()
+  s.apply({ ...snapshot(), more: { Event: 1500 } })
+  const w = mount(doc.getElementById('d'), s, {})
+  assert.equal(doc.querySelector('[data-more]')?.textContent, '1500 older events are not shown: the server sends at most 500 of a kind.')
+  s.apply(snapshot())
+  await tick(40)
+  w.update()
+  assert.equal(doc.querySelector('[data-more]'), null, 'gone after a full snapshot')
+  w.destroy()
+})
+
 const fakeFetch = (answer, log) => async (url, init) => {
   log.push({ url, init, body: JSON.parse(init.body) })
   return { ok: true, status: 200, json: async () => typeof answer === 'function' ? answer(JSON.parse(init.body)) : answer }

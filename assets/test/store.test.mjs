@@ -82,3 +82,13 @@ test('a subscriber that throws does not stop the others; history is bounded', ()
   s.clear()
   assert.equal(s.size(), 0)
 })
+
+test('more counts what a bounded snapshot left out; clear forgets it', () => {
+  const s = createStore()
+  s.apply({ ...snapshot(), more: { Event: 7 } })
+  assert.equal(s.more('Event'), 7)
+  s.apply({ type: 'upsert', seq: 99, obj: deployment })
+  assert.equal(s.more('Event'), 7, 'deltas keep it')
+  s.clear()
+  assert.equal(s.more('Event'), 0)
+})

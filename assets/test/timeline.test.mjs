@@ -24,7 +24,7 @@ test('owner references and Events become a causal story, oldest first', () => {
   const times = model(state(), {}).entries.map(e => e.time)
   assert.deepEqual(times, [...times].sort((a, b) => a - b))
   const ko = model(state(), { lang: 'ko' }).entries.map(e => e.text)
-  assert.ok(ko.includes('스케줄러가 파드 webapp-7f9c8d6b5-x2x4k를 노드 ip-10-0-1-10.ec2.internal (us-east-1a)에 배치'))
+  assert.ok(ko.includes('스케줄러가 Pod webapp-7f9c8d6b5-x2x4k를 노드 ip-10-0-1-10.ec2.internal (us-east-1a)에 배치'))
 })
 
 test('EndpointSlice changes and pod deletions come from the store history', () => {
@@ -48,4 +48,15 @@ test('at most 50 entries, the newest kept', () => {
   assert.equal(m.entries[0].text, 'pod p30 created')
   assert.equal(m.entries.at(-1).text, 'pod p79 created')
   assert.deepEqual(model({}, {}).entries, [])
+})
+
+test('a snapshot that left Events out says how many, until the next snapshot', () => {
+  const s = createStore()
+  s.apply({ ...snapshot(), more: { Event: 1500 } })
+  assert.equal(s.more('Event'), 1500)
+  assert.equal(s.more('Pod'), 0)
+  assert.equal(model(s, { lang: 'en' }).more, 1500)
+  assert.equal(model(state(), { lang: 'en' }).more, 0, 'no marker when nothing was left out')
+  s.apply(snapshot())
+  assert.equal(model(s, { lang: 'en' }).more, 0, 'a full snapshot clears it')
 })

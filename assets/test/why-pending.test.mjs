@@ -33,7 +33,7 @@ test('the newest Pending pod with a reason, told in plain English and Korean', (
     '1 node(s) have a taint spot=true that the pod does not tolerate.',
     '2 node(s) lack the free CPU the pod requests.'])
   const ko = model(state(), { lang: 'ko' })
-  assert.match(ko.reasons[0].text, /테인트 spot=true/)
+  assert.match(ko.reasons[0].text, /taint spot=true/)
   assert.match(ko.reasons[1].text, /CPU/)
 })
 

@@ -1,6 +1,6 @@
 // The learner's page at a phone's, a small laptop's and a wide screen's width (390, 1024 and
 // 1440 px), in Korean and English: nothing is wider than the viewport, no table cell wraps a
-// word in the middle, every diagram's text is big enough to read, the diagram side can be
+// word in the middle or is narrower than its longest word, every diagram's text is big enough to read, the diagram side can be
 // widened or put below the lesson, and quiz questions show their Markdown (inline code) as HTML.
 // Screenshots: /tmp/kubelab-layout-<width>-<what>.png.
 
@@ -46,10 +46,13 @@ const tooWide = page => page.evaluate(() => {
  * returns the narrowest cell and the widest word.
  */
 const brokenWords = page => page.evaluate(() => {
-  const out = { cells: 0, words: 0, broken: [], narrowestCell: Infinity, widestWord: 0, tables: document.querySelectorAll('.md table').length }
+  const out = { cells: 0, words: 0, broken: [], narrow: [], narrowestCell: Infinity, widestWord: 0, tables: document.querySelectorAll('.md table').length }
   for (const cell of document.querySelectorAll('.md td, .md th')) {
     out.cells++
     out.narrowestCell = Math.min(out.narrowestCell, cell.getBoundingClientRect().width)
+    const cs = getComputedStyle(cell)
+    const room = cell.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)
+    let longest = 0; let longestWord = ''
     const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT)
     for (let n; (n = walk.nextNode());) {
       for (const m of n.data.matchAll(/\(?[^\s\-/(]+[-/]?/g)) {
@@ -57,10 +60,14 @@ const brokenWords = page => page.evaluate(() => {
         const r = document.createRange()
         r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length)
         const rects = [...r.getClientRects()].filter(x => x.width > 0)
-        out.widestWord = Math.max(out.widestWord, r.getBoundingClientRect().width)
+        const width = r.getBoundingClientRect().width
+        out.widestWord = Math.max(out.widestWord, width)
+        if (width > longest) { longest = width; longestWord = m[0] }
         if (new Set(rects.map(x => Math.round(x.top))).size > 1) out.broken.push(m[0])
       }
     }
+    // A cell narrower than its longest word: the word sticks out of it even when it is not broken.
+    if (longest > room + 1) out.narrow.push(`${longestWord} (${Math.round(longest)} px in a cell of ${Math.round(room)} px)`)
   }
   return out
 })
@@ -115,6 +122,7 @@ describe('the learner\'s page at 390, 1024 and 1440 px', { timeout: 20 * 60_000 
         figure(`${width} px en: ${words.tables} table(s), ${words.cells} cells, ${words.words} words, ${words.broken.length} broken; narrowest cell ${Math.round(words.narrowestCell)} px, widest word ${Math.round(words.widestWord)} px`)
         assert.ok(words.cells >= 9, `the step's table is on the page (${words.cells} cells)`)
         assert.deepEqual(words.broken, [], 'words broken inside table cells')
+        assert.deepEqual(words.narrow, [], 'table cells narrower than their longest word')
         await page.screenshot({ path: shot(width, 'lab'), fullPage: true })
 
         for (const d of DIAGRAMS) {
@@ -152,7 +160,9 @@ describe('the learner\'s page at 390, 1024 and 1440 px', { timeout: 20 * 60_000 
           await page.locator('#diagram .kl-diagram').waitFor()
           assert.equal(await page.locator('#lab').getAttribute('data-layout'), 'below', 'the choice is kept')
           assert.deepEqual((await tooWide(page)).bad, [])
-          assert.deepEqual((await brokenWords(page)).broken, [])
+          const after = await brokenWords(page)
+          assert.deepEqual(after.broken, [])
+          assert.deepEqual(after.narrow, [])
           await page.locator('[data-layout-set="side"]').click()
         }
       } finally {
@@ -169,6 +179,7 @@ describe('the learner\'s page at 390, 1024 and 1440 px', { timeout: 20 * 60_000 
         figure(`${width} px ko: ${words.cells} cells, ${words.words} words, ${words.broken.length} broken`)
         assert.ok(words.cells >= 9)
         assert.deepEqual(words.broken, [], 'Korean words broken inside table cells')
+        assert.deepEqual(words.narrow, [], 'Korean table cells narrower than their longest word')
         assert.deepEqual((await tooWide(page)).bad, [])
         await page.screenshot({ path: shot(width, 'lab-ko'), fullPage: true })
       } finally {

@@ -19,6 +19,7 @@ export function createStore ({ historyLimit = 200 } = {}) {
   let log = []
   let seq = null
   let snapshots = 0
+  let more = {} // kind -> objects the last snapshot left out (the server bounds each kind)
 
   const bucket = k => byKind.get(k) || byKind.set(k, new Map()).get(k)
 
@@ -46,6 +47,7 @@ export function createStore ({ historyLimit = 200 } = {}) {
     const prev = new Map()
     if (msg.type === 'snapshot') {
       snapshots++
+      more = msg.more && typeof msg.more === 'object' ? msg.more : {}
       const next = new Map()
       for (const o of msg.objects || []) if (o && o.kind) next.set(keyOf(o), o)
       const added = []; const changed = []; const removed = []
@@ -96,6 +98,8 @@ export function createStore ({ historyLimit = 200 } = {}) {
     find: (kind, namespace, name) => byKind.get(kind)?.get(`${kind}/${namespace || ''}/${name}`),
     /** kinds returns the kinds present. */
     kinds: () => [...byKind.keys()].filter(k => byKind.get(k).size),
+    /** more returns how many objects of a kind the last snapshot left out (0 when none). */
+    more: kind => Number(more[kind]) || 0,
     /** size returns the number of objects. */
     size: () => [...byKind.values()].reduce((n, m) => n + m.size, 0),
     /** history returns recent changes, oldest first: {op: 'add'|'change'|'remove', obj, prev, at, snap}. */
@@ -105,6 +109,6 @@ export function createStore ({ historyLimit = 200 } = {}) {
     /** seq is the sequence number of the last applied message. */
     get seq () { return seq },
     /** clear forgets everything (subscribers stay). */
-    clear () { byKind.clear(); sorted.clear(); log = []; seq = null }
+    clear () { byKind.clear(); sorted.clear(); log = []; seq = null; more = {} }
   }
 }

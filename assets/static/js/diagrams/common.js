@@ -5,8 +5,8 @@
  * {Pod: [...], Node: [...], history: [...]}.
  */
 export function view (s) {
-  if (s && typeof s.get === 'function') return { get: k => s.get(k) || [], history: () => s.history?.() || [] }
-  return { get: k => s?.[k] || [], history: () => s?.history || [] }
+  if (s && typeof s.get === 'function') return { get: k => s.get(k) || [], history: () => s.history?.() || [], more: k => s.more?.(k) || 0 }
+  return { get: k => s?.[k] || [], history: () => s?.history || [], more: k => s?.more?.[k] || 0 }
 }
 
 /** podTone classifies a pod by its STATUS column: ok, wait, done, err or gone (terminating). */

@@ -8,7 +8,10 @@ import { view, ownerOf, timeOf } from './common.js'
 const HIDDEN = new Set(['kube-system', 'kube-node-lease', 'kube-public'])
 const KUBELET = { Pulling: ['tl.pulling', 3], Pulled: ['tl.pulled', 3.1], Created: ['tl.created', 3.2], Started: ['tl.started', 3.3], Killing: ['tl.killing', 5], BackOff: ['tl.backoff', 4] }
 
-/** model: {entries: [{key, time, text, tone}]}, at most opts.limit (50), newest last. opts: namespace, system, lang, limit. */
+/**
+ * model: {entries: [{key, time, text, tone}], more}, at most opts.limit (50) entries, newest last; more is the
+ * number of older Events the server left out of its snapshot. opts: namespace, system, lang, limit.
+ */
 export function model (state, opts = {}) {
   const v = view(state); const l = opts.lang
   const seen = o => opts.namespace ? (o.namespace || '') === opts.namespace : (opts.system || !HIDDEN.has(o.namespace))
@@ -65,15 +68,16 @@ export function model (state, opts = {}) {
     for (const [ip, e] of before) if (!after.has(ip)) add(`ep-${ip}@${c.at}`, c.at, 6, 'tl.epDel', { ep: ep(e), svc })
   }
   out.sort((a, b) => a.time - b.time || a.rank - b.rank || a.n - b.n)
-  return { entries: out.slice(-(opts.limit || 50)).map(({ key, time, text, tone }) => ({ key, time, text, tone })) }
+  return { entries: out.slice(-(opts.limit || 50)).map(({ key, time, text, tone }) => ({ key, time, text, tone })), more: v.more('Event') }
 }
 
 const clock = ms => ms ? new Date(ms).toTimeString().slice(0, 8) : ''
 
 function render (m) {
-  if (!m.entries.length) return { html: [h('p', { class: 'kl-empty' }, t('tl.none'))] }
+  const older = m.more > 0 ? [h('p', { class: 'kl-sub', 'data-more': m.more }, t('tl.more', { n: m.more }))] : []
+  if (!m.entries.length) return { html: [...older, h('p', { class: 'kl-empty' }, t('tl.none'))] }
   return {
-    html: [h('ol', { class: 'kl-tl', 'aria-live': 'polite' }, m.entries.map(e =>
+    html: [...older, h('ol', { class: 'kl-tl', 'aria-live': 'polite' }, m.entries.map(e =>
       h('li', { key: e.key, class: `kl-pop is-${e.tone}` }, h('time', null, clock(e.time)), ' ', h('span', null, e.text))))]
   }
 }
