@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,26 +108,39 @@ func TestSandboxLimitsCannotBeDeleted(t *testing.T) {
 	if err := ev(0, strings.Repeat("x", 250_000)); err == nil || !strings.Contains(err.Error(), "at most 4096 bytes") {
 		t.Fatalf("a 250 KB Event message: %v", err)
 	}
-	var evErr error
-	for i := 1; i <= 300 && evErr == nil; i++ {
-		evErr = ev(i, strings.Repeat("x", 4000))
+	// The limits are counted inside the API server's admission, so they
+	// hold exactly even against a client that creates in parallel.
+	flood := func(n int, create func(i int) error) (refused error) {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := create(i); err != nil {
+					mu.Lock()
+					refused = err
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		return refused
 	}
+	evErr := flood(300, func(i int) error { return ev(i+1, strings.Repeat("x", 4000)) })
 	events, _ := client.CoreV1().Events("").List(ctx, metav1.ListOptions{})
-	if evErr == nil || !strings.Contains(evErr.Error(), "limit of 100 events") || len(events.Items) > 110 {
+	if evErr == nil || !strings.Contains(evErr.Error(), "limit of 100 events") || len(events.Items) > 100 {
 		t.Fatalf("%d Events, then %v", len(events.Items), evErr)
 	}
 	t.Logf("Events: %d in the sandbox at the refusal (limit 100)", len(events.Items))
-	// Namespaces: at most 10 (the 4 of the system included), give or take
-	// the ones that beat the count: the sandbox marks a kind full when its
-	// informer sees the limit reached, so a client firing creates at 500
-	// per second gets a few past it (6 on a loaded 2-core machine). Without
-	// the limit all 30 would be made.
-	var nsErr error
-	for i := 0; i < 30 && nsErr == nil; i++ {
-		_, nsErr = client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ns%d", i)}}, metav1.CreateOptions{})
-	}
+	// Namespaces: at most 10, the 4 of the system included. Without the
+	// limit all 30 would be made.
+	nsErr := flood(30, func(i int) error {
+		_, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ns%d", i)}}, metav1.CreateOptions{})
+		return err
+	})
 	list, _ := c.Client.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
-	if nsErr == nil || !strings.Contains(nsErr.Error(), "limit of 10 namespaces") || len(list.Items) > 20 {
+	if nsErr == nil || !strings.Contains(nsErr.Error(), "limit of 10 namespaces") || len(list.Items) > 10 {
 		t.Fatalf("%d namespaces, then %v", len(list.Items), nsErr)
 	}
 	t.Logf("namespaces: %d made before the refusal (limit 10)", len(list.Items))
