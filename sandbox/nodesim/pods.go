@@ -14,6 +14,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/shell"
 )
 
 var everything = labels.Everything()
@@ -43,42 +45,42 @@ type instance struct {
 	image    string
 	started  time.Time
 	finished time.Time
-	env      *shEnv
+	env      *shell.Env
 	plan     *procPlan
-	hookOps  []shOp // postStart hook writes (at hookAt)
+	hookOps  []shell.Op // postStart hook writes (at hookAt)
 	hookAt   time.Duration
-	execOps  []shOp // what kubectl exec wrote (at offsets from started)
+	execOps  []shell.Op // what kubectl exec wrote (at offsets from started)
 }
 
 // envAt is the environment of a process run in the instance at offset
 // since: its mounts, and the files it and its hooks wrote until then.
-func (in *instance) envAt(since time.Duration, vol *volView) *shEnv {
+func (in *instance) envAt(since time.Duration, vol *volView) *shell.Env {
 	e := *in.env
-	e.vol, e.at0 = vol, in.started.Add(since)
-	e.files = map[string]*string{}
-	for k, v := range in.env.files {
-		e.files[k] = v
+	e.Volumes, e.At0 = vol.volumes(), in.started.Add(since)
+	e.BaseFiles = map[string]*string{}
+	for k, v := range in.env.BaseFiles {
+		e.BaseFiles[k] = v
 	}
-	apply := func(ops []shOp, offset time.Duration) {
+	apply := func(ops []shell.Op, offset time.Duration) {
 		for _, op := range ops {
-			if op.at+offset > since {
+			if op.At+offset > since {
 				continue
 			}
 			if vol != nil {
-				if _, _, shared := locate(vol.mounts, op.path); shared {
+				if _, _, shared := vol.Locate(op.Path); shared {
 					continue // read from the pod's volumes
 				}
 			}
-			if op.remove {
-				e.files[op.path] = nil
-				for k := range e.files {
-					if strings.HasPrefix(k, op.path+"/") {
-						e.files[k] = nil
+			if op.Remove {
+				e.BaseFiles[op.Path] = nil
+				for k := range e.BaseFiles {
+					if strings.HasPrefix(k, op.Path+"/") {
+						e.BaseFiles[k] = nil
 					}
 				}
-			} else if !op.dir {
-				d := op.data
-				e.files[op.path] = &d
+			} else if !op.Dir {
+				d := op.Data
+				e.BaseFiles[op.Path] = &d
 			}
 		}
 	}
@@ -771,7 +773,7 @@ func (s *Simulator) startInstance(p *corev1.Pod, c *corev1.Container, n *simNode
 	shenv := s.shellEnv(p, c, n, st, env, t)
 	argv := commandLine(c, env)
 	in := &instance{id: containerID(p, c.Name, t), image: c.Image, started: t, env: shenv}
-	shenv.procs = []string{mainCommand(p, c, argv)}
+	shenv.Procs = []string{mainCommand(p, c, argv)}
 	in.plan = s.plan(p, c, shenv, argv)
 	st.record(c, in)
 	cs.prev, cs.cur = cs.cur, in

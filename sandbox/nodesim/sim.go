@@ -23,6 +23,8 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/stablehash"
 )
 
 // Simulator runs the simulated nodes of one sandbox.
@@ -329,14 +331,8 @@ func nodeConditions(ready bool, now metav1.Time) []corev1.NodeCondition {
 	}
 }
 
-func hash(s string) uint64 {
-	var h uint64 = 1469598103934665603
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
+// hash is the simulator's stable hash of s.
+func hash(s string) uint64 { return stablehash.Of(s) }
 
 // ipPool hands out pod IPs from a node's range.
 type ipPool struct {

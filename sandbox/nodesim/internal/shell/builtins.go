@@ -1,15 +1,17 @@
-package nodesim
+package shell
 
 import (
 	"fmt"
 	"math/big"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/stablehash"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
@@ -17,12 +19,12 @@ import (
 // not have: it does nothing and succeeds, unless it is a known server or
 // the script's last command (then it is the container's main process).
 
-func (vm *shVM) command(argv []string, stdin *string, last bool) int {
+func (vm *interp) command(argv []string, stdin *string, last bool) int {
 	prog := argv[0]
 	base := path.Base(prog)
 	args := argv[1:]
-	if vm.env.restricted && !execAllowed[base] {
-		vm.write(2, fmt.Sprintf(SimulatedExecMessage+"\n", base))
+	if vm.env.Restricted && !ExecCommands[base] {
+		vm.write(2, fmt.Sprintf(ExecMessage+"\n", base))
 		return 126
 	}
 	out := func(s string) { vm.write(1, s) }
@@ -69,7 +71,7 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 		if len(args) == 0 {
 			return 1
 		}
-		out(shPrintf(args[0], args[1:]))
+		out(formatPrintf(args[0], args[1:]))
 		return 0
 	case "printenv":
 		if len(args) == 0 {
@@ -121,10 +123,10 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 			vm.blockForever("")
 			return 0
 		}
-		vm.sleep(parseSleep(args[0]))
+		vm.sleep(ParseDuration(args[0]))
 		return 0
 	case "date":
-		now := vm.env.start.Add(vm.t).UTC()
+		now := vm.env.Start.Add(vm.t).UTC()
 		for _, a := range args {
 			if strings.HasPrefix(a, "+") {
 				out(strftime(a[1:], now) + "\n")
@@ -134,20 +136,20 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 		out(now.Format("Mon Jan _2 15:04:05 UTC 2006") + "\n")
 		return 0
 	case "hostname":
-		out(vm.env.hostname + "\n")
+		out(vm.env.Hostname + "\n")
 		return 0
 	case "whoami":
-		out(userName(vm.env.uid) + "\n")
+		out(UserName(vm.env.UID) + "\n")
 		return 0
 	case "id":
 		named := func(id int64) string {
-			if n := userName(id); n != strconv.FormatInt(id, 10) {
+			if n := UserName(id); n != strconv.FormatInt(id, 10) {
 				return fmt.Sprintf("%d(%s)", id, n)
 			}
 			return strconv.FormatInt(id, 10)
 		}
-		groups := map[int64]bool{vm.env.gid: true}
-		for _, g := range vm.env.groups {
+		groups := map[int64]bool{vm.env.GID: true}
+		for _, g := range vm.env.Groups {
 			groups[g] = true
 		}
 		ids := make([]int64, 0, len(groups))
@@ -159,13 +161,13 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 		for i, g := range ids {
 			names[i] = named(g)
 		}
-		out(fmt.Sprintf("uid=%s gid=%s groups=%s\n", named(vm.env.uid), named(vm.env.gid), strings.Join(names, ",")))
+		out(fmt.Sprintf("uid=%s gid=%s groups=%s\n", named(vm.env.UID), named(vm.env.GID), strings.Join(names, ",")))
 		return 0
 	case "ps":
-		user := userName(vm.env.uid)
+		user := UserName(vm.env.UID)
 		out("PID   USER     TIME  COMMAND\n")
 		pid := 1
-		for _, p := range vm.env.procs {
+		for _, p := range vm.env.Procs {
 			out(fmt.Sprintf("%5d %-8s  0:00 %s\n", pid, user, p))
 			pid += 6
 		}
@@ -192,7 +194,7 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 		return 0
 	case "uname":
 		if len(args) > 0 && strings.Contains(args[0], "a") {
-			out("Linux " + vm.env.hostname + " 6.1.127-135.201.amzn2023.x86_64 #1 SMP Tue Jan 28 22:13:57 UTC 2025 x86_64 GNU/Linux\n")
+			out("Linux " + vm.env.Hostname + " 6.1.127-135.201.amzn2023.x86_64 #1 SMP Tue Jan 28 22:13:57 UTC 2025 x86_64 GNU/Linux\n")
 		} else {
 			out("Linux\n")
 		}
@@ -218,8 +220,8 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 		return 0
 	case "rm", "rmdir":
 		for _, a := range args {
-			if vm.env.restricted && !strings.HasPrefix(a, "-") && vm.abs(a) == "/" {
-				vm.write(2, fmt.Sprintf(SimulatedExecMessage+"\n", base))
+			if vm.env.Restricted && !strings.HasPrefix(a, "-") && vm.abs(a) == "/" {
+				vm.write(2, fmt.Sprintf(ExecMessage+"\n", base))
 				return 126
 			}
 		}
@@ -301,20 +303,20 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 		vm.declareStress(args)
 		for i, a := range args {
 			if (a == "--timeout" || a == "-t") && i+1 < len(args) {
-				vm.sleep(parseSleep(args[i+1]))
+				vm.sleep(ParseDuration(args[i+1]))
 				return 0
 			}
 		}
 		vm.blockForever(base)
 		return 0
 	}
-	if vm.env.servers[base] {
+	if vm.env.Servers[base] {
 		vm.blockForever(base)
 		return 0
 	}
 	if last && vm.loops == 0 {
 		// The container's main program, one we know nothing about.
-		if vm.env.endsUnknown {
+		if vm.env.EndsUnknown {
 			return 0
 		}
 		vm.blockForever(base)
@@ -325,49 +327,49 @@ func (vm *shVM) command(argv []string, stdin *string, last bool) int {
 
 var bpiRe = regexp.MustCompile(`bpi\((\d+)\)`)
 
-func (vm *shVM) declareStress(args []string) {
+func (vm *interp) declareStress(args []string) {
 	workers := int64(1)
 	for i := 0; i+1 < len(args); i++ {
 		switch args[i] {
 		case "--vm-bytes":
 			if q, err := resource.ParseQuantity(strings.TrimSuffix(strings.TrimSuffix(args[i+1], "B"), "b")); err == nil {
-				vm.res.memory = q.Value()
+				vm.res.Memory = q.Value()
 			}
 		case "--vm", "-m":
 			workers, _ = strconv.ParseInt(args[i+1], 10, 64)
 		case "--cpu", "-c", "-cpus":
 			n, _ := strconv.ParseInt(args[i+1], 10, 64)
-			vm.res.cpu = n * 1000
+			vm.res.CPU = n * 1000
 		}
 	}
-	if vm.res.memory > 0 && workers > 1 {
-		vm.res.memory *= workers
+	if vm.res.Memory > 0 && workers > 1 {
+		vm.res.Memory *= workers
 	}
-	if vm.res.memory == 0 {
+	if vm.res.Memory == 0 {
 		for _, a := range args {
 			if a == "--vm" || a == "-m" {
-				vm.res.memory = 256 << 20 // stress's default --vm-bytes
+				vm.res.Memory = 256 << 20 // stress's default --vm-bytes
 			}
 		}
 	}
 }
 
-func (vm *shVM) exported(name string) bool {
-	_, ok := vm.env.vars[name]
+func (vm *interp) exported(name string) bool {
+	_, ok := vm.env.Vars[name]
 	return ok || vm.vars[name] != ""
 }
 
-func (vm *shVM) environ() string {
+func (vm *interp) environ() string {
 	var b strings.Builder
 	seen := map[string]bool{}
-	for _, k := range vm.env.order {
+	for _, k := range vm.env.Order {
 		if v, ok := vm.vars[k]; ok {
 			b.WriteString(k + "=" + v + "\n")
 			seen[k] = true
 		}
 	}
 	var rest []string
-	for k := range vm.env.vars {
+	for k := range vm.env.Vars {
 		if !seen[k] {
 			rest = append(rest, k)
 		}
@@ -381,7 +383,8 @@ func (vm *shVM) environ() string {
 	return b.String()
 }
 
-func userName(id int64) string {
+// UserName is the name of user id in the images lessons use, or the id.
+func UserName(id int64) string {
 	switch id {
 	case 0:
 		return "root"
@@ -395,7 +398,7 @@ func userName(id int64) string {
 	return strconv.FormatInt(id, 10)
 }
 
-func (vm *shVM) textTool(base string, args []string, stdin *string) int {
+func (vm *interp) textTool(base string, args []string, stdin *string) int {
 	var files []string
 	opts := map[string]string{}
 	for i := 0; i < len(args); i++ {
@@ -523,7 +526,7 @@ func (vm *shVM) textTool(base string, args []string, stdin *string) int {
 	return st
 }
 
-func (vm *shVM) ls(args []string) int {
+func (vm *interp) ls(args []string) int {
 	var paths []string
 	long, all := false, false
 	for _, a := range args {
@@ -545,9 +548,9 @@ func (vm *shVM) ls(args []string) int {
 				vm.write(1, p+"\n")
 				continue
 			}
-			if vm.env.restricted {
+			if vm.env.Restricted {
 				vm.write(2, fmt.Sprintf("ls: cannot list '%s': kubelab: this node is simulated, it only knows the files of the container's volumes"+
-					" and the ones its command wrote (for example: ls %s)\n", p, vm.env.hint))
+					" and the ones its command wrote (for example: ls %s)\n", p, vm.env.Hint))
 			} else {
 				vm.write(2, fmt.Sprintf("ls: %s: No such file or directory\n", p))
 			}
@@ -577,7 +580,7 @@ func (vm *shVM) ls(args []string) int {
 	return st
 }
 
-func (vm *shVM) test(args []string) int {
+func (vm *interp) test(args []string) int {
 	if len(args) > 0 && (args[len(args)-1] == "]" || args[len(args)-1] == "]]") {
 		args = args[:len(args)-1]
 	}
@@ -642,7 +645,7 @@ func (vm *shVM) test(args []string) int {
 	return r
 }
 
-func (vm *shVM) fetch(base string, args []string) int {
+func (vm *interp) fetch(base string, args []string) int {
 	var url, outFile string
 	quiet := false
 	for i := 0; i < len(args); i++ {
@@ -670,8 +673,8 @@ func (vm *shVM) fetch(base string, args []string) int {
 		host = host[i+3:]
 	}
 	host = strings.SplitN(host, "/", 2)[0]
-	if h := strings.SplitN(host, ":", 2)[0]; !contains(vm.res.fetched, h) {
-		vm.res.fetched = append(vm.res.fetched, h)
+	if h := strings.SplitN(host, ":", 2)[0]; !slices.Contains(vm.res.Fetched, h) {
+		vm.res.Fetched = append(vm.res.Fetched, h)
 	}
 	body := fmt.Sprintf("<html><head></head><body><header>\n<title>%s</title>\n</header>\n\n<h1>%s</h1>\n<p>(kubelab: a simulated response; this node does not reach the network)</p>\n</body></html>\n", host, host)
 	vm.sleep(200 * time.Millisecond)
@@ -683,7 +686,7 @@ func (vm *shVM) fetch(base string, args []string) int {
 			}
 		}
 		if !quiet {
-			vm.write(2, fmt.Sprintf("Connecting to %s (%s:80)\n", host, fakeIP(host)))
+			vm.write(2, fmt.Sprintf("Connecting to %s (%s:80)\n", host, FakeIP(host)))
 			if outFile != "-" {
 				vm.write(2, fmt.Sprintf("saving to '%s'\n", outFile))
 				vm.write(2, fmt.Sprintf("%-20s 100%% |********************************|  %4d  0:00:00 ETA\n", path.Base(outFile), len(body)))
@@ -699,12 +702,14 @@ func (vm *shVM) fetch(base string, args []string) int {
 	return 0
 }
 
-func fakeIP(host string) string {
-	h := hash(host)
+// FakeIP is the address the simulated network gives host, a name outside the cluster.
+func FakeIP(host string) string {
+	h := stablehash.Of(host)
 	return fmt.Sprintf("%d.%d.%d.%d", 100+h%100, (h>>8)%256, (h>>16)%256, 1+(h>>24)%254)
 }
 
-func parseSleep(s string) time.Duration {
+// ParseDuration reads a duration as sleep does: 10, 1.5s, 2m, 1h, 1d, or Go's 1m30s (0 if it is none).
+func ParseDuration(s string) time.Duration {
 	if d, err := time.ParseDuration(s); err == nil {
 		return d
 	}
@@ -731,7 +736,7 @@ func unescape(s string) string {
 	return r.Replace(s)
 }
 
-func shPrintf(format string, args []string) string {
+func formatPrintf(format string, args []string) string {
 	format = unescape(format)
 	var b strings.Builder
 	ai := 0
@@ -815,28 +820,28 @@ func piDigits(n int) string {
 
 // longEntry is a line of ls -l: owners and modes from the pod's volumes
 // (files created by the process's user, in the fsGroup), root elsewhere.
-func (vm *shVM) longEntry(full, name string) string {
-	when := vm.env.start.UTC().Format("Jan _2 15:04")
-	owner := func(id int64) string { return userName(id) }
+func (vm *interp) longEntry(full, name string) string {
+	when := vm.env.Start.UTC().Format("Jan _2 15:04")
+	owner := func(id int64) string { return UserName(id) }
 	if f, ok, in := vm.volStat(full); in && ok {
-		if m, rel, _ := vm.inVol(full); m != nil && rel == "" && m.subPath == "" {
+		if m, rel, _ := vm.inVol(full); rel == "" && m.SubPath == "" {
 			// A volume's own directory: root's, in the fsGroup and setgid.
-			if fg := vm.env.vol.fsGroup; fg != nil {
+			if fg := vm.env.Volumes.FSGroup(); fg != nil {
 				return fmt.Sprintf("drwxrwsrwx    2 root     %-8s      4096 %s %s\n", owner(*fg), when, name)
 			}
 			return fmt.Sprintf("drwxrwxrwx    2 root     root          4096 %s %s\n", when, name)
 		}
-		if f.dir {
+		if f.Dir {
 			mode := "drwxr-xr-x"
-			if vm.env.vol.fsGroup != nil {
+			if vm.env.Volumes.FSGroup() != nil {
 				mode = "drwxr-sr-x"
 			}
-			return fmt.Sprintf("%s    2 %-8s %-8s      4096 %s %s\n", mode, owner(f.uid), owner(f.gid), when, name)
+			return fmt.Sprintf("%s    2 %-8s %-8s      4096 %s %s\n", mode, owner(f.UID), owner(f.GID), when, name)
 		}
-		return fmt.Sprintf("-rw-r--r--    1 %-8s %-8s %9d %s %s\n", owner(f.uid), owner(f.gid), len(f.data), when, name)
+		return fmt.Sprintf("-rw-r--r--    1 %-8s %-8s %9d %s %s\n", owner(f.UID), owner(f.GID), len(f.Data), when, name)
 	}
-	if vm.env.link != nil {
-		if target, ok := vm.env.link(full); ok {
+	if vm.env.Files != nil {
+		if target, ok := vm.env.Files.Readlink(full); ok {
 			return fmt.Sprintf("lrwxrwxrwx    1 root     root     %9d %s %s -> %s\n", len(target), when, name, target)
 		}
 	}
@@ -849,7 +854,7 @@ func (vm *shVM) longEntry(full, name string) string {
 // follow is tail -f/-F of file f: its last n lines, then what the pod's
 // containers append to it, when they do, until the horizon. A missing file
 // ends tail -f (false); tail -F waits for it.
-func (vm *shVM) follow(f string, n int, retry bool) bool {
+func (vm *interp) follow(f string, n int, retry bool) bool {
 	p := vm.abs(f)
 	cur, ok := vm.readFile(p)
 	if ok {
@@ -872,39 +877,39 @@ func (vm *shVM) follow(f string, n int, retry bool) bool {
 		return true
 	}
 	at0 := vm.absNow().Add(-vm.t)
-	for _, e := range vm.env.vol.changes(m.vol, vm.absNow(), at0.Add(vm.horizon)) {
+	for _, e := range vm.env.Volumes.Changes(m.Volume, vm.absNow(), at0.Add(vm.horizon)) {
 		if !vm.tick() {
 			break
 		}
-		touches := e.rel == rel || (e.op.remove && (e.rel == "" || strings.HasPrefix(rel, e.rel+"/")))
-		if !touches || e.op.dir {
+		touches := e.Rel == rel || (e.Op.Remove && (e.Rel == "" || strings.HasPrefix(rel, e.Rel+"/")))
+		if !touches || e.Op.Dir {
 			continue
 		}
-		vm.t = e.at.Sub(at0)
+		vm.t = e.At.Sub(at0)
 		switch {
-		case e.op.remove:
+		case e.Op.Remove:
 			ok, cur = false, ""
-		case e.op.appendTo:
-			cur += e.op.data
-			vm.write(1, e.op.data)
+		case e.Op.Append:
+			cur += e.Op.Data
+			vm.write(1, e.Op.Data)
 			ok = true
 		default:
-			if ok && strings.HasPrefix(e.op.data, cur) {
-				vm.write(1, e.op.data[len(cur):])
+			if ok && strings.HasPrefix(e.Op.Data, cur) {
+				vm.write(1, e.Op.Data[len(cur):])
 			} else {
 				if ok {
 					vm.write(2, fmt.Sprintf("tail: %s: file truncated\n", f))
 				}
-				vm.write(1, e.op.data)
+				vm.write(1, e.Op.Data)
 			}
-			cur, ok = e.op.data, true
+			cur, ok = e.Op.Data, true
 		}
 	}
 	return true
 }
 
 // match is bash's [[ s =~ re ]]: it sets BASH_REMATCH.
-func (vm *shVM) match(s, re string) int {
+func (vm *interp) match(s, re string) int {
 	rx, err := regexp.Compile(re)
 	if err != nil {
 		return 2
@@ -921,7 +926,7 @@ func (vm *shVM) match(s, re string) int {
 // lookupName is nslookup, getent hosts and host against the cluster's DNS:
 // Services resolve to their ClusterIP (a headless one to a pod address),
 // names outside the cluster to an address of their own.
-func (vm *shVM) lookupName(base string, args []string) int {
+func (vm *interp) lookupName(base string, args []string) int {
 	var name string
 	for _, a := range args {
 		if !strings.HasPrefix(a, "-") && a != "hosts" {
@@ -929,15 +934,15 @@ func (vm *shVM) lookupName(base string, args []string) int {
 			break
 		}
 	}
-	if name == "" || vm.env.resolve == nil {
+	if name == "" || vm.env.Resolve == nil {
 		return 0
 	}
 	vm.sleep(10 * time.Millisecond)
-	fqdn, ip, ok := vm.env.resolve(name)
-	dns := clusterDNS()
+	fqdn, ip, ok := vm.env.Resolve(name)
+	dns := vm.env.DNSServer
 	if !ok {
-		if !contains(vm.res.dnsMiss, name) {
-			vm.res.dnsMiss = append(vm.res.dnsMiss, name)
+		if !slices.Contains(vm.res.DNSMiss, name) {
+			vm.res.DNSMiss = append(vm.res.DNSMiss, name)
 		}
 		if base == "nslookup" {
 			vm.write(1, fmt.Sprintf("Server:\t\t%s\nAddress:\t%s:53\n\n", dns, dns))
@@ -965,7 +970,7 @@ func (vm *shVM) lookupName(base string, args []string) int {
 // container's init it ignores signals it has no handler for (sleep, sh)
 // and SIGKILL from inside the container; a server that handles SIGTERM
 // (nginx, redis...) exits, and the kubelet restarts the container.
-func (vm *shVM) kill(args []string) int {
+func (vm *interp) kill(args []string) int {
 	sig := "TERM"
 	var pids []string
 	for i := 0; i < len(args); i++ {
@@ -996,8 +1001,8 @@ func (vm *shVM) kill(args []string) int {
 		}
 		switch sig {
 		case "TERM", "15", "INT", "2", "QUIT", "3":
-			if vm.env.mainStops {
-				vm.res.stopMain = true
+			if vm.env.MainStops {
+				vm.res.StopMain = true
 			}
 		}
 	}
