@@ -27,7 +27,7 @@ type builtin func(vm *interp, c call) int
 var builtins = map[string]builtin{
 	// The shell's own.
 	"exit": (*interp).exit, "true": succeed, ":": succeed, "false": fail,
-	"break": (*interp).breakLoop, "continue": succeed,
+	"break": (*interp).breakLoop, "continue": (*interp).continueLoop,
 	"export": (*interp).export, "unset": (*interp).unset, "cd": (*interp).cd, "pwd": (*interp).pwd,
 	"set": succeed, "trap": succeed, "shift": succeed, "wait": succeed, "ulimit": succeed, "umask": succeed,
 	"source": succeed, ".": succeed, "alias": succeed, "hash": succeed, "type": succeed, "command": succeed,
@@ -113,6 +113,14 @@ func (vm *interp) exit(c call) int {
 func (vm *interp) breakLoop(call) int {
 	if vm.loops > 0 {
 		vm.breakN = 1
+	}
+	return 0
+}
+
+// continueLoop is continue: it skips the rest of the innermost loop's body.
+func (vm *interp) continueLoop(call) int {
+	if vm.loops > 0 {
+		vm.continuing = true
 	}
 	return 0
 }

@@ -11,7 +11,7 @@ import (
 func (vm *interp) echo(c call) int {
 	args := c.args
 	nl, esc := true, false
-	for len(args) > 0 && strings.HasPrefix(args[0], "-") && strings.Trim(args[0], "-neE") == "" && len(args[0]) > 1 {
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") && len(args[0]) > 1 && strings.Trim(args[0][1:], "neE") == "" {
 		if strings.Contains(args[0], "n") {
 			nl = false
 		}

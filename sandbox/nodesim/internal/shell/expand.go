@@ -73,7 +73,7 @@ func (vm *interp) expandParts(w word, split bool) []string {
 
 // expandString expands $VAR, ${VAR...}, $((...)), $(...) and `...` in s.
 func (vm *interp) expandString(s string) string {
-	if !strings.ContainsAny(s, "$`") {
+	if !strings.ContainsAny(s, "$`\\") {
 		return s
 	}
 	var b strings.Builder

@@ -198,6 +198,12 @@ func (vm *interp) removeFile(p string) bool {
 			removed = true
 		}
 	}
+	for d := range vm.dirs {
+		if d == p || strings.HasPrefix(d, p+"/") {
+			delete(vm.dirs, d)
+			removed = true
+		}
+	}
 	vm.files[p] = nil
 	vm.res.Ops = append(vm.res.Ops, Op{At: vm.t, Path: p, Remove: true})
 	return ok || removed

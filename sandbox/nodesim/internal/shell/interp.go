@@ -2,6 +2,7 @@ package shell
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 )
@@ -27,6 +28,8 @@ type interp struct {
 	status  int
 	loops   int
 	breakN  int
+	// continuing: continue ran, the rest of the loop's body is skipped.
+	continuing bool
 
 	discardErr bool
 	own        []Event // its own writes to the pod's shared volumes
@@ -55,7 +58,7 @@ func (vm *interp) tick() bool {
 	if vm.steps >= maxSteps {
 		vm.stopped = true
 	}
-	return !vm.stopped && !vm.exited && vm.breakN == 0
+	return !vm.stopped && !vm.exited && vm.breakN == 0 && !vm.continuing
 }
 
 func (vm *interp) sleep(d time.Duration) {
@@ -82,7 +85,7 @@ func (vm *interp) runList(l *cmdList, stdin *string) int {
 			return vm.status
 		}
 		vm.status = vm.runAndOr(ao, stdin)
-		if vm.breakN > 0 {
+		if vm.breakN > 0 || vm.continuing {
 			return vm.status
 		}
 	}
@@ -92,7 +95,7 @@ func (vm *interp) runList(l *cmdList, stdin *string) int {
 func (vm *interp) runAndOr(ao *andOr, stdin *string) int {
 	st := vm.runPipe(ao.pipes[0], stdin)
 	for i, op := range ao.ops {
-		if vm.exited || vm.stopped || vm.breakN > 0 {
+		if vm.exited || vm.stopped || vm.breakN > 0 || vm.continuing {
 			return st
 		}
 		if (op == "&&" && st == 0) || (op == "||" && st != 0) {
@@ -149,9 +152,10 @@ func (vm *interp) runNode(n node, stdin *string) int {
 		return vm.runSimple(n, stdin)
 	case *group:
 		if n.subshell {
-			saved := vm.exited
+			// A subshell's variables and working directory are its own.
+			saved, vars, arrays := vm.exited, maps.Clone(vm.vars), maps.Clone(vm.arrays)
 			st := vm.runList(n.body, stdin)
-			vm.exited = saved
+			vm.exited, vm.vars, vm.arrays = saved, vars, arrays
 			return st
 		}
 		return vm.runList(n.body, stdin)
@@ -182,6 +186,7 @@ func (vm *interp) runNode(n node, stdin *string) int {
 				break
 			}
 			st = vm.runList(n.body, stdin)
+			vm.continuing = false
 			if vm.breakN > 0 {
 				vm.breakN--
 				break
@@ -206,6 +211,7 @@ func (vm *interp) runNode(n node, stdin *string) int {
 			}
 			vm.vars[n.name] = it
 			st = vm.runList(n.body, stdin)
+			vm.continuing = false
 			if vm.breakN > 0 {
 				vm.breakN--
 				break
