@@ -429,17 +429,17 @@ func runAsGroup(p *corev1.Pod, c *corev1.Container) int64 {
 }
 
 // shellEnv is the environment a container's processes run against.
-func (s *Simulator) shellEnv(p *corev1.Pod, c *corev1.Container, n *simNode, st *podState, env []envVar, start time.Time) *shell.Env {
-	e := &shell.Env{Vars: map[string]string{}, Hostname: podHostname(p), Start: start, Cwd: c.WorkingDir,
-		UID: runAsUser(p, c), GID: runAsGroup(p, c), Groups: supplementary(p), Servers: s.servers,
-		EndsUnknown: ownedByJob(p) || isInitContainer(p, c),
-		Volumes:     st.volView(p, c, nil), DNSServer: clusterDNS()}
+func (r *podRun) shellEnv(c *corev1.Container, env []envVar, start time.Time) *shell.Env {
+	e := &shell.Env{Vars: map[string]string{}, Hostname: podHostname(r.pod), Start: start, Cwd: c.WorkingDir,
+		UID: runAsUser(r.pod, c), GID: runAsGroup(r.pod, c), Groups: supplementary(r.pod), Servers: r.servers,
+		EndsUnknown: ownedByJob(r.pod) || isInitContainer(r.pod, c),
+		Volumes:     r.st.volView(r.pod, c, nil), DNSServer: clusterDNS()}
 	for _, v := range env {
 		e.Vars[v.name] = v.value
 		e.Order = append(e.Order, v.name)
 	}
-	e.Files = &mountFS{s: s, pod: p, c: c, n: n, ip: st.ip}
-	e.Resolve = func(name string) (string, string, bool) { return s.resolve(p.Namespace, name) }
+	e.Files = &mountFS{s: r.Simulator, pod: r.pod, c: c, n: r.node, ip: r.st.ip}
+	e.Resolve = func(name string) (string, string, bool) { return r.resolve(r.pod.Namespace, name) }
 	return e
 }
 

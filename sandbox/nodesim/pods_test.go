@@ -120,8 +120,8 @@ func (h *harness) run(p *corev1.Pod, d time.Duration) []sample {
 	for ; !h.now.After(end); h.now = h.now.Add(50 * time.Millisecond) {
 		h.clk.SetTime(h.now)
 		st.mu.Lock()
-		h.s.advance(p, h.n, st, h.now)
-		status := h.s.render(p, h.n, st, h.now)
+		h.s.runFor(p, h.n, st).advance(h.now)
+		status := h.s.runFor(p, h.n, st).render(h.now)
 		st.mu.Unlock()
 		p.Status = *status
 		if k := summary(p); k != last {
@@ -467,7 +467,7 @@ spec:
 	start := h.now
 	for ; h.now.Sub(start) < 40*time.Second; h.now = h.now.Add(100 * time.Millisecond) {
 		st.mu.Lock()
-		h.s.advance(p, h.n, st, h.now)
+		h.s.runFor(p, h.n, st).advance(h.now)
 		done := !st.killDone.IsZero() && !h.now.Before(st.killDone)
 		st.mu.Unlock()
 		if done {
@@ -497,7 +497,7 @@ spec:
 	p.DeletionTimestamp, p.DeletionGracePeriodSeconds = &now, &grace
 	st := h.s.stateFor(p)
 	st.mu.Lock()
-	h.s.advance(p, h.n, st, h.now)
+	h.s.runFor(p, h.n, st).advance(h.now)
 	took := st.killDone.Sub(h.now)
 	st.mu.Unlock()
 	if took != 10*time.Second {
