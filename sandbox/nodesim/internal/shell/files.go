@@ -6,6 +6,7 @@ import (
 	"time"
 )
 
+// write writes s on fd (1 stdout, 2 stderr), line by line.
 func (vm *interp) write(fd int, s string) {
 	if fd == 2 {
 		if vm.discardErr {
@@ -49,6 +50,7 @@ func (vm *interp) flush() {
 	}
 }
 
+// abs is p made absolute against the working directory.
 func (vm *interp) abs(p string) string {
 	if p == "" {
 		return ""
@@ -66,6 +68,8 @@ func (vm *interp) abs(p string) string {
 	return path.Clean(p)
 }
 
+// readFile reads a file: from the shared volumes, what the run wrote, or
+// the container's mounts.
 func (vm *interp) readFile(p string) (string, bool) {
 	p = vm.abs(p)
 	if f, ok, in := vm.volStat(p); in {
@@ -145,6 +149,7 @@ func (vm *interp) volOp(m Mount, rel string, op Op) {
 	vm.res.Ops = append(vm.res.Ops, op)
 }
 
+// writeFile writes (or appends to) a file, and records the change.
 func (vm *interp) writeFile(p, data string, appendTo bool) {
 	p = vm.abs(p)
 	if p == "/dev/null" || p == "/dev/stdout" || p == "/dev/stderr" {
@@ -171,6 +176,7 @@ func (vm *interp) writeFile(p, data string, appendTo bool) {
 	vm.res.Ops = append(vm.res.Ops, Op{At: vm.t, Path: p, Data: data})
 }
 
+// makeDir makes a directory, and records the change.
 func (vm *interp) makeDir(p string) {
 	p = vm.abs(p)
 	if m, rel, in := vm.inVol(p); in {
@@ -183,6 +189,8 @@ func (vm *interp) makeDir(p string) {
 	vm.res.Ops = append(vm.res.Ops, Op{At: vm.t, Path: p, Dir: true})
 }
 
+// removeFile removes a file or a directory tree, and records the change;
+// it reports whether there was one.
 func (vm *interp) removeFile(p string) bool {
 	p = vm.abs(p)
 	if m, rel, in := vm.inVol(p); in {
@@ -281,5 +289,3 @@ func (vm *interp) listDir(p string) ([]string, bool) {
 	}
 	return sortedNames(names), true
 }
-
-// ---- running ----

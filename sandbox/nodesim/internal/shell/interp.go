@@ -12,6 +12,8 @@ const (
 	maxLines = 2000
 )
 
+// interp is one run of a script: its variables, the files it wrote, its
+// virtual clock and what it has given so far.
 type interp struct {
 	env     *Env
 	vars    map[string]string
@@ -36,6 +38,7 @@ type interp struct {
 	written    int     // bytes of writes recorded (bounded by maxWrittenBytes)
 }
 
+// newVM is a run against env that stops at the horizon.
 func newVM(env *Env, horizon time.Duration) *interp {
 	vm := &interp{env: env, vars: map[string]string{}, arrays: map[string][]string{}, files: map[string]*string{},
 		dirs: map[string]bool{}, horizon: horizon}
@@ -48,11 +51,13 @@ func newVM(env *Env, horizon time.Duration) *interp {
 	return vm
 }
 
+// finish ends the run with code.
 func (vm *interp) finish(code int) {
 	vm.flush()
 	vm.res.Ended, vm.res.Code, vm.res.Took = true, code, vm.t
 }
 
+// tick counts a step; it reports whether the run goes on.
 func (vm *interp) tick() bool {
 	vm.steps++
 	if vm.steps >= maxSteps {
@@ -61,6 +66,7 @@ func (vm *interp) tick() bool {
 	return !vm.stopped && !vm.exited && vm.breakN == 0 && !vm.continuing
 }
 
+// sleep moves the virtual clock on by d (to the horizon at most).
 func (vm *interp) sleep(d time.Duration) {
 	if vm.t+d > vm.horizon || d < 0 {
 		vm.t = vm.horizon
@@ -70,6 +76,8 @@ func (vm *interp) sleep(d time.Duration) {
 	vm.t += d
 }
 
+// blockForever is a process that runs until stopped (server, if any, is
+// the program it runs).
 func (vm *interp) blockForever(server string) {
 	vm.res.Forever = true
 	if server != "" && vm.res.Server == "" {
@@ -79,6 +87,7 @@ func (vm *interp) blockForever(server string) {
 	vm.stopped = true
 }
 
+// runList runs commands one after the other.
 func (vm *interp) runList(l *cmdList, stdin *string) int {
 	for _, ao := range l.items {
 		if !vm.tick() {
@@ -92,6 +101,7 @@ func (vm *interp) runList(l *cmdList, stdin *string) int {
 	return vm.status
 }
 
+// runAndOr runs pipelines joined by && and ||.
 func (vm *interp) runAndOr(ao *andOr, stdin *string) int {
 	st := vm.runPipe(ao.pipes[0], stdin)
 	for i, op := range ao.ops {
@@ -105,6 +115,7 @@ func (vm *interp) runAndOr(ao *andOr, stdin *string) int {
 	return st
 }
 
+// runPipe runs a pipeline, each command reading the previous one's output.
 func (vm *interp) runPipe(p *pipeline, stdin *string) int {
 	in := stdin
 	st := 0
@@ -143,6 +154,7 @@ func (vm *interp) capture(f func()) string {
 	return b.String()
 }
 
+// runNode runs one command: simple, group, if, while/until or for.
 func (vm *interp) runNode(n node, stdin *string) int {
 	if !vm.tick() {
 		return vm.status
@@ -222,6 +234,8 @@ func (vm *interp) runNode(n node, stdin *string) int {
 	return 0
 }
 
+// runSimple expands a simple command, applies its assignments and
+// redirections and runs it.
 func (vm *interp) runSimple(c *simpleCmd, stdin *string) int {
 	var argv []string
 	for _, w := range c.words {
@@ -284,5 +298,3 @@ func (vm *interp) runSimple(c *simpleCmd, stdin *string) int {
 	}
 	return vm.command(argv, stdin, c.last)
 }
-
-// ---- expansion ----

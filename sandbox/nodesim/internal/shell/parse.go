@@ -43,15 +43,20 @@ func literalWords(argv []string) []word {
 	return out
 }
 
+// node is a command of the syntax tree: *simpleCmd, *group, *ifCmd,
+// *whileCmd or *forCmd.
 type node interface{}
 
+// cmdList is commands run one after the other.
 type cmdList struct{ items []*andOr }
 
+// andOr is pipelines joined by && and || (ops).
 type andOr struct {
 	pipes []*pipeline
 	ops   []string
 }
 
+// pipeline is commands joined by |; bang inverts its status.
 type pipeline struct {
 	cmds []node
 	bang bool
@@ -69,6 +74,7 @@ type redir struct {
 	target word
 }
 
+// simpleCmd is a command with its assignments and redirections.
 type simpleCmd struct {
 	assigns []assign
 	words   []word
@@ -97,8 +103,7 @@ type forCmd struct {
 	body  *cmdList
 }
 
-// ---- tokens ----
-
+// token is a word or an operator of a script.
 type token struct {
 	op   string // operator, "\n", or "" for a word
 	word word
@@ -261,13 +266,13 @@ func isDigits(s string) bool {
 	return true
 }
 
-// ---- parser ----
-
+// parser reads tokens into a syntax tree.
 type parser struct {
 	toks []token
 	i    int
 }
 
+// parse reads a script.
 func parse(src string) (*cmdList, error) {
 	toks, err := tokenize(src)
 	if err != nil {
