@@ -63,12 +63,12 @@ func Default() (*Topology, error) {
 
 // Load reads a topology file; an empty path gives Default.
 func Load(path string) (*Topology, error) {
-	if path == "" {
-		return Default()
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("topology: read %s: %w", path, err)
+	b := defaultTopology
+	if path != "" {
+		var err error
+		if b, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("topology: read %s: %w", path, err)
+		}
 	}
 	return Parse(b)
 }

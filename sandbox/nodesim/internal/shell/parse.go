@@ -266,6 +266,18 @@ func isDigits(s string) bool {
 	return true
 }
 
+// block parses commands up to the reserved word end, and the word.
+func (p *parser) block(end string) (*cmdList, error) {
+	l, err := p.list([]string{end})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect(end); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
 // parser reads tokens into a syntax tree.
 type parser struct {
 	toks []token
@@ -420,29 +432,20 @@ func (p *parser) command(stops []string) (node, error) {
 	switch {
 	case p.reserved("{"):
 		p.i++
-		body, err := p.list([]string{"}"})
+		body, err := p.block("}")
 		if err != nil {
-			return nil, err
-		}
-		if err := p.expect("}"); err != nil {
 			return nil, err
 		}
 		return &group{body: body}, nil
 	case p.reserved("while"), p.reserved("until"):
 		until := p.reserved("until")
 		p.i++
-		cond, err := p.list([]string{"do"})
+		cond, err := p.block("do")
 		if err != nil {
 			return nil, err
 		}
-		if err := p.expect("do"); err != nil {
-			return nil, err
-		}
-		body, err := p.list([]string{"done"})
+		body, err := p.block("done")
 		if err != nil {
-			return nil, err
-		}
-		if err := p.expect("done"); err != nil {
 			return nil, err
 		}
 		return &whileCmd{until: until, cond: cond, body: body}, nil
@@ -468,11 +471,8 @@ func (p *parser) command(stops []string) (node, error) {
 		if err := p.expect("do"); err != nil {
 			return nil, err
 		}
-		body, err := p.list([]string{"done"})
+		body, err := p.block("done")
 		if err != nil {
-			return nil, err
-		}
-		if err := p.expect("done"); err != nil {
 			return nil, err
 		}
 		f.body = body
@@ -481,11 +481,8 @@ func (p *parser) command(stops []string) (node, error) {
 		p.i++
 		n := &ifCmd{}
 		for {
-			cond, err := p.list([]string{"then"})
+			cond, err := p.block("then")
 			if err != nil {
-				return nil, err
-			}
-			if err := p.expect("then"); err != nil {
 				return nil, err
 			}
 			body, err := p.list([]string{"elif", "else", "fi"})
@@ -501,13 +498,12 @@ func (p *parser) command(stops []string) (node, error) {
 		}
 		if p.reserved("else") {
 			p.i++
-			els, err := p.list([]string{"fi"})
+			els, err := p.block("fi")
 			if err != nil {
 				return nil, err
 			}
 			n.els = els
-		}
-		if err := p.expect("fi"); err != nil {
+		} else if err := p.expect("fi"); err != nil {
 			return nil, err
 		}
 		return n, nil
