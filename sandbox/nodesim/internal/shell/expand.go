@@ -100,29 +100,26 @@ func (vm *interp) expandString(s string) string {
 		}
 		rest := s[i+1:]
 		switch {
-		case strings.HasPrefix(rest, "(("):
-			j := matchClose(rest, '(', ')')
-			if j < 3 {
+		case rest[0] == '(' || rest[0] == '{':
+			// $((arithmetic)), $(command) or ${parameter...}.
+			closeCh := byte(')')
+			if rest[0] == '{' {
+				closeCh = '}'
+			}
+			j := matchClose(rest, rest[0], closeCh)
+			arith := strings.HasPrefix(rest, "((")
+			if j < 0 || (arith && j < 3) {
 				b.WriteString(s[i:])
 				return b.String()
 			}
-			b.WriteString(strconv.FormatInt(vm.arith(rest[2:j-1]), 10))
-			i += 1 + j
-		case rest[0] == '(':
-			j := matchClose(rest, '(', ')')
-			if j < 0 {
-				b.WriteString(s[i:])
-				return b.String()
+			switch {
+			case arith:
+				b.WriteString(strconv.FormatInt(vm.arith(rest[2:j-1]), 10))
+			case rest[0] == '(':
+				b.WriteString(vm.substitute(rest[1:j]))
+			default:
+				b.WriteString(vm.braceExpr(rest[1:j]))
 			}
-			b.WriteString(vm.substitute(rest[1:j]))
-			i += 1 + j
-		case rest[0] == '{':
-			j := matchClose(rest, '{', '}')
-			if j < 0 {
-				b.WriteString(s[i:])
-				return b.String()
-			}
-			b.WriteString(vm.braceExpr(rest[1:j]))
 			i += 1 + j
 		default:
 			j := 0
