@@ -23,8 +23,8 @@ import (
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/sandbox/embedded"
 	"github.com/kubelab/kubelab/sandbox/kind"
-	"github.com/kubelab/kubelab/sandbox/nodesim"
 	"github.com/kubelab/kubelab/sandbox/remote"
+	"github.com/kubelab/kubelab/sandbox/topology"
 	"github.com/kubelab/kubelab/server"
 	"github.com/kubelab/kubelab/store"
 )
@@ -155,22 +155,15 @@ func newBackend(name, dataDir, exe string, args []string, topology string, pool,
 // drillZones are the zones of the simulated nodes, whose kubelets the
 // dashboard's outage drill stops: none for kind's and a remote cluster's
 // real kubelets.
-func drillZones(backend, topology string) []string {
+func drillZones(backend, topologyFile string) []string {
 	if backend != "embedded" {
 		return nil
 	}
-	cfg, err := nodesim.LoadConfig(topology)
+	topo, err := topology.Load(topologyFile)
 	if err != nil {
 		return nil
 	}
-	seen := map[string]bool{}
-	var zones []string
-	for _, n := range cfg.Nodes {
-		if !seen[n.Zone] {
-			seen[n.Zone] = true
-			zones = append(zones, n.Zone)
-		}
-	}
+	zones := topo.Zones()
 	sort.Strings(zones)
 	return zones
 }

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubelab/kubelab/sandbox"
-	"github.com/kubelab/kubelab/sandbox/nodesim"
+	"github.com/kubelab/kubelab/sandbox/topology"
 )
 
 // The node labels a sandbox's nodes carry, as on the embedded sandbox's
@@ -125,7 +125,7 @@ func LoadPrefix(dir string) (string, error) {
 // topology topo: one control-plane node, and one worker per node of topo
 // carrying its zone, region and instance type as node labels (the kubelet
 // sets them at registration; NodeRestriction allows these keys).
-func ClusterConfig(topo *nodesim.Config) *v1alpha4.Cluster {
+func ClusterConfig(topo *topology.Topology) *v1alpha4.Cluster {
 	cfg := &v1alpha4.Cluster{TypeMeta: v1alpha4.TypeMeta{Kind: "Cluster", APIVersion: "kind.x-k8s.io/v1alpha4"}}
 	cpZone := ""
 	if len(topo.Nodes) > 0 {

@@ -4,7 +4,7 @@
 // really run, so logs, exec and traffic work.
 //
 // Each cluster has a control-plane node and one worker per node of the
-// embedded sandbox's topology (package nodesim), labelled with the same
+// sandbox's topology (package topology), labelled with the same
 // zones, region and instance types, and the topology's StorageClass (gp2)
 // as default, so labs and their checks work unchanged.
 //
@@ -32,7 +32,7 @@ import (
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
 
 	"github.com/kubelab/kubelab/sandbox"
-	"github.com/kubelab/kubelab/sandbox/nodesim"
+	"github.com/kubelab/kubelab/sandbox/topology"
 )
 
 // Options configure the kind backend.
@@ -45,7 +45,7 @@ type Options struct {
 	Dir string
 	// NodeImage is the kindest/node image; empty = kind's default.
 	NodeImage string
-	// Topology is a nodesim configuration file (as `sandbox up
+	// Topology is a topology file (as `sandbox up
 	// --topology`); empty = the built-in topology.
 	Topology string
 	// IdleTimeout deletes a cluster nobody touched for this long; 0 = never.
@@ -75,14 +75,14 @@ type clusterAPI interface {
 }
 
 // prepareFunc readies a freshly created cluster for labs.
-type prepareFunc func(ctx context.Context, c kubernetes.Interface, topo *nodesim.Config) error
+type prepareFunc func(ctx context.Context, c kubernetes.Interface, topo *topology.Topology) error
 
 // Backend is the kind sandbox backend.
 type Backend struct {
 	opts    Options
 	api     clusterAPI
 	prepare prepareFunc
-	topo    *nodesim.Config
+	topo    *topology.Topology
 	config  []byte // kind configuration (YAML) of every cluster
 
 	mu      sync.Mutex
@@ -140,7 +140,7 @@ func newBackend(opts Options, api clusterAPI, prepare prepareFunc) (*Backend, er
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = 5 * time.Minute
 	}
-	topo, err := nodesim.LoadConfig(opts.Topology)
+	topo, err := topology.Load(opts.Topology)
 	if err != nil {
 		return nil, fmt.Errorf("kind: topology: %w", err)
 	}

@@ -23,7 +23,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubelab/kubelab/sandbox"
-	"github.com/kubelab/kubelab/sandbox/nodesim"
+	"github.com/kubelab/kubelab/sandbox/topology"
 )
 
 func TestClusterName(t *testing.T) {
@@ -123,7 +123,7 @@ func TestLoadPrefix(t *testing.T) {
 }
 
 func TestClusterConfigMatchesTheEmbeddedTopology(t *testing.T) {
-	topo, err := nodesim.DefaultConfig()
+	topo, err := topology.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func (f *fakeEngine) has(name string) bool {
 	return f.clusters[name]
 }
 
-func noPrepare(context.Context, kubernetes.Interface, *nodesim.Config) error { return nil }
+func noPrepare(context.Context, kubernetes.Interface, *topology.Topology) error { return nil }
 
 func testBackend(t *testing.T, f *fakeEngine, opts Options) *Backend {
 	t.Helper()
@@ -558,7 +558,7 @@ func readyNode(name string) *corev1.Node {
 }
 
 func TestPrepareMakesGP2TheDefaultClass(t *testing.T) {
-	topo, err := nodesim.DefaultConfig()
+	topo, err := topology.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -590,7 +590,7 @@ func TestPrepareMakesGP2TheDefaultClass(t *testing.T) {
 }
 
 func TestPrepareWaitsForEveryNode(t *testing.T) {
-	topo, _ := nodesim.DefaultConfig()
+	topo, _ := topology.Default()
 	old := pollEvery
 	pollEvery = 10 * time.Millisecond
 	defer func() { pollEvery = old }()

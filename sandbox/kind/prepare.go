@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
-	"github.com/kubelab/kubelab/sandbox/nodesim"
+	"github.com/kubelab/kubelab/sandbox/topology"
 )
 
 // annDefaultClass marks the default StorageClass.
@@ -21,7 +21,7 @@ const annDefaultClass = "storageclass.kubernetes.io/is-default-class"
 // prepareCluster readies a new kind cluster for labs: every node Ready,
 // the topology's StorageClass (gp2) as the default class backed by kind's
 // own provisioner, and the default ServiceAccount made (Pods need it).
-func prepareCluster(ctx context.Context, c kubernetes.Interface, topo *nodesim.Config) error {
+func prepareCluster(ctx context.Context, c kubernetes.Interface, topo *topology.Topology) error {
 	want := 1 + len(topo.Nodes)
 	if err := poll(ctx, func() (bool, string, error) {
 		nodes, err := c.CoreV1().Nodes().List(ctx, metav1.ListOptions{})

@@ -166,27 +166,6 @@ spec:
 	}
 }
 
-// tail -F waits for a file that is not there yet; tail -f gives up.
-func TestTailFollow(t *testing.T) {
-	env := &shEnv{vars: map[string]string{}, start: time.Unix(0, 0)}
-	cases := []struct {
-		argv  []string
-		ends  bool
-		code  int
-		lines string
-	}{
-		{[]string{"tail", "-F", "/var/log/missing.log"}, false, 0, "tail: can't open '/var/log/missing.log': No such file or directory"},
-		{[]string{"tail", "-f", "/var/log/missing.log"}, true, 1, "tail: can't open '/var/log/missing.log': No such file or directory"},
-		{[]string{"sh", "-c", "echo a > /tmp/f; echo b >> /tmp/f; tail -n 1 -f /tmp/f"}, false, 0, "b"},
-	}
-	for _, c := range cases {
-		res := runShell(c.argv, env, time.Hour)
-		if res.ended != c.ends || (c.ends && res.code != c.code) || linesText(res.lines) != c.lines {
-			t.Errorf("%q: ended %v code %d output %q", c.argv, res.ended, res.code, linesText(res.lines))
-		}
-	}
-}
-
 // The add-ons decode, and each names its namespace.
 func TestAddonsDecode(t *testing.T) {
 	objs, err := addons()

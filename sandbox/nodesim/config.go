@@ -5,10 +5,8 @@
 package nodesim
 
 import (
-	"bytes"
 	_ "embed"
 	"fmt"
-	"net/netip"
 	"os"
 	"text/template"
 	"time"
@@ -16,44 +14,17 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubelab/kubelab/sandbox/topology"
 )
 
 //go:embed default.yaml
-var defaultConfig []byte
+var defaultBehaviour []byte
 
 // Config is the simulated data plane: its topology and its behaviour.
 type Config struct {
-	Region                  string                  `json:"region"`
-	KubeletVersion          string                  `json:"kubeletVersion"`
-	OSImage                 string                  `json:"osImage"`
-	KernelVersion           string                  `json:"kernelVersion"`
-	ContainerRuntimeVersion string                  `json:"containerRuntimeVersion"`
-	InstanceTypes           map[string]InstanceType `json:"instanceTypes"`
-	Nodes                   []NodeSpec              `json:"nodes"`
-	Storage                 Storage                 `json:"storage"`
-	Behaviour               Behaviour               `json:"behaviour"`
-}
-
-// InstanceType is an EC2 instance type's capacity.
-type InstanceType struct {
-	CPU     resource.Quantity `json:"cpu"`
-	Memory  resource.Quantity `json:"memory"`
-	MaxPods int64             `json:"maxPods"`
-}
-
-// NodeSpec is one simulated worker node.
-type NodeSpec struct {
-	Name         string `json:"name"`
-	Zone         string `json:"zone"`
-	InstanceType string `json:"instanceType"`
-	IP           string `json:"ip"`
-	PodRange     string `json:"podRange"`
-}
-
-// Storage names the default StorageClass and its simulated provisioner.
-type Storage struct {
-	ClassName   string `json:"className"`
-	Provisioner string `json:"provisioner"`
+	topology.Topology
+	Behaviour Behaviour `json:"behaviour"`
 }
 
 // Duration is a time.Duration written as "1s" in YAML.
@@ -281,10 +252,26 @@ func (b *Behaviour) compile() error {
 	return nil
 }
 
-// DefaultConfig returns the built-in topology: three nodes over two zones.
-func DefaultConfig() (*Config, error) { return parseConfig(defaultConfig) }
+// DefaultConfig returns the built-in configuration: the default topology
+// and behaviour.
+func DefaultConfig() (*Config, error) {
+	topo, err := topology.Default()
+	if err != nil {
+		return nil, fmt.Errorf("nodesim: %w", err)
+	}
+	def, err := defaultBehaviourOf()
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{Topology: *topo, Behaviour: *def}
+	if err := c.Behaviour.compile(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
 
-// LoadConfig reads a configuration file; an empty path gives DefaultConfig.
+// LoadConfig reads a configuration file (a topology, and the behaviour it
+// changes); an empty path gives DefaultConfig.
 func LoadConfig(path string) (*Config, error) {
 	if path == "" {
 		return DefaultConfig()
@@ -296,46 +283,34 @@ func LoadConfig(path string) (*Config, error) {
 	return parseConfig(b)
 }
 
+// defaultBehaviourOf parses the built-in behaviour.
+func defaultBehaviourOf() (*Behaviour, error) {
+	var def struct {
+		Behaviour Behaviour `json:"behaviour"`
+	}
+	if err := yaml.UnmarshalStrict(defaultBehaviour, &def); err != nil {
+		return nil, fmt.Errorf("nodesim: default behaviour: %w", err)
+	}
+	return &def.Behaviour, nil
+}
+
+// parseConfig reads a configuration: what its behaviour leaves out is the
+// built-in one's.
 func parseConfig(b []byte) (*Config, error) {
 	var c Config
 	if err := yaml.UnmarshalStrict(b, &c); err != nil {
 		return nil, fmt.Errorf("nodesim: config: %w", err)
 	}
-	if !bytes.Equal(b, defaultConfig) {
-		var def Config
-		if err := yaml.UnmarshalStrict(defaultConfig, &def); err != nil {
-			return nil, fmt.Errorf("nodesim: default config: %w", err)
-		}
-		c.Behaviour.merge(&def.Behaviour)
+	def, err := defaultBehaviourOf()
+	if err != nil {
+		return nil, err
 	}
+	c.Behaviour.merge(def)
 	if err := c.Behaviour.compile(); err != nil {
 		return nil, err
 	}
-	return &c, c.validate()
-}
-
-func (c *Config) validate() error {
-	if len(c.Nodes) == 0 {
-		return fmt.Errorf("nodesim: config has no nodes")
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("nodesim: %w", err)
 	}
-	seen := map[string]bool{}
-	for _, n := range c.Nodes {
-		if seen[n.Name] {
-			return fmt.Errorf("nodesim: node %q listed twice", n.Name)
-		}
-		seen[n.Name] = true
-		if _, ok := c.InstanceTypes[n.InstanceType]; !ok {
-			return fmt.Errorf("nodesim: node %s: unknown instance type %q", n.Name, n.InstanceType)
-		}
-		if _, err := netip.ParseAddr(n.IP); err != nil {
-			return fmt.Errorf("nodesim: node %s: ip: %w", n.Name, err)
-		}
-		if _, err := netip.ParsePrefix(n.PodRange); err != nil {
-			return fmt.Errorf("nodesim: node %s: podRange: %w", n.Name, err)
-		}
-		if n.Zone == "" {
-			return fmt.Errorf("nodesim: node %s has no zone", n.Name)
-		}
-	}
-	return nil
+	return &c, nil
 }

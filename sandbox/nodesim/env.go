@@ -11,6 +11,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/shell"
 )
 
 // kubernetesServiceIP is the kubernetes Service's address in the Service
@@ -427,18 +429,17 @@ func runAsGroup(p *corev1.Pod, c *corev1.Container) int64 {
 }
 
 // shellEnv is the environment a container's processes run against.
-func (s *Simulator) shellEnv(p *corev1.Pod, c *corev1.Container, n *simNode, st *podState, env []envVar, start time.Time) *shEnv {
-	e := &shEnv{vars: map[string]string{}, hostname: podHostname(p), start: start, cwd: c.WorkingDir,
-		uid: runAsUser(p, c), gid: runAsGroup(p, c), groups: supplementary(p), servers: s.servers,
-		endsUnknown: ownedByJob(p) || isInitContainer(p, c),
-		vol:         st.volView(p, c, nil)}
+func (r *podRun) shellEnv(c *corev1.Container, env []envVar, start time.Time) *shell.Env {
+	e := &shell.Env{Vars: map[string]string{}, Hostname: podHostname(r.pod), Start: start, Cwd: c.WorkingDir,
+		UID: runAsUser(r.pod, c), GID: runAsGroup(r.pod, c), Groups: supplementary(r.pod), Servers: r.servers,
+		EndsUnknown: ownedByJob(r.pod) || isInitContainer(r.pod, c),
+		Volumes:     r.st.volView(r.pod, c, nil), DNSServer: clusterDNS()}
 	for _, v := range env {
-		e.vars[v.name] = v.value
-		e.order = append(e.order, v.name)
+		e.Vars[v.name] = v.value
+		e.Order = append(e.Order, v.name)
 	}
-	fs := &mountFS{s: s, pod: p, c: c, n: n, ip: st.ip}
-	e.lookup, e.list, e.link = fs.lookup, fs.list, fs.link
-	e.resolve = func(name string) (string, string, bool) { return s.resolve(p.Namespace, name) }
+	e.Files = &mountFS{s: r.Simulator, pod: r.pod, c: c, n: r.node, ip: r.st.ip}
+	e.Resolve = func(name string) (string, string, bool) { return r.resolve(r.pod.Namespace, name) }
 	return e
 }
 
@@ -501,14 +502,14 @@ func (s *Simulator) resolve(ns, name string) (string, string, bool) {
 	explicit := strings.HasSuffix(name, ".cluster.local") || strings.HasSuffix(name, ".svc")
 	fq := func(svc, sns string) string { return svc + "." + sns + ".svc.cluster.local" }
 	if !explicit && len(labels) > 2 {
-		return name, fakeIP(name), true
+		return name, shell.FakeIP(name), true
 	}
 	if !explicit && len(labels) == 2 {
 		// svc.ns, or a name outside the cluster (example.com).
 		if fqdn, ip, ok := s.resolve(ns, name+".svc"); ok {
 			return fqdn, ip, true
 		}
-		return name, fakeIP(name), true
+		return name, shell.FakeIP(name), true
 	}
 	if s.services == nil {
 		return name, "", false
@@ -519,7 +520,7 @@ func (s *Simulator) resolve(ns, name string) (string, string, bool) {
 			return "", false
 		}
 		if svc.Spec.ClusterIP == corev1.ClusterIPNone {
-			return fakeIP(sns + "/" + svcName), true
+			return shell.FakeIP(sns + "/" + svcName), true
 		}
 		return svc.Spec.ClusterIP, true
 	}

@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/httpstream/spdy"
 	remotecommandconsts "k8s.io/apimachinery/pkg/util/remotecommand"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/shell"
 )
 
 // kubectl exec on a simulated node: the kubelet side of the remote command
@@ -24,23 +26,10 @@ import (
 // against the container's files, restricted to read-only ones.
 
 // SimulatedExecMessage is what exec says of a command it cannot run.
-const SimulatedExecMessage = "kubelab: %s: this node is simulated, so the container does not really run and only simple commands " +
-	"(env, printenv, ls, cat, id, ps, hostname, whoami, pwd, echo, date, head, tail, grep, wc, touch, mkdir, cp, tee, kill, nslookup) work in kubectl exec. " +
-	"Use the kind backend for real containers."
+const SimulatedExecMessage = shell.ExecMessage
 
 // stoppedMessage is what a node whose kubelet was stopped answers.
 const stoppedMessage = "kubelab: the kubelet of node %s is stopped (annotation sim.kubelab.dev/kubelet=stopped): it does not answer"
-
-var execAllowed = map[string]bool{
-	"env": true, "printenv": true, "ls": true, "cat": true, "id": true, "hostname": true, "whoami": true, "pwd": true,
-	"echo": true, "printf": true, "date": true, "uname": true, "true": true, "false": true, ":": true, "head": true, "tail": true,
-	"wc": true, "grep": true, "sort": true, "rev": true, "tac": true, "test": true, "[": true, "[[": true, "exit": true, "cd": true,
-	"export": true, "set": true, "unset": true, "sleep": true, "sh": true, "bash": true, "ash": true, "dash": true,
-	// Commands that change files: what they write stays in the container's
-	// run, and in the pod's volumes for its other containers.
-	"touch": true, "mkdir": true, "cp": true, "mv": true, "tee": true, "rm": true, "ps": true, "kill": true,
-	"nslookup": true, "getent": true, "host": true,
-}
 
 // execTarget is a running container's current run, copied under the lock.
 type execTarget struct {
@@ -53,7 +42,7 @@ type execTarget struct {
 
 // recordExec keeps what an exec'd command wrote at `at`: in the container's
 // current run, and so in the pod's shared volumes.
-func (s *Simulator) recordExec(t *execTarget, ops []shOp, at time.Time) {
+func (s *Simulator) recordExec(t *execTarget, ops []shell.Op, at time.Time) {
 	if len(ops) == 0 {
 		return
 	}
@@ -69,7 +58,7 @@ func (s *Simulator) recordExec(t *execTarget, ops []shOp, at time.Time) {
 			continue
 		}
 		for _, op := range ops {
-			op.at += off
+			op.At += off
 			cs.cur.execOps = append(cs.cur.execOps, op)
 		}
 		t.in.execOps = cs.cur.execOps
@@ -98,20 +87,20 @@ func (s *Simulator) execTarget(pod *corev1.Pod, cname string) (*execTarget, stri
 }
 
 // execEnv is the environment an exec'd command sees now.
-func (s *Simulator) execEnv(t *execTarget) *shEnv {
+func (s *Simulator) execEnv(t *execTarget) *shell.Env {
 	env := t.in.envAt(s.now().Sub(t.in.started), t.vol)
-	env.restricted = true
-	env.mainStops = t.in.plan != nil && t.in.plan.sigterm && !t.in.plan.interactive && (!t.in.plan.ends || t.in.plan.server != "")
-	env.start = s.now()
-	env.servers = nil
-	env.endsUnknown = true
+	env.Restricted = true
+	env.MainStops = t.in.plan != nil && t.in.plan.sigterm && !t.in.plan.interactive && (!t.in.plan.ends || t.in.plan.server != "")
+	env.Start = s.now()
+	env.Servers = nil
+	env.EndsUnknown = true
 	for _, vm := range t.c.VolumeMounts {
-		if env.hint == "" || strings.Contains(vm.MountPath, "config") || strings.Contains(vm.MountPath, "secret") {
-			env.hint = vm.MountPath
+		if env.Hint == "" || strings.Contains(vm.MountPath, "config") || strings.Contains(vm.MountPath, "secret") {
+			env.Hint = vm.MountPath
 		}
 	}
-	if env.hint == "" {
-		env.hint = "/var/run/secrets/kubernetes.io/serviceaccount"
+	if env.Hint == "" {
+		env.Hint = "/var/run/secrets/kubernetes.io/serviceaccount"
 	}
 	return env
 }
@@ -120,28 +109,28 @@ func (s *Simulator) execEnv(t *execTarget) *shEnv {
 func (s *Simulator) runExec(t *execTarget, argv []string) (string, string, int) {
 	env := s.execEnv(t)
 	if t.cwd != "" {
-		env.cwd = t.cwd
+		env.Cwd = t.cwd
 	}
 	now := s.now()
-	res := runShell(argv, env, 5*time.Second)
-	if res.pwd != "" {
-		t.cwd = res.pwd
+	res := shell.Run(argv, env, 5*time.Second)
+	if res.Pwd != "" {
+		t.cwd = res.Pwd
 	}
-	s.recordExec(t, res.ops, now)
-	if res.stopMain {
+	s.recordExec(t, res.Ops, now)
+	if res.StopMain {
 		// kill 1: the container's first process exits.
 		s.endRun(t, 0)
 	}
 	var out, errOut strings.Builder
-	for _, l := range res.lines {
-		if l.fd == 2 {
-			errOut.WriteString(l.text + "\n")
+	for _, l := range res.Lines {
+		if l.Fd == 2 {
+			errOut.WriteString(l.Text + "\n")
 		} else {
-			out.WriteString(l.text + "\n")
+			out.WriteString(l.Text + "\n")
 		}
 	}
-	code := res.code
-	if !res.ended {
+	code := res.Code
+	if !res.Ended {
 		code = 0
 	}
 	return out.String(), errOut.String(), code
@@ -290,7 +279,7 @@ func (s *Simulator) session(t *execTarget, argv []string, o execOptions, sx *exe
 	if sx.stderr != nil {
 		stderr = sx.stderr
 	}
-	if len(argv) > 0 && isShell(baseName(argv[0])) && len(argv) == 1 && sx.stdin != nil {
+	if len(argv) > 0 && shell.IsShell(baseName(argv[0])) && len(argv) == 1 && sx.stdin != nil {
 		return s.interactive(t, baseName(argv[0]), o.tty, sx.stdin, stdout)
 	}
 	out, errOut, code := s.runExec(t, argv)
@@ -335,8 +324,8 @@ func crlf(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 // interactive is a small read-only shell. With a terminal it echoes what is
 // typed (the client's terminal is in raw mode) and handles backspace,
 // Ctrl-C and Ctrl-D.
-func (s *Simulator) interactive(t *execTarget, shell string, tty bool, in io.Reader, out io.Writer) int {
-	code, _ := s.interactiveShell(t, shell, tty, in, out)
+func (s *Simulator) interactive(t *execTarget, shellName string, tty bool, in io.Reader, out io.Writer) int {
+	code, _ := s.interactiveShell(t, shellName, tty, in, out)
 	return code
 }
 
@@ -359,18 +348,18 @@ func (s *Simulator) endRun(t *execTarget, code int32) {
 }
 
 // interactiveShell runs the shell until exit (true) or the end of its input.
-func (s *Simulator) interactiveShell(t *execTarget, shell string, tty bool, in io.Reader, out io.Writer) (int, bool) {
+func (s *Simulator) interactiveShell(t *execTarget, shellName string, tty bool, in io.Reader, out io.Writer) (int, bool) {
 	host := podHostname(t.pod)
 	prompt := "/ # "
-	if shell == "bash" {
-		user := userName(runAsUser(t.pod, t.c))
+	if shellName == "bash" {
+		user := shell.UserName(runAsUser(t.pod, t.c))
 		prompt = user + "@" + host + ":/# "
 	}
 	nl := "\n"
 	if tty {
 		nl = "\r\n"
 	}
-	_, _ = io.WriteString(out, "kubelab: this node is simulated: this shell runs simple commands (env, ls, cat, id, ps, echo > file...) against the container's files."+nl)
+	_, _ = io.WriteString(out, "kubelab: this node is simulated: this shellName runs simple commands (env, ls, cat, id, ps, echo > file...) against the container's files."+nl)
 	if !tty {
 		prompt = ""
 	}
@@ -386,7 +375,7 @@ func (s *Simulator) interactiveShell(t *execTarget, shell string, tty bool, in i
 			code, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(text, "exit")))
 			return true, code
 		}
-		o, e, _ := s.runExec(t, []string{shell, "-c", text})
+		o, e, _ := s.runExec(t, []string{shellName, "-c", text})
 		if tty {
 			o, e = crlf(o), crlf(e)
 		}

@@ -178,7 +178,9 @@ func (m *mountFS) kubeletFile(p string) (string, bool) {
 	return "", false
 }
 
-func (m *mountFS) lookup(p string) (string, bool) {
+// ReadFile gives the content of a file of the container's mounts, or of
+// the files the kubelet writes (/etc/hosts, /etc/resolv.conf).
+func (m *mountFS) ReadFile(p string) (string, bool) {
 	p = path.Clean(p)
 	if s, ok := m.kubeletFile(p); ok {
 		return s, true
@@ -225,8 +227,8 @@ func (m *mountFS) throughData(v *corev1.Volume, rel string) string {
 	return rel
 }
 
-// link is where a symbolic link of an atomically written volume points.
-func (m *mountFS) link(p string) (string, bool) {
+// Readlink is where a symbolic link of an atomically written volume points.
+func (m *mountFS) Readlink(p string) (string, bool) {
 	p = path.Clean(p)
 	vm, v, rel := m.mountAt(p)
 	if vm == nil || !atomicVolume(v) || rel == "" || strings.Contains(rel, "/") || vm.SubPath != "" {
@@ -241,9 +243,9 @@ func (m *mountFS) link(p string) (string, bool) {
 	return "..data/" + rel, true
 }
 
-// list lists a directory inside a volume; directories elsewhere are
+// ReadDir lists a directory inside a volume; directories elsewhere are
 // unknown to the simulator.
-func (m *mountFS) list(p string) ([]string, bool) {
+func (m *mountFS) ReadDir(p string) ([]string, bool) {
 	p = path.Clean(p)
 	vm, v, rel := m.mountAt(p)
 	if vm == nil {

@@ -11,6 +11,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/shell"
 )
 
 // What kubectl logs shows for a simulated container: the output of its
@@ -34,7 +36,7 @@ type logView struct {
 }
 
 // logLines returns the lines of a run from its start until `until`.
-func (s *Simulator) logLines(v *logView, until time.Time) []shLine {
+func (s *Simulator) logLines(v *logView, until time.Time) []shell.Line {
 	if !v.end.IsZero() && until.After(v.end) {
 		until = v.end
 	}
@@ -42,35 +44,35 @@ func (s *Simulator) logLines(v *logView, until time.Time) []shLine {
 	if horizon < 0 {
 		return nil
 	}
-	var lines []shLine
+	var lines []shell.Line
 	server := v.plan.server
 	serverFrom := time.Duration(0)
 	switch {
 	case v.plan.oneShot != nil:
 		for _, l := range v.plan.oneShot {
-			lines = append(lines, shLine{at: 0, text: l})
+			lines = append(lines, shell.Line{At: 0, Text: l})
 		}
 	case v.plan.interactive:
 	case len(v.plan.argv) > 0:
 		env := *v.in.env
 		if v.vol != nil {
-			env.vol = v.vol
+			env.Volumes = v.vol
 		}
-		res := runShell(v.plan.argv, &env, horizon)
-		lines = res.lines
-		if res.server != "" {
-			server, serverFrom = res.server, res.serverAt
+		res := shell.Run(v.plan.argv, &env, horizon)
+		lines = res.Lines
+		if res.Server != "" {
+			server, serverFrom = res.Server, res.ServerAt
 		}
 	}
 	if server != "" {
 		lines = append(lines, s.serverLines(v, server, serverFrom, horizon)...)
 	}
-	sort.SliceStable(lines, func(i, j int) bool { return lines[i].at < lines[j].at })
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].At < lines[j].At })
 	return lines
 }
 
 // serverLines are a server's start-up lines and its access log.
-func (s *Simulator) serverLines(v *logView, server string, from, horizon time.Duration) []shLine {
+func (s *Simulator) serverLines(v *logView, server string, from, horizon time.Duration) []shell.Line {
 	procs := &s.cfg.Behaviour.Processes
 	key := server
 	if _, ok := procs.serverLogTmpls[key]; !ok {
@@ -90,7 +92,7 @@ func (s *Simulator) serverLines(v *logView, server string, from, horizon time.Du
 		key = l
 	}
 	version := catalog.version(v.c.Image)
-	var out []shLine
+	var out []shell.Line
 	start := v.in.started.Add(from)
 	if tmpls, ok := procs.serverLogTmpls[key]; ok {
 		for i, t := range tmpls {
@@ -101,20 +103,20 @@ func (s *Simulator) serverLines(v *logView, server string, from, horizon time.Du
 				IP string
 				V  string
 			}{start.Add(at).UTC(), v.ip, version})
-			out = append(out, shLine{at: from + at, text: b.String()})
+			out = append(out, shell.Line{At: from + at, Text: b.String()})
 		}
 	} else {
-		out = append(out, shLine{at: from, text: fmt.Sprintf("%s: started (kubelab: a simulated container; its program's own output is not known)", server)})
+		out = append(out, shell.Line{At: from, Text: fmt.Sprintf("%s: started (kubelab: a simulated container; its program's own output is not known)", server)})
 	}
 	if !contains(procs.WebServers, key) && !contains(procs.WebServers, server) {
 		return out
 	}
 	// One access line per HTTP probe run...
-	access := func(at time.Duration, client, req, agent string) shLine {
+	access := func(at time.Duration, client, req, agent string) shell.Line {
 		t := v.in.started.Add(at).UTC().Format("02/Jan/2006:15:04:05 -0700")
-		return shLine{at: at, text: fmt.Sprintf("%s - - [%s] \"%s HTTP/1.1\" 200 615 \"-\" \"%s\" \"-\"", client, t, req, agent)}
+		return shell.Line{At: at, Text: fmt.Sprintf("%s - - [%s] \"%s HTTP/1.1\" 200 615 \"-\" \"%s\" \"-\"", client, t, req, agent)}
 	}
-	var acc []shLine
+	var acc []shell.Line
 	for _, pr := range []*corev1.Probe{v.c.ReadinessProbe, v.c.LivenessProbe, v.c.StartupProbe} {
 		if pr == nil || pr.HTTPGet == nil {
 			continue
@@ -143,7 +145,7 @@ func (s *Simulator) serverLines(v *logView, server string, from, horizon time.Du
 			acc = append(acc, access(at, client, "GET "+paths[k%len(paths)], "curl/8.5.0"))
 		}
 	}
-	sort.SliceStable(acc, func(i, j int) bool { return acc[i].at < acc[j].at })
+	sort.SliceStable(acc, func(i, j int) bool { return acc[i].At < acc[j].At })
 	if len(acc) > maxLogLines {
 		acc = acc[len(acc)-maxLogLines:]
 	}
@@ -269,12 +271,12 @@ func (s *Simulator) serveLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	written := int64(0)
-	write := func(l shLine) bool {
-		at := v.in.started.Add(l.at)
+	write := func(l shell.Line) bool {
+		at := v.in.started.Add(l.At)
 		if !since.IsZero() && at.Before(since) {
 			return true
 		}
-		line := l.text + "\n"
+		line := l.Text + "\n"
 		if ts {
 			line = at.UTC().Format(time.RFC3339Nano) + " " + line
 		}
@@ -317,7 +319,7 @@ func (s *Simulator) serveLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		now := s.now()
 		for _, l := range s.logLines(cur, now) {
-			at := cur.in.started.Add(l.at)
+			at := cur.in.started.Add(l.At)
 			if at.After(sent) && !at.After(now) {
 				if !write(l) {
 					return

@@ -16,6 +16,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	testingclock "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/shell"
 )
 
 // harness drives the simulated kubelet synchronously on a virtual clock.
@@ -118,8 +120,8 @@ func (h *harness) run(p *corev1.Pod, d time.Duration) []sample {
 	for ; !h.now.After(end); h.now = h.now.Add(50 * time.Millisecond) {
 		h.clk.SetTime(h.now)
 		st.mu.Lock()
-		h.s.advance(p, h.n, st, h.now)
-		status := h.s.render(p, h.n, st, h.now)
+		h.s.runFor(p, h.n, st).advance(h.now)
+		status := h.s.runFor(p, h.n, st).render(h.now)
 		st.mu.Unlock()
 		p.Status = *status
 		if k := summary(p); k != last {
@@ -287,10 +289,10 @@ spec:
 	}
 }
 
-func linesText(ls []shLine) string {
+func linesText(ls []shell.Line) string {
 	var out []string
 	for _, l := range ls {
-		out = append(out, l.text)
+		out = append(out, l.Text)
 	}
 	return strings.Join(out, "\n")
 }
@@ -465,7 +467,7 @@ spec:
 	start := h.now
 	for ; h.now.Sub(start) < 40*time.Second; h.now = h.now.Add(100 * time.Millisecond) {
 		st.mu.Lock()
-		h.s.advance(p, h.n, st, h.now)
+		h.s.runFor(p, h.n, st).advance(h.now)
 		done := !st.killDone.IsZero() && !h.now.Before(st.killDone)
 		st.mu.Unlock()
 		if done {
@@ -495,43 +497,11 @@ spec:
 	p.DeletionTimestamp, p.DeletionGracePeriodSeconds = &now, &grace
 	st := h.s.stateFor(p)
 	st.mu.Lock()
-	h.s.advance(p, h.n, st, h.now)
+	h.s.runFor(p, h.n, st).advance(h.now)
 	took := st.killDone.Sub(h.now)
 	st.mu.Unlock()
 	if took != 10*time.Second {
 		t.Fatalf("sleep as PID 1 stopped after %s, want the 10s grace period", took)
-	}
-}
-
-func TestShellScripts(t *testing.T) {
-	env := &shEnv{vars: map[string]string{"JOB_COMPLETION_INDEX": "2", "MY_POD_NAME": "p"}, hostname: "h", start: time.Unix(0, 0)}
-	cases := []struct {
-		argv []string
-		out  string
-		code int
-		ends bool
-	}{
-		{[]string{"sh", "-c", "echo one; echo two && exit 3"}, "one\ntwo", 3, true},
-		{[]string{"bash", "-c", "items=(foo bar baz qux xyz)\necho ${items[$JOB_COMPLETION_INDEX]} > /input/data.txt\ncat /input/data.txt | rev"}, "zab", 0, true},
-		{[]string{"sh", "-c", "for i in 1 2 3; do echo $i; done; i=$((2+3)); echo $i"}, "1\n2\n3\n5", 0, true},
-		{[]string{"sh", "-c", "while true; do echo -en '\\n'; printenv MY_POD_NAME; sleep 10; done;"}, "", 0, false},
-		{[]string{"sh", "-c", "if [ -f /nothing ]; then echo yes; else echo no; fi"}, "no", 0, true},
-		{[]string{"date"}, "Thu Jan  1 00:00:00 UTC 1970", 0, true},
-		{[]string{"sh", "-c", "exec nginx -g 'daemon off;'"}, "", 0, false},
-	}
-	for _, c := range cases {
-		res := runShell(c.argv, env, time.Hour)
-		got := linesText(res.lines)
-		if c.out != "" && got != c.out || res.code != c.code || res.ended != c.ends {
-			t.Errorf("%q: out %q code %d ended %v", c.argv, got, res.code, res.ended)
-		}
-	}
-	res := runShell([]string{"sh", "-c", "while true; do echo -en '\\n'; printenv MY_POD_NAME; sleep 10; done;"}, env, 25*time.Second)
-	if got := linesText(res.lines); got != "\np\n\np\n\np" {
-		t.Errorf("loop output %q", got)
-	}
-	if d := piDigits(10); d != "3.141592653" {
-		t.Errorf("pi %q", d)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/shell"
 )
 
 type probeKind int
@@ -75,7 +77,7 @@ func scripted(v string, since time.Duration) (pass bool, changes []time.Duration
 		if !found {
 			continue
 		}
-		d := parseSleep(val)
+		d := shell.ParseDuration(val)
 		switch k {
 		case "fail-after":
 			failAfter = d
@@ -109,17 +111,17 @@ func (s *Simulator) probeResult(p *corev1.Pod, c *corev1.Container, k probeKind,
 	switch {
 	case pr.Exec != nil:
 		env := inst.envAt(since, vol)
-		env.endsUnknown = true // a probe's unknown program (zookeeper-ready) just answers
-		res := runShell(pr.Exec.Command, env, time.Duration(max(pr.TimeoutSeconds, 1))*time.Second)
-		if res.ended && res.code == 0 {
+		env.EndsUnknown = true // a probe's unknown program (zookeeper-ready) just answers
+		res := shell.Run(pr.Exec.Command, env, time.Duration(max(pr.TimeoutSeconds, 1))*time.Second)
+		if res.Ended && res.Code == 0 {
 			return true, ""
 		}
 		var out []string
-		for _, l := range res.lines {
-			out = append(out, l.text)
+		for _, l := range res.Lines {
+			out = append(out, l.Text)
 		}
 		msg := strings.Join(out, "\n")
-		if !res.ended {
+		if !res.Ended {
 			msg = fmt.Sprintf("command timed out: %q timed out after %ds", strings.Join(pr.Exec.Command, " "), max(pr.TimeoutSeconds, 1))
 		}
 		return false, msg
@@ -182,12 +184,12 @@ func (s *Simulator) probeChanges(p *corev1.Pod, c *corev1.Container, k probeKind
 	}
 	var out []time.Duration
 	for _, op := range inst.plan.ops {
-		out = append(out, op.at)
+		out = append(out, op.At)
 	}
 	// What the pod's other containers write to the volumes it reads.
 	if vol != nil {
 		for _, e := range vol.events {
-			out = append(out, e.at.Sub(inst.started))
+			out = append(out, e.At.Sub(inst.started))
 		}
 	}
 	return out

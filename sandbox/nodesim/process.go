@@ -8,6 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/shell"
 )
 
 // Annotations that let a lab script a container's simulated process. Each
@@ -56,7 +58,7 @@ type procPlan struct {
 	reason   string // Completed, Error or OOMKilled
 	server   string // the long-running program, for its logs
 	oneShot  []string
-	ops      []shOp
+	ops      []shell.Op
 	memory   int64 // bytes it declares it uses (0: unknown)
 	cpu      int64 // millicores it declares it uses (0: unknown)
 	sigterm  bool  // it stops on SIGTERM (else it is killed at the end of the grace period)
@@ -69,7 +71,7 @@ type procPlan struct {
 }
 
 func hasScript(args []string) bool {
-	src, _ := shellScript(args)
+	src, _ := shell.Script(args)
 	return src != ""
 }
 
@@ -102,13 +104,13 @@ func commandLine(c *corev1.Container, env []envVar) []string {
 }
 
 // plan decides what a container started at start does.
-func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shEnv, argv []string) *procPlan {
+func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shell.Env, argv []string) *procPlan {
 	procs := s.cfg.Behaviour.Processes
 	b := &s.cfg.Behaviour
 	pl := &procPlan{argv: argv, sigterm: true}
 	img := imageName(c.Image)
 	interactiveShell := (len(argv) == 0 && contains(procs.ShellImages, img)) ||
-		(len(argv) > 0 && isShell(path.Base(argv[0])) && !hasScript(argv[1:]))
+		(len(argv) > 0 && shell.IsShell(path.Base(argv[0])) && !hasScript(argv[1:]))
 	switch {
 	case interactiveShell && c.Stdin:
 		// A shell whose stdin is kept open (kubectl run -it) waits for input.
@@ -131,24 +133,24 @@ func (s *Simulator) plan(p *corev1.Pod, c *corev1.Container, env *shEnv, argv []
 			pl.ends, pl.runFor, pl.server = true, b.d("run"), ""
 		}
 	default:
-		res := runShell(argv, env, planHorizon)
+		res := shell.Run(argv, env, planHorizon)
 		if interactiveShell {
 			// No terminal, no open stdin: the shell reads nothing and exits.
 			pl.ends, pl.runFor = true, b.d("run")
 			break
 		}
-		pl.ops, pl.memory, pl.cpu, pl.dnsMiss = res.ops, res.memory, res.cpu, res.dnsMiss
-		pl.server = res.server
-		if res.ended {
-			pl.ends, pl.runFor, pl.exitCode = true, res.took+b.d("run"), int32(res.code)
-		} else if res.forever || res.took >= planHorizon {
-			pl.loadTargets = res.fetched
+		pl.ops, pl.memory, pl.cpu, pl.dnsMiss = res.Ops, res.Memory, res.CPU, res.DNSMiss
+		pl.server = res.Server
+		if res.Ended {
+			pl.ends, pl.runFor, pl.exitCode = true, res.Took+b.d("run"), int32(res.Code)
+		} else if res.Forever || res.Took >= planHorizon {
+			pl.loadTargets = res.Fetched
 		}
 		prog := path.Base(argv[0])
-		if contains(procs.IgnoreSigterm, prog) && res.server == "" {
+		if contains(procs.IgnoreSigterm, prog) && res.Server == "" {
 			pl.sigterm = false
 		}
-		if isShell(prog) && res.server != "" && !strings.Contains(strings.Join(argv, " "), "exec ") {
+		if shell.IsShell(prog) && res.Server != "" && !strings.Contains(strings.Join(argv, " "), "exec ") {
 			// sh -c "server ...": the shell is PID 1 and does not pass SIGTERM on.
 			pl.sigterm = false
 		}
@@ -227,7 +229,7 @@ func ownedByJob(p *corev1.Pod) bool {
 }
 
 // hookDuration is how long a lifecycle hook runs, and whether it succeeds.
-func (s *Simulator) hook(p *corev1.Pod, c *corev1.Container, h *corev1.LifecycleHandler, env *shEnv, kind string) (time.Duration, bool, []shOp) {
+func (s *Simulator) hook(p *corev1.Pod, c *corev1.Container, h *corev1.LifecycleHandler, env *shell.Env, kind string) (time.Duration, bool, []shell.Op) {
 	def := s.cfg.Behaviour.d(kind)
 	switch {
 	case h == nil:
@@ -236,10 +238,10 @@ func (s *Simulator) hook(p *corev1.Pod, c *corev1.Container, h *corev1.Lifecycle
 		return time.Duration(h.Sleep.Seconds) * time.Second, true, nil
 	case h.Exec != nil:
 		e := *env
-		e.endsUnknown = true // a hook's unknown program runs and ends
-		res := runShell(h.Exec.Command, &e, time.Hour)
-		d := res.took
-		if d == 0 || res.forever {
+		e.EndsUnknown = true // a hook's unknown program runs and ends
+		res := shell.Run(h.Exec.Command, &e, time.Hour)
+		d := res.Took
+		if d == 0 || res.Forever {
 			d = def
 		}
 		if kind == "preStop" {
@@ -249,7 +251,7 @@ func (s *Simulator) hook(p *corev1.Pod, c *corev1.Container, h *corev1.Lifecycle
 				}
 			}
 		}
-		return d, res.ended && res.code == 0, res.ops
+		return d, res.Ended && res.Code == 0, res.Ops
 	}
 	d := def
 	if kind == "preStop" {

@@ -23,6 +23,9 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/stablehash"
+	"github.com/kubelab/kubelab/sandbox/topology"
 )
 
 // Simulator runs the simulated nodes of one sandbox.
@@ -51,8 +54,8 @@ type Simulator struct {
 }
 
 type simNode struct {
-	spec     NodeSpec
-	itype    InstanceType
+	spec     topology.NodeSpec
+	itype    topology.InstanceType
 	recorder record.EventRecorder
 	ips      *ipPool
 	notReady bool
@@ -246,7 +249,7 @@ func (s *Simulator) registerNode(ctx context.Context, n *simNode) error {
 }
 
 // writeNodeStatus writes a registering node's full status.
-func (s *Simulator) writeNodeStatus(ctx context.Context, n *simNode, it InstanceType, allocCPU, allocMem resource.Quantity) error {
+func (s *Simulator) writeNodeStatus(ctx context.Context, n *simNode, it topology.InstanceType, allocCPU, allocMem resource.Quantity) error {
 	cur, err := s.client.CoreV1().Nodes().Get(ctx, n.spec.Name, metav1.GetOptions{})
 	if err != nil {
 		return fmt.Errorf("nodesim: get node %s: %w", n.spec.Name, err)
@@ -292,7 +295,7 @@ func (s *Simulator) writeNodeStatus(ctx context.Context, n *simNode, it Instance
 
 // allocatable applies the EKS bootstrap's reservations: CPU by the GKE/EKS
 // sliding scale, memory 255Mi + 11Mi per pod, and a 100Mi eviction threshold.
-func allocatable(it InstanceType) (resource.Quantity, resource.Quantity) {
+func allocatable(it topology.InstanceType) (resource.Quantity, resource.Quantity) {
 	cores := it.CPU.MilliValue() / 1000
 	reserved := int64(0)
 	for i := int64(1); i <= cores; i++ {
@@ -329,14 +332,8 @@ func nodeConditions(ready bool, now metav1.Time) []corev1.NodeCondition {
 	}
 }
 
-func hash(s string) uint64 {
-	var h uint64 = 1469598103934665603
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
+// hash is the simulator's stable hash of s.
+func hash(s string) uint64 { return stablehash.Of(s) }
 
 // ipPool hands out pod IPs from a node's range.
 type ipPool struct {

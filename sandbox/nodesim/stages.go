@@ -33,18 +33,18 @@ func ctrRef(p *corev1.Pod, c *corev1.Container, isInit bool) *corev1.ObjectRefer
 
 // stageEvent writes the event a stage declares for role. once, if not
 // empty, writes it only the first time for this pod.
-func (s *Simulator) stageEvent(n *simNode, st *podState, p *corev1.Pod, c *corev1.Container, isInit bool, stage, role, once string, d eventData) {
-	spec, ok := s.cfg.Behaviour.stage(stage).Events[role]
+func (r *podRun) stageEvent(c *corev1.Container, isInit bool, stage, role, once string, d eventData) {
+	spec, ok := r.cfg.Behaviour.stage(stage).Events[role]
 	if !ok || spec.tmpl == nil {
 		return
 	}
 	if once != "" {
-		if st.emitted[once] {
+		if r.st.emitted[once] {
 			return
 		}
-		st.emitted[once] = true
+		r.st.emitted[once] = true
 	}
-	d.Pod, d.Namespace, d.UID = p.Name, p.Namespace, string(p.UID)
+	d.Pod, d.Namespace, d.UID = r.pod.Name, r.pod.Namespace, string(r.pod.UID)
 	if c != nil {
 		d.Container = c.Name
 		if d.Image == "" {
@@ -55,5 +55,5 @@ func (s *Simulator) stageEvent(n *simNode, st *podState, p *corev1.Pod, c *corev
 	if err := spec.tmpl.Execute(&b, d); err != nil {
 		return
 	}
-	n.recorder.Event(ctrRef(p, c, isInit), spec.Type, spec.Reason, b.String())
+	r.node.recorder.Event(ctrRef(r.pod, c, isInit), spec.Type, spec.Reason, b.String())
 }

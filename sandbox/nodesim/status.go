@@ -12,42 +12,42 @@ import (
 )
 
 // render writes the pod status a kubelet would report for st.
-func (s *Simulator) render(p *corev1.Pod, n *simNode, st *podState, now time.Time) *corev1.PodStatus {
-	status := p.Status.DeepCopy()
-	status.HostIP = n.spec.IP
-	status.HostIPs = []corev1.HostIP{{IP: n.spec.IP}}
+func (r *podRun) render(now time.Time) *corev1.PodStatus {
+	status := r.pod.Status.DeepCopy()
+	status.HostIP = r.node.spec.IP
+	status.HostIPs = []corev1.HostIP{{IP: r.node.spec.IP}}
 	if status.StartTime == nil {
-		t := metav1.NewTime(st.accepted)
+		t := metav1.NewTime(r.st.accepted)
 		status.StartTime = &t
 	}
-	status.QOSClass = qosClass(p)
-	if st.sandbox && st.ip != "" {
-		status.PodIP, status.PodIPs = st.ip, []corev1.PodIP{{IP: st.ip}}
+	status.QOSClass = qosClass(r.pod)
+	if r.st.sandbox && r.st.ip != "" {
+		status.PodIP, status.PodIPs = r.st.ip, []corev1.PodIP{{IP: r.st.ip}}
 	}
 	defaultReason := "ContainerCreating"
-	if len(p.Spec.InitContainers) > 0 {
+	if len(r.pod.Spec.InitContainers) > 0 {
 		defaultReason = "PodInitializing"
 	}
 	status.InitContainerStatuses = nil
-	for _, cs := range st.inits {
-		if c := containerSpec(p, cs); c != nil {
-			status.InitContainerStatuses = append(status.InitContainerStatuses, s.containerStatus(p, c, cs, defaultReason))
+	for _, cs := range r.st.inits {
+		if c := containerSpec(r.pod, cs); c != nil {
+			status.InitContainerStatuses = append(status.InitContainerStatuses, r.containerStatus(r.pod, c, cs, defaultReason))
 		}
 	}
 	status.ContainerStatuses = nil
-	for _, cs := range st.ctrs {
-		if c := containerSpec(p, cs); c != nil {
-			status.ContainerStatuses = append(status.ContainerStatuses, s.containerStatus(p, c, cs, defaultReason))
+	for _, cs := range r.st.ctrs {
+		if c := containerSpec(r.pod, cs); c != nil {
+			status.ContainerStatuses = append(status.ContainerStatuses, r.containerStatus(r.pod, c, cs, defaultReason))
 		}
 	}
 	status.EphemeralContainerStatuses = nil
-	for _, cs := range st.ephs {
-		if c := containerSpec(p, cs); c != nil {
-			status.EphemeralContainerStatuses = append(status.EphemeralContainerStatuses, s.containerStatus(p, c, cs, "ContainerCreating"))
+	for _, cs := range r.st.ephs {
+		if c := containerSpec(r.pod, cs); c != nil {
+			status.EphemeralContainerStatuses = append(status.EphemeralContainerStatuses, r.containerStatus(r.pod, c, cs, "ContainerCreating"))
 		}
 	}
-	status.Phase = podPhase(p, status, st)
-	if st.killing && !st.killDone.IsZero() && !now.Before(st.killDone) {
+	status.Phase = podPhase(r.pod, status, r.st)
+	if r.st.killing && !r.st.killDone.IsZero() && !now.Before(r.st.killDone) {
 		// All containers have stopped: the pod's final phase.
 		status.Phase = corev1.PodSucceeded
 		for _, cs := range status.ContainerStatuses {
@@ -56,7 +56,7 @@ func (s *Simulator) render(p *corev1.Pod, n *simNode, st *podState, now time.Tim
 			}
 		}
 	}
-	setConditions(p, status, st)
+	setConditions(r.pod, status, r.st)
 	return status
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/shell"
 )
 
 // A pod's writable volumes (emptyDir, persistentVolumeClaim, ephemeral) are
@@ -23,27 +25,12 @@ type volRun struct {
 	in *instance
 }
 
-// volEvent is one change to a volume, at wall time at.
-type volEvent struct {
-	at  time.Time
-	vol string
-	rel string // path inside the volume ("" is its root)
-	op  shOp
-}
-
-// volMount is where a container mounts one of the pod's writable volumes.
-type volMount struct {
-	path    string // clean mount path
-	vol     string
-	subPath string
-}
-
 // volView is what one process sees of its pod's writable volumes: the
 // timeline of the other runs' writes (a snapshot taken when the process
 // starts, or when someone looks) and where its container mounts them.
 type volView struct {
-	mounts  []volMount
-	events  []volEvent
+	mounts  []shell.Mount
+	events  []shell.Event
 	fsGroup *int64
 }
 
@@ -53,44 +40,44 @@ func writableVolume(v *corev1.Volume) bool {
 }
 
 // volMounts are the mounts of c on the pod's writable volumes.
-func volMounts(p *corev1.Pod, c *corev1.Container) []volMount {
+func volMounts(p *corev1.Pod, c *corev1.Container) []shell.Mount {
 	writable := map[string]bool{}
 	for i := range p.Spec.Volumes {
 		if writableVolume(&p.Spec.Volumes[i]) {
 			writable[p.Spec.Volumes[i].Name] = true
 		}
 	}
-	var out []volMount
+	var out []shell.Mount
 	for _, vm := range c.VolumeMounts {
 		if writable[vm.Name] {
-			out = append(out, volMount{path: path.Clean(vm.MountPath), vol: vm.Name, subPath: vm.SubPath})
+			out = append(out, shell.Mount{Path: path.Clean(vm.MountPath), Volume: vm.Name, SubPath: vm.SubPath})
 		}
 	}
 	return out
 }
 
 // locate finds the mount holding p (the deepest) and the path inside the volume.
-func locate(mounts []volMount, p string) (*volMount, string, bool) {
-	var best *volMount
+func locate(mounts []shell.Mount, p string) (shell.Mount, string, bool) {
+	var best *shell.Mount
 	for i := range mounts {
 		m := &mounts[i]
-		if p == m.path || strings.HasPrefix(p, strings.TrimSuffix(m.path, "/")+"/") {
-			if best == nil || len(m.path) > len(best.path) {
+		if p == m.Path || strings.HasPrefix(p, strings.TrimSuffix(m.Path, "/")+"/") {
+			if best == nil || len(m.Path) > len(best.Path) {
 				best = m
 			}
 		}
 	}
 	if best == nil {
-		return nil, "", false
+		return shell.Mount{}, "", false
 	}
-	rel := strings.TrimPrefix(strings.TrimPrefix(p, best.path), "/")
-	if best.subPath != "" {
-		rel = strings.TrimPrefix(path.Join(best.subPath, rel), "./")
+	rel := strings.TrimPrefix(strings.TrimPrefix(p, best.Path), "/")
+	if best.SubPath != "" {
+		rel = strings.TrimPrefix(path.Join(best.SubPath, rel), "./")
 		if rel == "." {
 			rel = ""
 		}
 	}
-	return best, rel, true
+	return *best, rel, true
 }
 
 // record adds a run to the pod's timeline (under st.mu).
@@ -116,14 +103,14 @@ func (st *podState) volView(p *corev1.Pod, c *corev1.Container, self *instance) 
 		if len(mounts) == 0 {
 			continue
 		}
-		add := func(ops []shOp, base time.Time) {
+		add := func(ops []shell.Op, base time.Time) {
 			for _, op := range ops {
-				at := base.Add(op.at)
+				at := base.Add(op.At)
 				if !r.in.finished.IsZero() && at.After(r.in.finished) {
 					continue
 				}
-				if m, rel, ok := locate(mounts, op.path); ok {
-					v.events = append(v.events, volEvent{at: at, vol: m.vol, rel: rel, op: op})
+				if m, rel, ok := locate(mounts, op.Path); ok {
+					v.events = append(v.events, shell.Event{At: at, Volume: m.Volume, Rel: rel, Op: op})
 				}
 			}
 		}
@@ -133,57 +120,68 @@ func (st *podState) volView(p *corev1.Pod, c *corev1.Container, self *instance) 
 		add(r.in.hookOps, r.in.started.Add(r.in.hookAt))
 		add(r.in.execOps, r.in.started)
 	}
-	sort.SliceStable(v.events, func(i, j int) bool { return v.events[i].at.Before(v.events[j].at) })
+	sort.SliceStable(v.events, func(i, j int) bool { return v.events[i].At.Before(v.events[j].At) })
 	return v
 }
 
-// volFile is a file or directory of a volume at some time.
-type volFile struct {
-	data     string
-	dir      bool
-	uid, gid int64
+// volumes is v as the shell sees it (nil: no shared volumes).
+func (v *volView) volumes() shell.Volumes {
+	if v == nil {
+		return nil
+	}
+	return v
 }
 
-// state replays the events of volume vol until now (with the process's own
+// Locate finds the mount holding the absolute path p and the path inside
+// its volume.
+func (v *volView) Locate(p string) (shell.Mount, string, bool) { return locate(v.mounts, p) }
+
+// Mounts are where the process's container mounts the pod's writable volumes.
+func (v *volView) Mounts() []shell.Mount { return v.mounts }
+
+// FSGroup is the pod's fsGroup, if it has one.
+func (v *volView) FSGroup() *int64 { return v.fsGroup }
+
+// State replays the events of volume vol until now (with the process's own
 // events, all of which have happened) into the files and directories it holds.
-func (v *volView) state(vol string, now time.Time, own []volEvent) map[string]*volFile {
-	files := map[string]*volFile{}
-	apply := func(e volEvent) {
-		if e.vol != vol {
+func (v *volView) State(vol string, now time.Time, own []shell.Event) map[string]*shell.File {
+	files := map[string]*shell.File{}
+	apply := func(e shell.Event) {
+		if e.Volume != vol {
 			return
 		}
-		op := e.op
+		op := e.Op
 		switch {
-		case op.remove:
+		case op.Remove:
 			for k := range files {
-				if k == e.rel || e.rel == "" || strings.HasPrefix(k, e.rel+"/") {
+				if k == e.Rel || e.Rel == "" || strings.HasPrefix(k, e.Rel+"/") {
 					delete(files, k)
 				}
 			}
-		case op.dir:
-			files[e.rel] = &volFile{dir: true, uid: op.uid, gid: op.gid}
-		case op.appendTo:
-			if f := files[e.rel]; f != nil && !f.dir {
-				f.data = tail(f.data + op.data)
+		case op.Dir:
+			files[e.Rel] = &shell.File{Dir: true, UID: op.UID, GID: op.GID}
+		case op.Append:
+			if f := files[e.Rel]; f != nil && !f.Dir {
+				f.Data = shell.Truncate(f.Data + op.Data)
 			} else {
-				files[e.rel] = &volFile{data: op.data, uid: op.uid, gid: op.gid}
+				files[e.Rel] = &shell.File{Data: op.Data, UID: op.UID, GID: op.GID}
 			}
 		default:
-			if f := files[e.rel]; f != nil && !f.dir {
+			if f := files[e.Rel]; f != nil && !f.Dir {
 				// Writing an existing file keeps its owner.
-				f.data = op.data
+				f.Data = op.Data
 			} else {
-				files[e.rel] = &volFile{data: op.data, uid: op.uid, gid: op.gid}
+				files[e.Rel] = &shell.File{Data: op.Data, UID: op.UID, GID: op.GID}
 			}
 		}
 	}
 	i, j := 0, 0
 	for i < len(v.events) || j < len(own) {
-		if i < len(v.events) && v.events[i].at.After(now) {
+		if i < len(v.events) && v.events[i].At.After(now) {
 			i = len(v.events)
 			continue
 		}
-		if j >= len(own) || (i < len(v.events) && !own[j].at.Before(v.events[i].at)) {
+		if j >= len(own) || (i < len(v.events) && !own[j].At.Before(v.events[i].At)) {
 			apply(v.events[i])
 			i++
 			continue
@@ -194,20 +192,20 @@ func (v *volView) state(vol string, now time.Time, own []volEvent) map[string]*v
 	return files
 }
 
-// changes are the events on volume vol after `after` and until `until`.
-func (v *volView) changes(vol string, after, until time.Time) []volEvent {
-	var out []volEvent
+// Changes are the events on volume vol after `after` and until `until`.
+func (v *volView) Changes(vol string, after, until time.Time) []shell.Event {
+	var out []shell.Event
 	for _, e := range v.events {
-		if e.vol == vol && e.at.After(after) && !e.at.After(until) {
+		if e.Volume == vol && e.At.After(after) && !e.At.After(until) {
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
-// groupOf is the group a file created by a process of group gid belongs
+// GroupOf is the group a file created by a process of group gid belongs
 // to: the pod's fsGroup when it has one (the volume's directory is setgid).
-func (v *volView) groupOf(gid int64) int64 {
+func (v *volView) GroupOf(gid int64) int64 {
 	if v.fsGroup != nil {
 		return *v.fsGroup
 	}

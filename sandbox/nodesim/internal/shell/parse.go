@@ -1,4 +1,4 @@
-package nodesim
+package shell
 
 import (
 	"fmt"
@@ -17,14 +17,14 @@ const (
 	partVar                    // an unquoted $... or `...` (expanded and split)
 )
 
-type shPart struct {
+type part struct {
 	kind partKind
 	text string
 }
 
-type shWord []shPart
+type word []part
 
-func (w shWord) literal() (string, bool) {
+func (w word) literal() (string, bool) {
 	var b strings.Builder
 	for _, p := range w {
 		if p.kind != partLit {
@@ -35,90 +35,95 @@ func (w shWord) literal() (string, bool) {
 	return b.String(), true
 }
 
-func literalWords(argv []string) []shWord {
-	out := make([]shWord, len(argv))
+func literalWords(argv []string) []word {
+	out := make([]word, len(argv))
 	for i, a := range argv {
-		out[i] = shWord{{kind: partSingle, text: a}}
+		out[i] = word{{kind: partSingle, text: a}}
 	}
 	return out
 }
 
-type shNode interface{}
+// node is a command of the syntax tree: *simpleCmd, *group, *ifCmd,
+// *whileCmd or *forCmd.
+type node interface{}
 
-type shList struct{ items []*shAndOr }
+// cmdList is commands run one after the other.
+type cmdList struct{ items []*andOr }
 
-type shAndOr struct {
-	pipes []*shPipe
+// andOr is pipelines joined by && and || (ops).
+type andOr struct {
+	pipes []*pipeline
 	ops   []string
 }
 
-type shPipe struct {
-	cmds []shNode
+// pipeline is commands joined by |; bang inverts its status.
+type pipeline struct {
+	cmds []node
 	bang bool
 }
 
-type shAssign struct {
+type assign struct {
 	name  string
-	value shWord
-	array []shWord
+	value word
+	array []word
 }
 
-type shRedir struct {
+type redir struct {
 	op     string
 	fd     int
-	target shWord
+	target word
 }
 
-type shSimple struct {
-	assigns []shAssign
-	words   []shWord
-	redirs  []shRedir
+// simpleCmd is a command with its assignments and redirections.
+type simpleCmd struct {
+	assigns []assign
+	words   []word
+	redirs  []redir
 	last    bool // the script's last command at top level
 }
 
-type shGroup struct {
-	body     *shList
+type group struct {
+	body     *cmdList
 	subshell bool
 }
 
-type shIf struct {
-	conds, bodies []*shList
-	els           *shList
+type ifCmd struct {
+	conds, bodies []*cmdList
+	els           *cmdList
 }
 
-type shWhile struct {
+type whileCmd struct {
 	until      bool
-	cond, body *shList
+	cond, body *cmdList
 }
 
-type shFor struct {
+type forCmd struct {
 	name  string
-	items []shWord
-	body  *shList
+	items []word
+	body  *cmdList
 }
 
-// ---- tokens ----
-
-type shTok struct {
+// token is a word or an operator of a script.
+type token struct {
 	op   string // operator, "\n", or "" for a word
-	word shWord
+	word word
 }
 
-func tokenize(src string) ([]shTok, error) {
-	var toks []shTok
-	var cur shWord
+func tokenize(src string) ([]token, error) {
+	var toks []token
+	var cur word
 	var lit strings.Builder
 	inWord := false
 	flushLit := func() {
 		if lit.Len() > 0 {
-			cur = append(cur, shPart{kind: partLit, text: lit.String()})
+			cur = append(cur, part{kind: partLit, text: lit.String()})
 			lit.Reset()
 		}
 	}
 	endWord := func() {
 		flushLit()
 		if inWord {
-			toks = append(toks, shTok{word: cur})
+			toks = append(toks, token{word: cur})
 		}
 		cur, inWord = nil, false
 	}
@@ -128,7 +133,7 @@ func tokenize(src string) ([]shTok, error) {
 			// [[ s =~ re ]]: the regular expression is one word up to " ]]".
 			j := strings.Index(src[i:], " ]]")
 			if j > 0 {
-				toks = append(toks, shTok{word: shWord{{kind: partSingle, text: src[i : i+j]}}})
+				toks = append(toks, token{word: word{{kind: partSingle, text: src[i : i+j]}}})
 				i += j
 				continue
 			}
@@ -150,7 +155,7 @@ func tokenize(src string) ([]shTok, error) {
 				return nil, fmt.Errorf("unterminated quoted string")
 			}
 			flushLit()
-			cur = append(cur, shPart{kind: partSingle, text: src[i+1 : i+1+j]})
+			cur = append(cur, part{kind: partSingle, text: src[i+1 : i+1+j]})
 			inWord = true
 			i += j + 1
 		case c == '"':
@@ -165,7 +170,7 @@ func tokenize(src string) ([]shTok, error) {
 				return nil, fmt.Errorf("unterminated quoted string")
 			}
 			flushLit()
-			cur = append(cur, shPart{kind: partDouble, text: src[i+1 : j]})
+			cur = append(cur, part{kind: partDouble, text: src[i+1 : j]})
 			inWord = true
 			i = j
 		case c == '$' && i+1 < len(src) && (src[i+1] == '(' || src[i+1] == '{'):
@@ -178,7 +183,7 @@ func tokenize(src string) ([]shTok, error) {
 				return nil, fmt.Errorf("unterminated %c", open)
 			}
 			flushLit()
-			cur = append(cur, shPart{kind: partVar, text: src[i : i+2+j]})
+			cur = append(cur, part{kind: partVar, text: src[i : i+2+j]})
 			inWord = true
 			i += 1 + j
 		case c == '$' && i+1 < len(src) && (src[i+1] == '_' || isAlnum(src[i+1]) || strings.IndexByte("?$#", src[i+1]) >= 0):
@@ -189,7 +194,7 @@ func tokenize(src string) ([]shTok, error) {
 				}
 			}
 			flushLit()
-			cur = append(cur, shPart{kind: partVar, text: src[i:j]})
+			cur = append(cur, part{kind: partVar, text: src[i:j]})
 			inWord = true
 			i = j - 1
 		case c == '`':
@@ -198,7 +203,7 @@ func tokenize(src string) ([]shTok, error) {
 				return nil, fmt.Errorf("unterminated `")
 			}
 			flushLit()
-			cur = append(cur, shPart{kind: partVar, text: src[i : i+2+j]})
+			cur = append(cur, part{kind: partVar, text: src[i : i+2+j]})
 			inWord = true
 			i += j + 1
 		case c == '#' && !inWord:
@@ -210,7 +215,7 @@ func tokenize(src string) ([]shTok, error) {
 			endWord()
 		case c == '\n':
 			endWord()
-			toks = append(toks, shTok{op: "\n"})
+			toks = append(toks, token{op: "\n"})
 		case strings.IndexByte(";&|()<>", c) >= 0:
 			// A redirection with a file descriptor: 2>, 2>&1, 1>>.
 			fdPrefix := ""
@@ -235,11 +240,11 @@ func tokenize(src string) ([]shTok, error) {
 				for j < len(src) && src[j] >= '0' && src[j] <= '9' {
 					j++
 				}
-				toks = append(toks, shTok{op: fdPrefix + ">&" + src[i+1:j]})
+				toks = append(toks, token{op: fdPrefix + ">&" + src[i+1:j]})
 				i = j - 1
 				continue
 			}
-			toks = append(toks, shTok{op: fdPrefix + op})
+			toks = append(toks, token{op: fdPrefix + op})
 		default:
 			lit.WriteByte(c)
 			inWord = true
@@ -261,19 +266,31 @@ func isDigits(s string) bool {
 	return true
 }
 
-// ---- parser ----
+// block parses commands up to the reserved word end, and the word.
+func (p *parser) block(end string) (*cmdList, error) {
+	l, err := p.list([]string{end})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect(end); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
 
-type shParser struct {
-	toks []shTok
+// parser reads tokens into a syntax tree.
+type parser struct {
+	toks []token
 	i    int
 }
 
-func parseShell(src string) (*shList, error) {
+// parse reads a script.
+func parse(src string) (*cmdList, error) {
 	toks, err := tokenize(src)
 	if err != nil {
 		return nil, err
 	}
-	p := &shParser{toks: toks}
+	p := &parser{toks: toks}
 	l, err := p.list(nil)
 	if err != nil {
 		return nil, err
@@ -284,14 +301,14 @@ func parseShell(src string) (*shList, error) {
 	return l, nil
 }
 
-func (p *shParser) peek() *shTok {
+func (p *parser) peek() *token {
 	if p.i < len(p.toks) {
 		return &p.toks[p.i]
 	}
 	return nil
 }
 
-func (p *shParser) peekText() string {
+func (p *parser) peekText() string {
 	t := p.peek()
 	if t == nil {
 		return "end of script"
@@ -304,7 +321,7 @@ func (p *shParser) peekText() string {
 }
 
 // reserved reports whether the next token is the reserved word w.
-func (p *shParser) reserved(w string) bool {
+func (p *parser) reserved(w string) bool {
 	t := p.peek()
 	if t == nil || t.op != "" {
 		return false
@@ -313,15 +330,15 @@ func (p *shParser) reserved(w string) bool {
 	return ok && s == w
 }
 
-func (p *shParser) skipNewlines() {
+func (p *parser) skipNewlines() {
 	for t := p.peek(); t != nil && (t.op == "\n" || t.op == ";"); t = p.peek() {
 		p.i++
 	}
 }
 
 // list parses and-or lists until one of the stop words (or ")").
-func (p *shParser) list(stops []string) (*shList, error) {
-	l := &shList{}
+func (p *parser) list(stops []string) (*cmdList, error) {
+	l := &cmdList{}
 	for {
 		p.skipNewlines()
 		t := p.peek()
@@ -344,8 +361,8 @@ func (p *shParser) list(stops []string) (*shList, error) {
 	}
 }
 
-func (p *shParser) andOr(stops []string) (*shAndOr, error) {
-	ao := &shAndOr{}
+func (p *parser) andOr(stops []string) (*andOr, error) {
+	ao := &andOr{}
 	pp, err := p.pipe(stops)
 	if err != nil {
 		return nil, err
@@ -366,8 +383,8 @@ func (p *shParser) andOr(stops []string) (*shAndOr, error) {
 	return ao, nil
 }
 
-func (p *shParser) pipe(stops []string) (*shPipe, error) {
-	pp := &shPipe{}
+func (p *parser) pipe(stops []string) (*pipeline, error) {
+	pp := &pipeline{}
 	if p.reserved("!") {
 		p.i++
 		pp.bang = true
@@ -386,7 +403,7 @@ func (p *shParser) pipe(stops []string) (*shPipe, error) {
 	}
 }
 
-func (p *shParser) expect(w string) error {
+func (p *parser) expect(w string) error {
 	p.skipNewlines()
 	if !p.reserved(w) {
 		return fmt.Errorf("expected %q, got %q", w, p.peekText())
@@ -395,7 +412,7 @@ func (p *shParser) expect(w string) error {
 	return nil
 }
 
-func (p *shParser) command(stops []string) (shNode, error) {
+func (p *parser) command(stops []string) (node, error) {
 	t := p.peek()
 	if t == nil {
 		return nil, fmt.Errorf("unexpected end of script")
@@ -410,37 +427,28 @@ func (p *shParser) command(stops []string) (shNode, error) {
 			return nil, fmt.Errorf("expected )")
 		}
 		p.i++
-		return &shGroup{body: body, subshell: true}, nil
+		return &group{body: body, subshell: true}, nil
 	}
 	switch {
 	case p.reserved("{"):
 		p.i++
-		body, err := p.list([]string{"}"})
+		body, err := p.block("}")
 		if err != nil {
 			return nil, err
 		}
-		if err := p.expect("}"); err != nil {
-			return nil, err
-		}
-		return &shGroup{body: body}, nil
+		return &group{body: body}, nil
 	case p.reserved("while"), p.reserved("until"):
 		until := p.reserved("until")
 		p.i++
-		cond, err := p.list([]string{"do"})
+		cond, err := p.block("do")
 		if err != nil {
 			return nil, err
 		}
-		if err := p.expect("do"); err != nil {
-			return nil, err
-		}
-		body, err := p.list([]string{"done"})
+		body, err := p.block("done")
 		if err != nil {
 			return nil, err
 		}
-		if err := p.expect("done"); err != nil {
-			return nil, err
-		}
-		return &shWhile{until: until, cond: cond, body: body}, nil
+		return &whileCmd{until: until, cond: cond, body: body}, nil
 	case p.reserved("for"):
 		p.i++
 		t := p.peek()
@@ -449,7 +457,7 @@ func (p *shParser) command(stops []string) (shNode, error) {
 		}
 		name, _ := t.word.literal()
 		p.i++
-		f := &shFor{name: name}
+		f := &forCmd{name: name}
 		if p.reserved("in") {
 			p.i++
 			for t := p.peek(); t != nil && t.op == ""; t = p.peek() {
@@ -463,24 +471,18 @@ func (p *shParser) command(stops []string) (shNode, error) {
 		if err := p.expect("do"); err != nil {
 			return nil, err
 		}
-		body, err := p.list([]string{"done"})
+		body, err := p.block("done")
 		if err != nil {
-			return nil, err
-		}
-		if err := p.expect("done"); err != nil {
 			return nil, err
 		}
 		f.body = body
 		return f, nil
 	case p.reserved("if"):
 		p.i++
-		n := &shIf{}
+		n := &ifCmd{}
 		for {
-			cond, err := p.list([]string{"then"})
+			cond, err := p.block("then")
 			if err != nil {
-				return nil, err
-			}
-			if err := p.expect("then"); err != nil {
 				return nil, err
 			}
 			body, err := p.list([]string{"elif", "else", "fi"})
@@ -496,13 +498,12 @@ func (p *shParser) command(stops []string) (shNode, error) {
 		}
 		if p.reserved("else") {
 			p.i++
-			els, err := p.list([]string{"fi"})
+			els, err := p.block("fi")
 			if err != nil {
 				return nil, err
 			}
 			n.els = els
-		}
-		if err := p.expect("fi"); err != nil {
+		} else if err := p.expect("fi"); err != nil {
 			return nil, err
 		}
 		return n, nil
@@ -510,8 +511,8 @@ func (p *shParser) command(stops []string) (shNode, error) {
 	return p.simple(stops)
 }
 
-func (p *shParser) simple(stops []string) (*shSimple, error) {
-	c := &shSimple{}
+func (p *parser) simple(stops []string) (*simpleCmd, error) {
+	c := &simpleCmd{}
 	for {
 		t := p.peek()
 		if t == nil {
@@ -531,7 +532,7 @@ func (p *shParser) simple(stops []string) (*shSimple, error) {
 					return nil, fmt.Errorf("redirection without a file")
 				}
 				p.i++
-				c.redirs = append(c.redirs, shRedir{op: op, fd: fd, target: nt.word})
+				c.redirs = append(c.redirs, redir{op: op, fd: fd, target: nt.word})
 				continue
 			case strings.HasPrefix(op, ">&"):
 				p.i++
@@ -560,7 +561,7 @@ func (p *shParser) simple(stops []string) (*shSimple, error) {
 				if len(val) == 0 {
 					if nt := p.peek(); nt != nil && nt.op == "(" {
 						p.i++
-						a := shAssign{name: name, array: []shWord{}}
+						a := assign{name: name, array: []word{}}
 						for nt := p.peek(); nt != nil && nt.op != ")"; nt = p.peek() {
 							if nt.op == "" {
 								a.array = append(a.array, nt.word)
@@ -572,7 +573,7 @@ func (p *shParser) simple(stops []string) (*shSimple, error) {
 						continue
 					}
 				}
-				c.assigns = append(c.assigns, shAssign{name: name, value: val})
+				c.assigns = append(c.assigns, assign{name: name, value: val})
 				continue
 			}
 		}
@@ -586,7 +587,7 @@ func (p *shParser) simple(stops []string) (*shSimple, error) {
 }
 
 // assignment splits NAME=value.
-func assignment(w shWord) (string, shWord, bool) {
+func assignment(w word) (string, word, bool) {
 	if len(w) == 0 || w[0].kind != partLit {
 		return "", nil, false
 	}
@@ -600,9 +601,9 @@ func assignment(w shWord) (string, shWord, bool) {
 			return "", nil, false
 		}
 	}
-	val := shWord{}
+	val := word{}
 	if rest := s[i+1:]; rest != "" {
-		val = append(val, shPart{kind: partLit, text: rest})
+		val = append(val, part{kind: partLit, text: rest})
 	}
 	val = append(val, w[1:]...)
 	return s[:i], val, true
@@ -610,22 +611,22 @@ func assignment(w shWord) (string, shWord, bool) {
 
 // markLast marks the last simple command of the top-level list: an
 // unknown program there is the container's main process.
-func markLast(l *shList) {
+func markLast(l *cmdList) {
 	if l == nil || len(l.items) == 0 {
 		return
 	}
 	ao := l.items[len(l.items)-1]
 	pp := ao.pipes[len(ao.pipes)-1]
 	switch c := pp.cmds[len(pp.cmds)-1].(type) {
-	case *shSimple:
+	case *simpleCmd:
 		c.last = true
-	case *shGroup:
+	case *group:
 		markLast(c.body)
 	}
 }
 
 // isRegexOp reports whether the last token is the =~ of [[ ... ]].
-func isRegexOp(toks []shTok) bool {
+func isRegexOp(toks []token) bool {
 	if len(toks) == 0 {
 		return false
 	}
