@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -283,8 +282,10 @@ func (l *learner) poke() {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+// peekLearner returns the live state of a user if the server has any,
+// without creating it.
+func (s *Server) peekLearner(userID int64) *learner {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.learners[userID]
 }
