@@ -2,14 +2,26 @@ package server
 
 import (
 	"context"
-	"github.com/kubelab/kubelab/store"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/kubelab/kubelab/store"
 )
 
-// touch records a signed-in user's activity (at most every touchEvery) and
-// shows it on their classes' dashboards.
+// recordActivity records the signed-in user's activity in class mode (at
+// most every touchEvery) and shows a learner's on their classes'
+// dashboards. It runs after authenticate.
+func (s *Server) recordActivity(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u := userOf(r); s.class != nil && u.ID != 0 {
+			s.touch(u)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// touch records u's activity unless it was recorded less than touchEvery
+// ago, and publishes it.
 func (s *Server) touch(u store.User) {
 	now := time.Now()
 	c := s.class
@@ -31,22 +43,7 @@ func (s *Server) touch(u store.User) {
 			s.log.Warn("touch user", "err", err)
 		}
 		if u.Role == store.RoleLearner {
-			s.publishToClasses(ctx, u.ID, map[string]any{"type": "activity", "user": u.ID, "at": now.UTC().Format(time.RFC3339)})
+			s.publishToClasses(ctx, u.ID, activityMsg{Type: "activity", User: u.ID, At: now.UTC().Format(time.RFC3339)})
 		}
 	}()
-}
-
-// afterLearnerRequest tells the dashboards what a learner's request may
-// have changed without a verdict: reading steps passed by opening a lab
-// page, quiz answers.
-func (s *Server) afterLearnerRequest(u store.User, r *http.Request) {
-	if s.class.hub.empty() {
-		return
-	}
-	switch {
-	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/labs/"):
-		go s.publishRow(u.ID)
-	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/quizzes/"):
-		go s.publishToClasses(s.ctx, u.ID, map[string]any{"type": "quiz", "user": u.ID})
-	}
 }

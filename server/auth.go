@@ -147,16 +147,12 @@ func (s *Server) authenticateClass(next http.Handler, w http.ResponseWriter, r *
 		s.internalText(w, r, "cannot load your account", err)
 		return
 	}
-	s.touch(u)
 	if u.Role == store.RoleInstructor && r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		// An instructor's home is the class list; the course stays one click away.
 		http.Redirect(w, r, "/class", http.StatusSeeOther)
 		return
 	}
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
-	if u.Role == store.RoleLearner {
-		s.afterLearnerRequest(u, r)
-	}
 }
 
 // wantsJSON reports whether a request is an API call or a websocket,

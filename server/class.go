@@ -94,7 +94,7 @@ func (s *Server) classRoutes(r chi.Router) {
 	r.Get("/resume/{token}", s.resumePage)
 	r.Post("/resume/{token}", s.resume)
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate)
+		r.Use(s.authenticate, s.recordActivity)
 		r.Get("/welcome", s.welcome)
 		r.Get("/me", s.mePage)
 		r.Post("/me/resume", s.newResumeLink)

@@ -2,10 +2,11 @@ package server
 
 import (
 	"context"
-	"github.com/kubelab/kubelab/store"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/kubelab/kubelab/store"
 )
 
 // closeClass closes the class to new members.

@@ -2,8 +2,9 @@ package server
 
 import (
 	"context"
-	"github.com/kubelab/kubelab/store"
 	"strings"
+
+	"github.com/kubelab/kubelab/store"
 )
 
 // classData is what a dashboard shows, read once per page or snapshot.

@@ -2,10 +2,11 @@ package server
 
 import (
 	"errors"
-	"github.com/kubelab/kubelab/store"
-	"github.com/kubelab/kubelab/web"
 	"net/http"
 	"strconv"
+
+	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 // classList shows the instructor's classes and the form for a new one.

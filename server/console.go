@@ -2,11 +2,12 @@ package server
 
 import (
 	"errors"
-	"github.com/kubelab/kubelab/console"
-	"github.com/kubelab/kubelab/store"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/kubelab/kubelab/console"
+	"github.com/kubelab/kubelab/store"
 )
 
 type consoleRequest struct {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kubelab/kubelab/store"
 )
 
 // cellMsg is a heat map cell update on the dashboard websocket.
@@ -26,6 +28,27 @@ type sandboxMsg struct {
 	User    int64  `json:"user"`
 	State   string `json:"state"`
 	Message string `json:"message,omitempty"`
+}
+
+// userMsg is a dashboard message about one student: "roster" (they joined
+// or left the class) or "quiz" (they answered a question).
+type userMsg struct {
+	Type string `json:"type"`
+	User int64  `json:"user"`
+}
+
+// activityMsg is a student's latest activity (RFC 3339).
+type activityMsg struct {
+	Type string `json:"type"` // "activity"
+	User int64  `json:"user"`
+	At   string `json:"at"`
+}
+
+// rowMsg is a student's whole row of cells.
+type rowMsg struct {
+	Type  string    `json:"type"` // "row"
+	User  int64     `json:"user"`
+	Cells []cellMsg `json:"cells"`
 }
 
 // classNotify is the learner's hook (learner.send): verdicts and sandbox
@@ -91,7 +114,26 @@ func (s *Server) publishRow(userID int64) {
 		cells = append(cells, cellMsg{Type: "cell", User: userID, Lab: p.LabID, Step: p.StepID, State: state, Score: p.Score,
 			MessageKo: ko, MessageEn: en})
 	}
-	s.publishToClasses(ctx, userID, map[string]any{"type": "row", "user": userID, "cells": cells})
+	s.publishToClasses(ctx, userID, rowMsg{Type: "row", User: userID, Cells: cells})
+}
+
+// progressChanged tells the dashboards of a learner's classes that their
+// row may have changed without a verdict (opening a lab page passes its
+// reading step).
+func (s *Server) progressChanged(u store.User) {
+	if u.Role != store.RoleLearner || s.class == nil || s.class.hub.empty() {
+		return
+	}
+	go s.publishRow(u.ID)
+}
+
+// quizAnswered tells the dashboards of a learner's classes that their quiz
+// results changed.
+func (s *Server) quizAnswered(u store.User) {
+	if u.Role != store.RoleLearner || s.class == nil || s.class.hub.empty() {
+		return
+	}
+	go s.publishToClasses(s.ctx, u.ID, userMsg{Type: "quiz", User: u.ID})
 }
 
 // publishToClasses sends msg to the dashboards of every class of userID.

@@ -3,10 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"github.com/kubelab/kubelab/store"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/kubelab/kubelab/store"
 )
 
 // dashSnapshot is the first message of a dashboard websocket: every cell

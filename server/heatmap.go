@@ -1,11 +1,12 @@
 package server
 
 import (
-	"github.com/kubelab/kubelab/store"
-	"github.com/kubelab/kubelab/web"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 // Heat map column filters besides a lab id.

@@ -2,13 +2,14 @@ package server
 
 import (
 	"context"
-	"github.com/kubelab/kubelab/store"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kubelab/kubelab/store"
 )
 
 // cleanHint keeps a hint's lines, drops control characters, and returns

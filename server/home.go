@@ -2,9 +2,10 @@ package server
 
 import (
 	"context"
+	"net/http"
+
 	"github.com/kubelab/kubelab/store"
 	"github.com/kubelab/kubelab/web"
-	"net/http"
 )
 
 // progressByStep indexes a user's recorded progress by lab/step.

@@ -2,11 +2,13 @@ package server
 
 import (
 	"errors"
-	"github.com/go-chi/chi/v5"
-	"github.com/kubelab/kubelab/store"
-	"github.com/kubelab/kubelab/web"
 	"net/http"
 	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 // joinPage shows the join form (the code filled in from /join/{code}).

@@ -77,4 +77,5 @@ func (s *Server) labPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, web.LabPage(v))
+	s.progressChanged(u)
 }

@@ -2,12 +2,14 @@ package server
 
 import (
 	"fmt"
-	"github.com/go-chi/chi/v5"
-	"github.com/kubelab/kubelab/labs"
-	"github.com/kubelab/kubelab/web"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/web"
 )
 
 // labStatus returns the current verdicts of a lab's steps (grading now).

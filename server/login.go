@@ -1,12 +1,13 @@
 package server
 
 import (
-	"github.com/kubelab/kubelab/store"
-	"github.com/kubelab/kubelab/web"
 	"math"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 // Sign-in limits: failures per address and email, and per address alone,

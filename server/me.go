@@ -2,9 +2,10 @@ package server
 
 import (
 	"context"
+	"net/http"
+
 	"github.com/kubelab/kubelab/store"
 	"github.com/kubelab/kubelab/web"
-	"net/http"
 )
 
 // welcome shows a learner their resume link, once, right after it was made.

@@ -39,5 +39,5 @@ func (s *Server) membersChanged(classID, userID int64) {
 	s.class.mu.Lock()
 	delete(s.class.members, userID)
 	s.class.mu.Unlock()
-	s.class.hub.publish(classID, map[string]any{"type": "roster", "user": userID})
+	s.class.hub.publish(classID, userMsg{Type: "roster", User: userID})
 }

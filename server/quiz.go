@@ -2,15 +2,17 @@ package server
 
 import (
 	"fmt"
-	"github.com/go-chi/chi/v5"
-	"github.com/kubelab/kubelab/labs"
-	"github.com/kubelab/kubelab/quizzes"
-	"github.com/kubelab/kubelab/store"
-	"github.com/kubelab/kubelab/web"
 	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/quizzes"
+	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 func (s *Server) quizPage(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +101,7 @@ func (s *Server) answerQuiz(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, fmt.Errorf("record quiz answer: %w", err))
 		return
 	}
+	s.quizAnswered(u)
 	http.Redirect(w, r, "/quizzes/"+q.ID+"#q-"+qu.ID, http.StatusSeeOther)
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+
 	"github.com/kubelab/kubelab/store"
 	"github.com/kubelab/kubelab/web"
 )

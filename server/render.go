@@ -1,10 +1,12 @@
 package server
 
 import (
-	"github.com/a-h/templ"
-	"github.com/kubelab/kubelab/web"
 	"net/http"
 	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/kubelab/kubelab/web"
 )
 
 // publicPage is the frame of class mode's own pages (no sandbox in it).

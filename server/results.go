@@ -3,11 +3,12 @@ package server
 import (
 	"encoding/csv"
 	"fmt"
-	"github.com/kubelab/kubelab/store"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kubelab/kubelab/store"
 )
 
 // resultsCSV exports the class's results: one row per student with their

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"github.com/go-chi/chi/v5"
-	"github.com/kubelab/kubelab/store"
-	"github.com/kubelab/kubelab/web"
 	"net/http"
 	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 // newResumeSecret returns a random resume secret (what the link carries)

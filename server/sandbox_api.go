@@ -3,11 +3,12 @@ package server
 import (
 	"context"
 	"fmt"
-	"github.com/kubelab/kubelab/sandbox"
 	"net/http"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/kubelab/kubelab/sandbox"
 )
 
 // readySandbox returns the learner's running sandbox, or writes a clear

@@ -162,7 +162,7 @@ func (s *Server) routes() {
 	s.classRoutes(r)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate)
+		r.Use(s.authenticate, s.recordActivity)
 		r.Get("/", s.home)
 		r.Get("/labs/{lab}", s.labPage)
 		r.Get("/quizzes/{quiz}", s.quizPage)

@@ -2,11 +2,12 @@ package server
 
 import (
 	"encoding/json"
+	"net/http"
+
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/store"
 	"github.com/kubelab/kubelab/watch"
 	"github.com/kubelab/kubelab/web"
-	"net/http"
 )
 
 // studentPage is one student for their instructor.

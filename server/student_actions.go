@@ -3,12 +3,13 @@ package server
 import (
 	"context"
 	"errors"
-	"github.com/kubelab/kubelab/sandbox"
-	"github.com/kubelab/kubelab/store"
-	"github.com/kubelab/kubelab/web"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 // stopStudentSandbox stops a student's sandbox, keeping its state: the
