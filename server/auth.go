@@ -46,8 +46,9 @@ func userOf(r *http.Request) store.User {
 
 // newSessions is class mode's session manager: tokens in the sqlite3store
 // "sessions" table of the kubelab database, cookies HttpOnly, SameSite=Lax
-// and Secure (unless the server is configured for plain HTTP).
-func newSessions(cfg Config) (*scs.SessionManager, *sqlite3store.SQLite3Store) {
+// and Secure (unless the server is configured for plain HTTP); onError
+// answers a request whose session failed.
+func newSessions(cfg Config, onError func(http.ResponseWriter, *http.Request, error)) (*scs.SessionManager, *sqlite3store.SQLite3Store) {
 	st := sqlite3store.NewWithCleanupInterval(cfg.Store.DB(), 10*time.Minute)
 	sm := scs.New()
 	sm.Store = st
@@ -58,10 +59,7 @@ func newSessions(cfg Config) (*scs.SessionManager, *sqlite3store.SQLite3Store) {
 	sm.Cookie.Secure = !cfg.InsecureCookies
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = true
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		cfg.Logger.Error("session", "err", err)
-		http.Error(w, "kubelab: session storage failed", http.StatusInternalServerError)
-	}
+	sm.ErrorFunc = onError
 	return sm, st
 }
 

@@ -52,8 +52,8 @@ const (
 	resumeTokenLen = 32
 )
 
-func newClassMode(cfg Config) *classMode {
-	sm, st := newSessions(cfg)
+func newClassMode(cfg Config, onSessionError func(http.ResponseWriter, *http.Request, error)) *classMode {
+	sm, st := newSessions(cfg, onSessionError)
 	return &classMode{
 		sessions: sm, sessStore: st,
 		loginFails:   newFailLimiter(loginMaxPerAccount, loginWindow),

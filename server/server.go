@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/kubelab/kubelab/assets"
 	"github.com/kubelab/kubelab/console"
@@ -116,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, learners: map[int64]*learner{}}
 	if cfg.Mode == ModeClass {
-		s.class = newClassMode(cfg)
+		s.class = newClassMode(cfg, s.sessionError)
 		go s.stopPageless()
 		go s.warmLoop(ctx)
 	} else if cfg.Mode != ModeLocal {
@@ -145,7 +144,7 @@ func (s *Server) Close() {
 
 func (s *Server) routes() {
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer)
+	r.Use(s.recoverPanics)
 	r.Use(s.hostCheck)
 	cop := http.NewCrossOriginProtection()
 	r.Use(cop.Handler)
