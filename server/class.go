@@ -32,7 +32,6 @@ type classMode struct {
 	mu      sync.Mutex
 	touched map[int64]time.Time // last activity recorded, by user
 	members map[int64]memberEntry
-	viewers map[*wsConn]struct{} // instructors' read-only views of a student's cluster
 
 	rewarm chan struct{} // asks warmLoop to look again
 }
@@ -66,7 +65,6 @@ func newClassMode(cfg Config, onSessionError func(http.ResponseWriter, *http.Req
 		rewarm:       make(chan struct{}, 1),
 		touched:      map[int64]time.Time{},
 		members:      map[int64]memberEntry{},
-		viewers:      map[*wsConn]struct{}{},
 	}
 }
 

@@ -72,6 +72,5 @@ func (s *Server) dashboardWS(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := json.Marshal(snap)
 	dc.send(b)
-	go dc.reader()
-	dc.writer()
+	dc.serve()
 }

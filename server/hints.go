@@ -71,7 +71,7 @@ func (s *Server) deliverHints(ctx context.Context, l *learner, hints []store.Hin
 	l.mu.Unlock()
 	pages := 0
 	for _, c := range conns {
-		if !s.isViewer(c) {
+		if !c.viewer {
 			pages++
 		}
 	}
@@ -84,18 +84,6 @@ func (s *Server) deliverHints(ctx context.Context, l *learner, hints []store.Hin
 			s.log.Warn("hint read", "err", err)
 		}
 	}
-}
-
-// isViewer reports whether c is an instructor's read-only view of a
-// student's cluster rather than one of the student's pages.
-func (s *Server) isViewer(c *wsConn) bool {
-	if s.class == nil {
-		return false
-	}
-	s.class.mu.Lock()
-	defer s.class.mu.Unlock()
-	_, ok := s.class.viewers[c]
-	return ok
 }
 
 // pageOpened is the hook of the learner's page websocket: hints that

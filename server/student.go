@@ -1,12 +1,10 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/store"
-	"github.com/kubelab/kubelab/watch"
 	"github.com/kubelab/kubelab/web"
 )
 
@@ -55,28 +53,12 @@ func (s *Server) studentWS(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ws, err := upgrader.Upgrade(w, r, nil)
-	if err != nil {
+	l := s.learnerFor(u)
+	c := openStream(w, r, l, true)
+	if c == nil {
 		return
 	}
-	l := s.learnerFor(u)
-	c := &wsConn{l: l, ws: ws, lang: lang(r), out: make(chan []byte, 64), watcher: make(chan *watch.Watcher, 1), done: make(chan struct{})}
-	s.class.mu.Lock()
-	s.class.viewers[c] = struct{}{}
-	s.class.mu.Unlock()
-	l.mu.Lock()
-	l.conns[c] = struct{}{}
-	wt := l.watcher
-	l.mu.Unlock()
-	defer func() {
-		l.mu.Lock()
-		delete(l.conns, c)
-		l.mu.Unlock()
-		s.class.mu.Lock()
-		delete(s.class.viewers, c)
-		s.class.mu.Unlock()
-		c.close()
-	}()
+	defer c.closeStream()
 	// The instructor's view keeps a frozen sandbox awake (it never starts
 	// a stopped one).
 	release := s.cfg.Provider.Hold(l.name)
@@ -84,12 +66,6 @@ func (s *Server) studentWS(w http.ResponseWriter, r *http.Request) {
 	if st, _, _, _ := l.snapshot(); st == sandbox.StateFrozen {
 		l.ensure()
 	}
-	if b, err := json.Marshal(l.stateMessage()); err == nil {
-		c.sendRaw(b)
-	}
-	if wt != nil {
-		c.watcher <- wt
-	}
-	go c.reader()
-	c.writer()
+	c.sendJSON(l.stateMessage())
+	c.serveStream()
 }

@@ -122,7 +122,7 @@ func (s *Server) closeOtherPages(userID int64) {
 	conns := l.connsLocked()
 	l.mu.Unlock()
 	for _, c := range conns {
-		if !s.isViewer(c) {
+		if !c.viewer {
 			c.close()
 		}
 	}
