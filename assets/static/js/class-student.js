@@ -7,7 +7,7 @@
 
 import { createStore } from './store.js'
 import { connect, wsURL } from './stream.js'
-import { words, localTimes, setCell, recount, applySandbox } from './dashboard.js'
+import { words, localTimes, setCell, recount, applySandbox, showConnection } from './dashboard.js'
 import { mountScrubber } from './scrubber.js'
 
 /** start wires the page; it returns {store, conn, ready}. */
@@ -18,10 +18,7 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   const lang = doc.documentElement.lang === 'en' ? 'en' : 'ko'
   localTimes(doc, lang)
   const store = createStore()
-  doc.addEventListener('kubelab:connection', e => {
-    const el = doc.getElementById('dash-conn')
-    if (el) { el.dataset.state = e.detail.state; el.textContent = w['conn.' + e.detail.state] || e.detail.state }
-  })
+  doc.addEventListener('kubelab:connection', e => showConnection(doc, e.detail.state, w))
   doc.addEventListener('kubelab:sandbox', e => applySandbox(doc, { ...e.detail, user }, w))
   doc.addEventListener('kubelab:verdict', e => {
     const v = e.detail
