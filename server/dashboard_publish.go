@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kubelab/kubelab/store"
@@ -19,8 +17,9 @@ type cellMsg struct {
 	Score     float64 `json:"score"`
 	MessageKo string  `json:"messageKo,omitempty"`
 	MessageEn string  `json:"messageEn,omitempty"`
-	// At is when the server published it (unix ms), for latency figures.
-	At int64 `json:"at"`
+	// At is when the server published a verdict's cell (unix ms), for
+	// latency figures.
+	At int64 `json:"at,omitempty"`
 }
 
 type sandboxMsg struct {
@@ -51,51 +50,23 @@ type rowMsg struct {
 	Cells []cellMsg `json:"cells"`
 }
 
-// classNotify is the learner's hook (learner.send): verdicts and sandbox
-// states the learner's pages get also go to their classes' dashboards.
-func (s *Server) classNotify(l *learner, msg any) {
+// classNotify is the learner's hook (learner.send): the dashboards of the
+// learner's classes follow their verdicts and sandbox states.
+func (s *Server) classNotify(l *learner, msg liveMsg) {
 	if s.class == nil || s.class.hub.empty() {
 		return
 	}
-	m, ok := msg.(map[string]any)
-	if !ok {
-		return
+	if out := msg.forDashboard(l.user.ID); out != nil {
+		s.publishToClasses(s.ctx, l.user.ID, out)
 	}
-	var out any
-	switch m["type"] {
-	case "verdict":
-		cm := cellMsg{Type: "cell", User: l.user.ID, At: time.Now().UnixMilli(), State: "failed"}
-		cm.Lab, _ = m["lab"].(string)
-		cm.Step, _ = m["step"].(string)
-		cm.Score, _ = m["score"].(float64)
-		if passed, _ := m["passed"].(bool); passed {
-			cm.State = "passed"
-		}
-		if checks, ok := m["checks"].([]map[string]any); ok && cm.State == "failed" {
-			var ko, en []string
-			for _, c := range checks {
-				if p, _ := c["passed"].(bool); p {
-					continue
-				}
-				if t, _ := c["messageKo"].(string); t != "" {
-					ko = append(ko, t)
-				}
-				if t, _ := c["messageEn"].(string); t != "" {
-					en = append(en, t)
-				}
-			}
-			cm.MessageKo, cm.MessageEn = strings.Join(ko, "; "), strings.Join(en, "; ")
-		}
-		out = cm
-	case "sandbox":
-		sm := sandboxMsg{Type: "sandbox", User: l.user.ID}
-		sm.State = fmt.Sprint(m["state"])
-		sm.Message, _ = m["message"].(string)
-		out = sm
-	default:
-		return
-	}
-	s.publishToClasses(s.ctx, l.user.ID, out)
+}
+
+// progressCell is a student's recorded progress on one step as a heat map
+// cell, its message in both languages.
+func (s *Server) progressCell(userID int64, p store.StepProgress) cellMsg {
+	state, ko := s.cellOf("ko", userID, p.LabID, p.StepID, p, true)
+	_, en := s.cellOf("en", userID, p.LabID, p.StepID, p, true)
+	return cellMsg{Type: "cell", User: userID, Lab: p.LabID, Step: p.StepID, State: state, Score: p.Score, MessageKo: ko, MessageEn: en}
 }
 
 // publishRow sends a student's whole row (a reading step may have passed
@@ -109,10 +80,7 @@ func (s *Server) publishRow(userID int64) {
 	}
 	cells := make([]cellMsg, 0, len(rows))
 	for _, p := range rows {
-		state, ko := s.cellOf("ko", userID, p.LabID, p.StepID, p, true)
-		_, en := s.cellOf("en", userID, p.LabID, p.StepID, p, true)
-		cells = append(cells, cellMsg{Type: "cell", User: userID, Lab: p.LabID, Step: p.StepID, State: state, Score: p.Score,
-			MessageKo: ko, MessageEn: en})
+		cells = append(cells, s.progressCell(userID, p))
 	}
 	s.publishToClasses(ctx, userID, rowMsg{Type: "row", User: userID, Cells: cells})
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/kubelab/kubelab/store"
 )
@@ -14,33 +13,23 @@ import (
 // and sandbox of the class now.
 type dashSnapshot struct {
 	Type      string                `json:"type"` // "snapshot"
-	Cells     []snapCell            `json:"cells"`
+	Cells     []cellMsg             `json:"cells"`
 	Sandboxes map[string]sandboxMsg `json:"sandboxes"`
 	Students  []int64               `json:"students"`
 }
 
-type snapCell struct {
-	User    int64  `json:"user"`
-	Lab     string `json:"lab"`
-	Step    string `json:"step"`
-	State   string `json:"state"`
-	Message string `json:"message,omitempty"`
-}
-
-func (s *Server) dashboardSnapshot(ctx context.Context, lg string, c store.Class) (dashSnapshot, error) {
+func (s *Server) dashboardSnapshot(ctx context.Context, c store.Class) (dashSnapshot, error) {
 	d, err := s.loadClassData(ctx, c)
 	if err != nil {
 		return dashSnapshot{}, err
 	}
-	snap := dashSnapshot{Type: "snapshot", Cells: []snapCell{}, Sandboxes: map[string]sandboxMsg{}, Students: []int64{}}
+	snap := dashSnapshot{Type: "snapshot", Cells: []cellMsg{}, Sandboxes: map[string]sandboxMsg{}, Students: []int64{}}
 	for _, m := range d.members {
 		snap.Students = append(snap.Students, m.UserID)
 		st, msg := s.sandboxOf(m.UserID, d.sandboxes)
 		snap.Sandboxes[strconv.FormatInt(m.UserID, 10)] = sandboxMsg{Type: "sandbox", User: m.UserID, State: st, Message: msg}
-		for key, p := range d.progress[m.UserID] {
-			lab, step, _ := strings.Cut(key, "/")
-			state, text := s.cellOf(lg, m.UserID, lab, step, p, true)
-			snap.Cells = append(snap.Cells, snapCell{User: m.UserID, Lab: lab, Step: step, State: state, Message: text})
+		for _, p := range d.progress[m.UserID] {
+			snap.Cells = append(snap.Cells, s.progressCell(m.UserID, p))
 		}
 	}
 	return snap, nil
@@ -65,7 +54,7 @@ func (s *Server) dashboardWS(w http.ResponseWriter, r *http.Request) {
 	}()
 	// Subscribed first: what changes while the snapshot is read arrives
 	// after it, or is already in it.
-	snap, err := s.dashboardSnapshot(r.Context(), lang(r), c)
+	snap, err := s.dashboardSnapshot(r.Context(), c)
 	if err != nil {
 		s.log.Warn("dashboard snapshot", "err", err)
 		return

@@ -63,8 +63,7 @@ func (s *Server) hintStudent(w http.ResponseWriter, r *http.Request) {
 	redirectTo(w, r, back, "hint")
 }
 
-// deliverHints sends hints to the learner's open pages as
-// {"type":"hint","text":...} and marks them read once a page got them.
+// deliverHints sends hints to the learner's open pages and marks them read once a page got them.
 func (s *Server) deliverHints(ctx context.Context, l *learner, hints []store.Hint) {
 	l.mu.Lock()
 	conns := l.connsLocked()
@@ -79,7 +78,7 @@ func (s *Server) deliverHints(ctx context.Context, l *learner, hints []store.Hin
 		return
 	}
 	for _, h := range hints {
-		l.send(map[string]any{"type": "hint", "text": h.Text})
+		l.send(hintMsg{Type: "hint", Text: h.Text})
 		if err := s.cfg.Store.MarkHintRead(ctx, l.user.ID, h.ID); err != nil {
 			s.log.Warn("hint read", "err", err)
 		}

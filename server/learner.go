@@ -209,8 +209,9 @@ func (l *learner) connsLocked() []*wsConn {
 	return out
 }
 
-// send delivers a user-level message to every open page of the learner.
-func (l *learner) send(msg any) {
+// send delivers a live message to every open page of the learner and to
+// their classes' dashboards.
+func (l *learner) send(msg liveMsg) {
 	data, err := json.Marshal(msg)
 	if err != nil {
 		return
@@ -219,14 +220,15 @@ func (l *learner) send(msg any) {
 	conns := l.connsLocked()
 	l.mu.Unlock()
 	for _, c := range conns {
-		c.sendRaw(data)
+		c.send(data)
 	}
-	l.s.classNotify(l, msg) // class dashboards follow verdicts and sandbox states
+	l.s.classNotify(l, msg)
 }
 
-func (l *learner) stateMessage() map[string]any {
+// stateMessage is the learner's sandbox state now.
+func (l *learner) stateMessage() stateMsg {
 	st, msg, _, _ := l.snapshot()
-	return map[string]any{"type": "sandbox", "state": st, "message": msg, "backend": l.s.cfg.Provider.Name()}
+	return stateMsg{Type: "sandbox", State: st, Message: msg, Backend: l.s.cfg.Provider.Name()}
 }
 
 func (l *learner) broadcastState() { l.send(l.stateMessage()) }

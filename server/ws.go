@@ -22,7 +22,6 @@ const (
 type wsConn struct {
 	*pump
 	l      *learner
-	lang   string
 	viewer bool
 
 	watcher chan *watch.Watcher
@@ -35,7 +34,7 @@ func openStream(w http.ResponseWriter, r *http.Request, l *learner, viewer bool)
 	if err != nil {
 		return nil
 	}
-	c := &wsConn{pump: newPump(ws, wsQueue, false), l: l, lang: lang(r), viewer: viewer, watcher: make(chan *watch.Watcher, 1)}
+	c := &wsConn{pump: newPump(ws, wsQueue, false), l: l, viewer: viewer, watcher: make(chan *watch.Watcher, 1)}
 	l.mu.Lock()
 	l.conns[c] = struct{}{}
 	if !viewer {
@@ -60,13 +59,10 @@ func (c *wsConn) closeStream() {
 	c.close()
 }
 
-// sendRaw queues a user-level message (JSON) for the page.
-func (c *wsConn) sendRaw(b []byte) { c.send(c.localize(b)) }
-
 // sendJSON queues v for the page.
 func (c *wsConn) sendJSON(v any) {
 	if b, err := json.Marshal(v); err == nil {
-		c.sendRaw(b)
+		c.send(b)
 	}
 }
 
@@ -171,30 +167,4 @@ func (c *wsConn) stream() {
 			return
 		}
 	}
-}
-
-// localize picks the page's language in verdict messages.
-func (c *wsConn) localize(b []byte) []byte {
-	if c.lang != "en" {
-		return b
-	}
-	var m map[string]any
-	if json.Unmarshal(b, &m) != nil || m["type"] != "verdict" {
-		return b
-	}
-	if h, ok := m["hintEn"]; ok {
-		m["hint"] = h
-	}
-	if checks, ok := m["checks"].([]any); ok {
-		for _, ch := range checks {
-			if cm, ok := ch.(map[string]any); ok {
-				cm["message"] = cm["messageEn"]
-			}
-		}
-	}
-	out, err := json.Marshal(m)
-	if err != nil {
-		return b
-	}
-	return out
 }

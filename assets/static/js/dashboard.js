@@ -7,6 +7,7 @@
 // writes comes from data-i18n (web/i18n.yaml).
 
 import { keepOpen, wsURL } from './reconnect.js'
+import { lang as pageLang, pick } from './i18n.js'
 
 const esc = s => String(s).replace(/["\\]/g, '\\$&')
 
@@ -30,7 +31,7 @@ export function showConnection (doc, state, w) {
 }
 
 /** messageOf picks a cell message in the page's language. */
-export const messageOf = (m, lang) => m.message ?? (lang === 'en' ? m.messageEn : m.messageKo) ?? ''
+export const messageOf = (m, l) => pick(m, 'message', l)
 
 /** setCell updates one cell element; it returns true if its state changed. */
 export function setCell (el, state, message, w) {
@@ -111,7 +112,7 @@ export function start (doc = globalThis.document, {
   const id = main?.dataset.class
   const lab = main?.dataset.lab || ''
   const w = words(main)
-  const lang = doc.documentElement.lang === 'en' ? 'en' : 'ko'
+  const lang = pageLang(doc)
   // log records every cell that changed, with the server's publish time: for latency figures.
   const api = { state: 'connecting', log: [], close }
   const timers = {}
