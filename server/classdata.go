@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"strings"
 
 	"github.com/kubelab/kubelab/store"
@@ -13,6 +14,22 @@ type classData struct {
 	members   []store.Member
 	progress  map[int64]map[string]store.StepProgress // user -> lab/step -> progress
 	sandboxes map[int64]store.Sandbox
+}
+
+// ownedClassData is the data of the class of the URL if the signed-in
+// instructor owns it; otherwise, or when it cannot be read, it answers
+// and returns false.
+func (s *Server) ownedClassData(w http.ResponseWriter, r *http.Request) (classData, bool) {
+	c, ok := s.ownedClass(w, r)
+	if !ok {
+		return classData{}, false
+	}
+	d, err := s.loadClassData(r.Context(), c)
+	if err != nil {
+		s.internalError(w, r, err)
+		return classData{}, false
+	}
+	return d, true
 }
 
 func (s *Server) loadClassData(ctx context.Context, c store.Class) (classData, error) {

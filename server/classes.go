@@ -40,9 +40,7 @@ func (s *Server) classSummary(r *http.Request, c store.Class, members int) web.C
 
 // createClass makes a class for the instructor and opens its dashboard.
 func (s *Server) createClass(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "")
+	if !s.readForm(w, r, "") {
 		return
 	}
 	raw := r.PostForm.Get("name")

@@ -20,16 +20,12 @@ func notice(r *http.Request) string {
 
 // dashboard is a class's live dashboard.
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.ownedClass(w, r)
+	d, ok := s.ownedClassData(w, r)
 	if !ok {
 		return
 	}
+	c := d.class
 	lg := lang(r)
-	d, err := s.loadClassData(r.Context(), c)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
 	only := s.labFilter(r)
 	cols := s.heatLabs(lg, only, d)
 	v := web.DashboardView{Page: s.publicPage(r, c.Name), Class: s.classSummary(r, c, len(d.members)), Labs: cols, Lab: only,
@@ -39,26 +35,20 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	for _, lab := range s.cfg.Catalog.Labs {
 		v.LabOptions = append(v.LabOptions, web.LabOption{ID: lab.ID, Title: lab.Title.In(lg)})
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, web.DashboardPage(v))
+	s.renderFresh(w, r, web.DashboardPage(v))
 }
 
 // heatmapFragment is the heat map table alone (the roster or the labs in
 // use changed).
 func (s *Server) heatmapFragment(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.ownedClass(w, r)
+	d, ok := s.ownedClassData(w, r)
 	if !ok {
 		return
 	}
+	c := d.class
 	lg := lang(r)
-	d, err := s.loadClassData(r.Context(), c)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
 	cols := s.heatLabs(lg, s.labFilter(r), d)
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, web.HeatTable(lg, c.ID, cols, s.heatRows(lg, d, cols)))
+	s.renderFresh(w, r, web.HeatTable(lg, c.ID, cols, s.heatRows(lg, d, cols)))
 }
 
 // quizFragment is the quiz results alone (an answer came in).
@@ -67,22 +57,15 @@ func (s *Server) quizFragment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, web.QuizStats(lang(r), s.quizStats(r.Context(), lang(r), c.ID)))
+	s.renderFresh(w, r, web.QuizStats(lang(r), s.quizStats(r.Context(), lang(r), c.ID)))
 }
 
 // completionSVG is the completion plot alone.
 func (s *Server) completionSVG(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.ownedClass(w, r)
+	d, ok := s.ownedClassData(w, r)
 	if !ok {
 		return
 	}
 	lg := lang(r)
-	d, err := s.loadClassData(r.Context(), c)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, web.CompletionSVG(lg, s.completionPlot(lg, d, s.heatLabs(lg, s.labFilter(r), d))))
+	s.renderFresh(w, r, web.CompletionSVG(lg, s.completionPlot(lg, d, s.heatLabs(lg, s.labFilter(r), d))))
 }

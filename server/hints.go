@@ -42,9 +42,7 @@ func (s *Server) hintStudent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := classPath(c.ID, "/students/", strconv.FormatInt(u.ID, 10))
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "")
+	if !s.readForm(w, r, "") {
 		return
 	}
 	text := cleanHint(r.PostForm.Get("text"))

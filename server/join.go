@@ -37,9 +37,7 @@ func (s *Server) joinPage(w http.ResponseWriter, r *http.Request) {
 // learner account with the posted name and a resume link, or the signed-in
 // learner's own account.
 func (s *Server) join(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "")
+	if !s.readForm(w, r, "") {
 		return
 	}
 	lg := lang(r)

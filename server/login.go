@@ -35,9 +35,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 // per address and email (and per address), with a clear message when the
 // limit is reached.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "")
+	if !s.readForm(w, r, "") {
 		return
 	}
 	lg := lang(r)

@@ -21,8 +21,7 @@ func (s *Server) welcome(w http.ResponseWriter, r *http.Request) {
 		v.ResumeURL = s.baseURL(r) + "/resume/" + secret
 	}
 	v.Classes = s.classNames(r.Context(), u.ID)
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, web.WelcomePage(v))
+	s.renderFresh(w, r, web.WelcomePage(v))
 }
 
 // mePage shows a learner their classes and lets them make a new resume link.

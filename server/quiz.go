@@ -68,9 +68,7 @@ func (s *Server) answerQuiz(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "no such question")
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "the answer is too long or malformed")
+	if !s.readForm(w, r, "the answer is too long or malformed") {
 		return
 	}
 	answer := r.PostForm.Get("answer")

@@ -54,6 +54,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, c temp
 	}
 }
 
+// renderFresh renders c with 200 and asks browsers not to keep it (live
+// class data).
+func (s *Server) renderFresh(w http.ResponseWriter, r *http.Request, c templ.Component) {
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, r, http.StatusOK, c)
+}
+
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, msg string) {
 	p := web.Page{Lang: lang(r), Mode: s.cfg.Mode, Backend: s.cfg.Provider.Name(), Path: r.URL.RequestURI()}
 	s.render(w, r, code, web.ErrorPage(web.ErrorView{Page: p, Code: code, Message: msg}))
@@ -67,4 +74,15 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.errorPage(w, r, http.StatusNotFound, "")
+}
+
+// readForm parses a posted form of at most maxFormBody bytes, or answers
+// 400 with msg (may be "") and returns false.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request, msg string) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil {
+		s.errorPage(w, r, http.StatusBadRequest, msg)
+		return false
+	}
+	return true
 }

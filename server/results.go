@@ -14,16 +14,12 @@ import (
 // resultsCSV exports the class's results: one row per student with their
 // sandbox, activity, every step's state and every quiz answer.
 func (s *Server) resultsCSV(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.ownedClass(w, r)
+	d, ok := s.ownedClassData(w, r)
 	if !ok {
 		return
 	}
+	c := d.class
 	ctx := r.Context()
-	d, err := s.loadClassData(ctx, c)
-	if err != nil {
-		s.internalError(w, r, err)
-		return
-	}
 	answers, err := s.cfg.Store.ClassQuizAnswers(ctx, c.ID)
 	if err != nil {
 		s.internalError(w, r, err)

@@ -58,9 +58,7 @@ func (s *Server) setSeats(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "")
+	if !s.readForm(w, r, "") {
 		return
 	}
 	lg := lang(r)

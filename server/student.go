@@ -41,8 +41,7 @@ func (s *Server) studentPage(w http.ResponseWriter, r *http.Request) {
 			v.Hints = append(v.Hints, web.HintLine{Text: h.Text, At: h.CreatedAt, Read: !h.ReadAt.IsZero()})
 		}
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, web.StudentPage(v))
+	s.renderFresh(w, r, web.StudentPage(v))
 }
 
 // studentWS streams a student's cluster to their instructor read-only: the
