@@ -31,11 +31,8 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnprocessableEntity, applyResponse{Results: []manifest.Result{}, Errors: errs})
 		return
 	}
-	l, box, ok := s.readySandbox(w, r)
+	l, box, ok := s.sandboxTurn(w, r)
 	if !ok {
-		return
-	}
-	if !l.acquireTurn(w, r) {
 		return
 	}
 	defer l.releaseTurn()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/console"
+	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/store"
 )
 
@@ -40,11 +41,8 @@ func (s *Server) runConsole(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, consoleResponse{Error: msg, ExitCode: -1})
 		return
 	}
-	l, box, ok := s.readySandbox(w, r)
+	l, box, ok := s.sandboxTurn(w, r)
 	if !ok {
-		return
-	}
-	if !l.acquireTurn(w, r) {
 		return
 	}
 	defer l.releaseTurn()
@@ -74,6 +72,15 @@ func (s *Server) consoleHistory(w http.ResponseWriter, r *http.Request) {
 		out = append(out, map[string]any{"command": e.Command, "exitCode": e.ExitCode, "at": e.StartedAt})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// sandboxTurn is readySandbox, then the learner's turn (acquireTurn); the
+// caller releases the turn when ok.
+func (s *Server) sandboxTurn(w http.ResponseWriter, r *http.Request) (l *learner, box *sandbox.Sandbox, ok bool) {
+	if l, box, ok = s.readySandbox(w, r); !ok || !l.acquireTurn(w, r) {
+		return nil, nil, false
+	}
+	return l, box, true
 }
 
 // acquireTurn lets one command or apply of a learner run at a time; a

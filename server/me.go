@@ -10,9 +10,8 @@ import (
 
 // welcome shows a learner their resume link, once, right after it was made.
 func (s *Server) welcome(w http.ResponseWriter, r *http.Request) {
-	u := userOf(r)
-	if u.Role != store.RoleLearner {
-		s.notFound(w, r)
+	u, ok := s.learnerOnly(w, r)
+	if !ok {
 		return
 	}
 	lg := lang(r)
@@ -26,9 +25,8 @@ func (s *Server) welcome(w http.ResponseWriter, r *http.Request) {
 
 // mePage shows a learner their classes and lets them make a new resume link.
 func (s *Server) mePage(w http.ResponseWriter, r *http.Request) {
-	u := userOf(r)
-	if u.Role != store.RoleLearner {
-		s.notFound(w, r)
+	u, ok := s.learnerOnly(w, r)
+	if !ok {
 		return
 	}
 	lg := lang(r)
@@ -36,6 +34,18 @@ func (s *Server) mePage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, web.WelcomePage(v))
 }
 
+// learnerOnly returns the signed-in learner, or answers 404 to anyone else
+// (instructors have no learner pages) and returns false.
+func (s *Server) learnerOnly(w http.ResponseWriter, r *http.Request) (store.User, bool) {
+	u := userOf(r)
+	if u.Role != store.RoleLearner {
+		s.notFound(w, r)
+		return u, false
+	}
+	return u, true
+}
+
+// classNames are the names of the learner's classes.
 func (s *Server) classNames(ctx context.Context, userID int64) []string {
 	classes, _ := s.cfg.Store.ClassesByMember(ctx, userID)
 	out := make([]string, 0, len(classes))

@@ -33,9 +33,8 @@ func resumeHash(secret string) string {
 // newResumeLink replaces the learner's resume link (the old one stops
 // working) and shows the new one.
 func (s *Server) newResumeLink(w http.ResponseWriter, r *http.Request) {
-	u := userOf(r)
-	if u.Role != store.RoleLearner {
-		s.notFound(w, r)
+	u, ok := s.learnerOnly(w, r)
+	if !ok {
 		return
 	}
 	secret, stored, err := newResumeSecret()
