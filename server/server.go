@@ -1,6 +1,3 @@
-// Package server is kubelab's HTTP server: the course pages, the kubectl
-// console and YAML editor back ends, the websocket stream of each learner's
-// cluster, and the live grading of their labs.
 package server
 
 import (
