@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/console"
+	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/store"
 )
@@ -90,8 +91,8 @@ func (l *learner) acquireTurn(w http.ResponseWriter, r *http.Request) bool {
 	case l.busy <- struct{}{}:
 		return true
 	default:
-		msg := map[string]string{"ko": "이전 명령이 아직 실행 중입니다. 끝난 뒤 다시 실행하세요.",
-			"en": "your previous command is still running; run this one when it has finished."}[lang(r)]
+		msg := labs.Text{Ko: "이전 명령이 아직 실행 중입니다. 끝난 뒤 다시 실행하세요.",
+			En: "your previous command is still running; run this one when it has finished."}.In(lang(r))
 		writeJSON(w, http.StatusTooManyRequests, apiError{Error: msg, Code: "busy"})
 		return false
 	}

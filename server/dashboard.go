@@ -24,12 +24,10 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c := d.class
-	lg := lang(r)
-	only := s.labFilter(r)
+	lg, only := lang(r), s.labFilter(r)
 	cols := s.heatLabs(lg, only, d)
-	v := web.DashboardView{Page: s.publicPage(r, c.Name), Class: s.classSummary(r, c, len(d.members)), Labs: cols, Lab: only,
-		Rows: s.heatRows(lg, d, cols), Quizzes: s.quizStats(r.Context(), lg, c.ID), Plot: s.completionPlot(lg, d, cols), Notice: notice(r)}
+	v := web.DashboardView{Page: s.publicPage(r, d.class.Name), Class: s.classSummary(r, d.class, len(d.members)), Labs: cols, Lab: only,
+		Rows: s.heatRows(lg, d, cols), Quizzes: s.quizStats(r.Context(), lg, d.class.ID), Plot: s.completionPlot(lg, d, cols), Notice: notice(r)}
 	v.WarmReady, v.WarmStarting = s.cfg.Provider.WarmStatus()
 	v.Zones = s.cfg.Zones
 	for _, lab := range s.cfg.Catalog.Labs {
@@ -45,10 +43,9 @@ func (s *Server) heatmapFragment(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c := d.class
 	lg := lang(r)
 	cols := s.heatLabs(lg, s.labFilter(r), d)
-	s.renderFresh(w, r, web.HeatTable(lg, c.ID, cols, s.heatRows(lg, d, cols)))
+	s.renderFresh(w, r, web.HeatTable(lg, d.class.ID, cols, s.heatRows(lg, d, cols)))
 }
 
 // quizFragment is the quiz results alone (an answer came in).

@@ -22,6 +22,8 @@ func (s *Server) progressByStep(ctx context.Context, u store.User) map[string]st
 	return out
 }
 
+// home is the course: its parts, labs and quizzes with the learner's
+// progress.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	lg := lang(r)
 	u := userOf(r)

@@ -8,6 +8,8 @@ import (
 	"github.com/kubelab/kubelab/web"
 )
 
+// labPage is a lab: its steps, the verdicts so far, the step's diagram,
+// console and editor. Opening it makes it the lab the grader follows.
 func (s *Server) labPage(w http.ResponseWriter, r *http.Request) {
 	lg := lang(r)
 	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))

@@ -15,6 +15,7 @@ import (
 	"github.com/kubelab/kubelab/web"
 )
 
+// quizPage is a quiz with the learner's latest answers.
 func (s *Server) quizPage(w http.ResponseWriter, r *http.Request) {
 	lg := lang(r)
 	q := s.cfg.Quizzes.Quiz(chi.URLParam(r, "quiz"))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
 )
 
@@ -18,8 +19,8 @@ func (s *Server) readySandbox(w http.ResponseWriter, r *http.Request) (*learner,
 	st, msg, box, _ := l.snapshot()
 	if box == nil {
 		l.ensure()
-		text := map[string]string{"ko": "샌드박스가 아직 준비되지 않았습니다 (" + string(st) + "). 잠시 후 다시 시도하세요.",
-			"en": "your sandbox is not ready yet (" + string(st) + "); try again in a moment."}[lang(r)]
+		text := labs.Text{Ko: "샌드박스가 아직 준비되지 않았습니다 (" + string(st) + "). 잠시 후 다시 시도하세요.",
+			En: "your sandbox is not ready yet (" + string(st) + "); try again in a moment."}.In(lang(r))
 		if msg != "" {
 			text += " " + msg
 		}
