@@ -21,8 +21,8 @@
 //   - Class mode: class.go (its state and routes, who owns a class),
 //     auth.go (sessions and authentication), activity.go (activity recorded
 //     after authentication), login.go, device.go, password.go, ratelimit.go,
-//     join.go, resume.go, me.go, names.go, membership.go, classes.go
-//     (the class list), seats.go.
+//     join.go, account.go (a learner's welcome, classes and resume links),
+//     names.go, membership.go, classes.go (the class list), seats.go.
 //   - The instructor's dashboard: dashboard.go (the page and its fragments),
 //     classdata.go, heatmap.go, quizstats.go, results.go (CSV), and its
 //     stream: dashboard_ws.go (snapshot), dashboard_hub.go (fan-out),
