@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/manifest"
 )
 
@@ -26,16 +27,13 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 	docs, errs := manifest.Parse(req.YAML)
 	if len(errs) > 0 || len(docs) == 0 {
 		if len(errs) == 0 {
-			errs = []manifest.LineError{{Message: map[string]string{"ko": "적용할 객체가 없습니다", "en": "nothing to apply"}[lang(r)]}}
+			errs = []manifest.LineError{{Message: labs.Text{Ko: "적용할 객체가 없습니다", En: "nothing to apply"}.In(lang(r))}}
 		}
 		writeJSON(w, http.StatusUnprocessableEntity, applyResponse{Results: []manifest.Result{}, Errors: errs})
 		return
 	}
-	l, box, ok := s.readySandbox(w, r)
+	l, box, ok := s.sandboxTurn(w, r)
 	if !ok {
-		return
-	}
-	if !l.acquireTurn(w, r) {
 		return
 	}
 	defer l.releaseTurn()

@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -40,17 +38,6 @@ const (
 	instructorSessionLifetime = 12 * time.Hour
 )
 
-// Sign-in limits: failures per address and email, and per address alone,
-// within loginWindow.
-const (
-	loginMaxPerAccount = 5
-	loginMaxPerIP      = 50
-	loginWindow        = 15 * time.Minute
-	// joinMaxPerIP is large enough for a whole class behind one address (a
-	// school's NAT) mistyping codes; guessing stays hopeless (31^8 codes).
-	joinMaxPerIP = 200
-)
-
 // userOf returns the authenticated user of a request.
 func userOf(r *http.Request) store.User {
 	u, _ := r.Context().Value(userKey).(store.User)
@@ -59,8 +46,9 @@ func userOf(r *http.Request) store.User {
 
 // newSessions is class mode's session manager: tokens in the sqlite3store
 // "sessions" table of the kubelab database, cookies HttpOnly, SameSite=Lax
-// and Secure (unless the server is configured for plain HTTP).
-func newSessions(cfg Config) (*scs.SessionManager, *sqlite3store.SQLite3Store) {
+// and Secure (unless the server is configured for plain HTTP); onError
+// answers a request whose session failed.
+func newSessions(cfg Config, onError func(http.ResponseWriter, *http.Request, error)) (*scs.SessionManager, *sqlite3store.SQLite3Store) {
 	st := sqlite3store.NewWithCleanupInterval(cfg.Store.DB(), 10*time.Minute)
 	sm := scs.New()
 	sm.Store = st
@@ -71,10 +59,7 @@ func newSessions(cfg Config) (*scs.SessionManager, *sqlite3store.SQLite3Store) {
 	sm.Cookie.Secure = !cfg.InsecureCookies
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = true
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		cfg.Logger.Error("session", "err", err)
-		http.Error(w, "kubelab: session storage failed", http.StatusInternalServerError)
-	}
+	sm.ErrorFunc = onError
 	return sm, st
 }
 
@@ -160,16 +145,12 @@ func (s *Server) authenticateClass(next http.Handler, w http.ResponseWriter, r *
 		s.internalText(w, r, "cannot load your account", err)
 		return
 	}
-	s.touch(u)
 	if u.Role == store.RoleInstructor && r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		// An instructor's home is the class list; the course stays one click away.
 		http.Redirect(w, r, "/class", http.StatusSeeOther)
 		return
 	}
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
-	if u.Role == store.RoleLearner {
-		s.afterLearnerRequest(u, r)
-	}
 }
 
 // wantsJSON reports whether a request is an API call or a websocket,
@@ -210,16 +191,6 @@ func (s *Server) requireInstructor(next http.Handler) http.Handler {
 	})
 }
 
-// notFound is the one answer to a class, student or page that does not
-// exist or is not the caller's.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	if wantsJSON(r) {
-		writeJSON(w, http.StatusNotFound, apiError{Error: "not found", Code: "not_found"})
-		return
-	}
-	s.errorPage(w, r, http.StatusNotFound, "")
-}
-
 // signIn starts a fresh session (a new token, against session fixation)
 // for u, valid while u's session generation stays the same.
 func (s *Server) signIn(r *http.Request, u store.User) error {
@@ -234,165 +205,3 @@ func (s *Server) signIn(r *http.Request, u store.User) error {
 	}
 	return nil
 }
-
-// loginPage shows the instructors' sign-in form.
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	if u, err := s.sessionUser(r); err == nil && u.Role == store.RoleInstructor {
-		http.Redirect(w, r, "/class", http.StatusSeeOther)
-		return
-	}
-	s.render(w, r, http.StatusOK, web.LoginPage(web.LoginView{Page: s.publicPage(r, web.T(lang(r), "login.title")),
-		Next: safeNext(r.URL.Query().Get("next"))}))
-}
-
-// login checks an instructor's email and password. Failures are limited
-// per address and email (and per address), with a clear message when the
-// limit is reached.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "")
-		return
-	}
-	lg := lang(r)
-	email := NormalizeEmail(r.PostForm.Get("email"))
-	pw := r.PostForm.Get("password")
-	v := web.LoginView{Page: s.publicPage(r, web.T(lg, "login.title")), Email: email, Next: safeNext(r.PostForm.Get("next"))}
-	ip := clientIP(r)
-	acct := ip + "|" + email
-	// A browser that signed in to this account before carries a device
-	// cookie: its failures count against that cookie alone, so nobody else
-	// (a student behind the same NAT) can lock the instructor out.
-	device, trusted := s.deviceOf(r, email)
-	wait := max(s.class.loginFails.retryAfter(acct), s.class.loginIPFails.retryAfter(ip))
-	if trusted {
-		wait = s.class.deviceFails.retryAfter(device)
-	}
-	if wait > 0 {
-		minutes := strconvItoa(int(math.Ceil(wait.Minutes())))
-		w.Header().Set("Retry-After", strconvItoa(int(math.Ceil(wait.Seconds()))))
-		v.Error = web.Tf(lg, "login.limited", "minutes", minutes)
-		s.render(w, r, http.StatusTooManyRequests, web.LoginPage(v))
-		return
-	}
-	u, err := s.cfg.Store.UserByEmail(r.Context(), email)
-	ok := false
-	if err == nil && u.Role == store.RoleInstructor && u.PasswordHash != "" && len(pw) <= 1024 {
-		ok = VerifyPassword(u.PasswordHash, pw)
-	} else {
-		VerifyPassword(dummyHash(), pw) // the same work as for a real account
-	}
-	if !ok {
-		if trusted {
-			s.class.deviceFails.fail(device)
-		} else {
-			s.class.loginFails.fail(acct)
-			s.class.loginIPFails.fail(ip)
-		}
-		s.log.Info("sign-in failed", "ip", ip, "trusted_device", trusted)
-		v.Error = web.T(lg, "login.failed")
-		s.render(w, r, http.StatusUnauthorized, web.LoginPage(v))
-		return
-	}
-	if trusted {
-		s.class.deviceFails.reset(device)
-	} else {
-		s.class.loginFails.reset(acct)
-	}
-	if err := s.signIn(r, u); err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	s.issueDevice(w, email)
-	next := v.Next
-	if next == "/" {
-		next = "/class"
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-// logout ends the session; a learner needs their resume link to come back.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if s.class == nil {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
-	}
-	u, _ := s.sessionUser(r)
-	if err := s.class.sessions.Destroy(r.Context()); err != nil {
-		s.log.Warn("logout", "err", err)
-	}
-	if u.Role == store.RoleLearner {
-		http.Redirect(w, r, "/join?bye=1", http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// safeNext is where to go after signing in: a local path, else "/".
-func safeNext(next string) string {
-	if next == "" {
-		return "/"
-	}
-	return safeBack(next)
-}
-
-// lang picks the page language: the lang cookie (the learner's choice in
-// this browser), else the browser's Accept-Language, else the user's stored
-// choice (another browser), else Korean.
-func lang(r *http.Request) string {
-	if c, err := r.Cookie("lang"); err == nil && (c.Value == "ko" || c.Value == "en") {
-		return c.Value
-	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
-		switch {
-		case strings.HasPrefix(tag, "ko"):
-			return "ko"
-		case strings.HasPrefix(tag, "en"):
-			return "en"
-		}
-	}
-	if u := userOf(r); u.Locale == "en" {
-		return u.Locale
-	}
-	return "ko"
-}
-
-// setLanguage remembers the chosen language (cookie, and the user's
-// record when signed in) and goes back to the page.
-func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	to := r.PostForm.Get("to")
-	if to != "ko" && to != "en" {
-		http.Error(w, "language must be ko or en", http.StatusBadRequest)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: "lang", Value: to, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	switch s.cfg.Mode {
-	case ModeLocal:
-		if u, err := s.cfg.Store.EnsureLocalUser(r.Context()); err == nil {
-			_ = s.cfg.Store.SetUserLocale(r.Context(), u.ID, to)
-		}
-	case ModeClass:
-		if u, err := s.sessionUser(r); err == nil {
-			_ = s.cfg.Store.SetUserLocale(r.Context(), u.ID, to)
-		}
-	}
-	http.Redirect(w, r, safeBack(r.PostForm.Get("back")), http.StatusSeeOther)
-}
-
-// safeBack keeps a redirect on this site.
-func safeBack(back string) string {
-	u, err := url.Parse(back)
-	if err != nil || back == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(back, "//") ||
-		strings.HasPrefix(back, `/\`) {
-		return "/"
-	}
-	return u.RequestURI()
-}
-
-func strconvItoa(n int) string { return fmt.Sprint(n) }

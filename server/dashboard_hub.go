@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -14,84 +13,25 @@ import (
 // is disconnected, and its page reconnects and gets a fresh snapshot.
 type classHub struct {
 	mu   sync.Mutex
-	subs map[int64]map[*dashConn]struct{}
+	subs map[int64]map[*pump]struct{}
 	n    atomic.Int64 // subscribers in all classes
 }
 
-func newClassHub() *classHub { return &classHub{subs: map[int64]map[*dashConn]struct{}{}} }
+func newClassHub() *classHub { return &classHub{subs: map[int64]map[*pump]struct{}{}} }
 
-// dashConn is one dashboard's websocket.
-type dashConn struct {
-	ws   *websocket.Conn
-	out  chan []byte
-	done chan struct{}
-	once sync.Once
-}
-
+// dashSendBuffer is how many messages a dashboard may fall behind before
+// it is disconnected.
 const dashSendBuffer = 1024
 
-func newDashConn(ws *websocket.Conn) *dashConn {
-	return &dashConn{ws: ws, out: make(chan []byte, dashSendBuffer), done: make(chan struct{})}
-}
+// newDashConn is one dashboard's websocket.
+func newDashConn(ws *websocket.Conn) *pump { return newPump(ws, dashSendBuffer, true) }
 
-func (c *dashConn) close() {
-	c.once.Do(func() {
-		close(c.done)
-		_ = c.ws.Close()
-	})
-}
-
-// send queues b, or closes a dashboard that fell too far behind.
-func (c *dashConn) send(b []byte) {
-	select {
-	case c.out <- b:
-	case <-c.done:
-	default:
-		c.close()
-	}
-}
-
-// reader notices the page going away; dashboards send nothing the server
-// acts on.
-func (c *dashConn) reader() {
-	defer c.close()
-	c.ws.SetReadLimit(wsMaxMessage)
-	_ = c.ws.SetReadDeadline(time.Now().Add(wsPongTimeout))
-	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(wsPongTimeout)) })
-	for {
-		if _, _, err := c.ws.ReadMessage(); err != nil {
-			return
-		}
-	}
-}
-
-func (c *dashConn) writer() {
-	ping := time.NewTicker(wsPingPeriod)
-	defer ping.Stop()
-	defer c.close()
-	for {
-		select {
-		case <-c.done:
-			return
-		case b := <-c.out:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(wsWriteWait))
-			if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
-				return
-			}
-		case <-ping.C:
-			if c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteWait)) != nil {
-				return
-			}
-		}
-	}
-}
-
-func (h *classHub) subscribe(classID int64, c *dashConn) {
+func (h *classHub) subscribe(classID int64, c *pump) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	m := h.subs[classID]
 	if m == nil {
-		m = map[*dashConn]struct{}{}
+		m = map[*pump]struct{}{}
 		h.subs[classID] = m
 	}
 	if _, ok := m[c]; !ok {
@@ -100,7 +40,7 @@ func (h *classHub) subscribe(classID int64, c *dashConn) {
 	}
 }
 
-func (h *classHub) unsubscribe(classID int64, c *dashConn) {
+func (h *classHub) unsubscribe(classID int64, c *pump) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if m := h.subs[classID]; m != nil {
@@ -118,14 +58,24 @@ func (h *classHub) unsubscribe(classID int64, c *dashConn) {
 // their work).
 func (h *classHub) empty() bool { return h == nil || h.n.Load() == 0 }
 
-// watching reports whether a dashboard of the class is open.
-func (h *classHub) watching(classID int64) bool {
-	if h.empty() {
-		return false
-	}
+// conns returns the dashboards of one class, or of every class when all.
+func (h *classHub) conns(classID int64, all bool) []*pump {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.subs[classID]) > 0
+	var out []*pump
+	add := func(m map[*pump]struct{}) {
+		for c := range m {
+			out = append(out, c)
+		}
+	}
+	if !all {
+		add(h.subs[classID])
+		return out
+	}
+	for _, m := range h.subs {
+		add(m)
+	}
+	return out
 }
 
 // publish sends msg (JSON) to every dashboard of the class.
@@ -133,12 +83,7 @@ func (h *classHub) publish(classID int64, msg any) {
 	if h.empty() {
 		return
 	}
-	h.mu.Lock()
-	conns := make([]*dashConn, 0, len(h.subs[classID]))
-	for c := range h.subs[classID] {
-		conns = append(conns, c)
-	}
-	h.mu.Unlock()
+	conns := h.conns(classID, false)
 	if len(conns) == 0 {
 		return
 	}
@@ -153,15 +98,7 @@ func (h *classHub) publish(classID int64, msg any) {
 
 // closeAll disconnects every dashboard (the server stops).
 func (h *classHub) closeAll() {
-	h.mu.Lock()
-	var conns []*dashConn
-	for _, m := range h.subs {
-		for c := range m {
-			conns = append(conns, c)
-		}
-	}
-	h.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range h.conns(0, true) {
 		c.close()
 	}
 }

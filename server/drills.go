@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox/drills"
 	"github.com/kubelab/kubelab/store"
 )
@@ -33,9 +34,9 @@ func (s *Server) drillRoutes(r chi.Router) {
 func (s *Server) drillClient(w http.ResponseWriter, r *http.Request) (*learner, kubernetes.Interface, bool) {
 	if s.cfg.Provider.Name() == "remote" {
 		// The nodes are shared by every learner of the cluster.
-		writeJSON(w, http.StatusConflict, apiError{Error: map[string]string{
-			"ko": "공유 클러스터에서는 노드 장애 연습을 할 수 없습니다.",
-			"en": "failure drills are not available on a shared cluster"}[lang(r)], Code: "not_available"})
+		writeJSON(w, http.StatusConflict, apiError{Error: labs.Text{
+			Ko: "공유 클러스터에서는 노드 장애 연습을 할 수 없습니다.",
+			En: "failure drills are not available on a shared cluster"}.In(lang(r)), Code: "not_available"})
 		return nil, nil, false
 	}
 	l, box, ok := s.readySandbox(w, r)

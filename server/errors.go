@@ -3,7 +3,9 @@ package server
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
+	"runtime/debug"
 
 	"github.com/go-chi/chi/v5"
 
@@ -46,4 +48,37 @@ func (s *Server) logInternal(r *http.Request, err error) string {
 func (s *Server) internalText(w http.ResponseWriter, r *http.Request, what string, err error) {
 	ref := s.logInternal(r, err)
 	http.Error(w, "kubelab: "+what+" (ref "+ref+")", http.StatusInternalServerError)
+}
+
+// sessionError answers a request whose session could not be loaded or
+// saved (the session manager's ErrorFunc).
+func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	s.internalText(w, r, "session storage failed", fmt.Errorf("session: %w", err))
+}
+
+// recoverPanics answers a handler that panicked as an internal error, its
+// value and stack logged under the reference. A websocket (the connection
+// is no longer HTTP) is only logged; http.ErrAbortHandler goes on up.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			err := fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+			switch {
+			case r.Header.Get("Connection") == "Upgrade":
+				s.logInternal(r, err)
+			case wantsJSON(r):
+				s.internalJSON(w, r, err)
+			default:
+				s.internalError(w, r, err)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/watch"
-	"github.com/kubelab/kubelab/web"
 )
 
 // hintAfter is how many failing attempts at a step earn its hint.
@@ -131,7 +130,7 @@ func (l *learner) grade(ctx context.Context, lab *labs.Lab, w *watch.Watcher) []
 		}
 		vm := verdictMessage(lab.ID, res, since)
 		if hinted && !res.Passed {
-			vm["hint"], vm["hintKo"], vm["hintEn"] = firstHint(res).Ko, firstHint(res).Ko, firstHint(res).En
+			vm = vm.withHint(firstHint(res))
 		}
 		l.send(vm)
 	}
@@ -231,34 +230,12 @@ func sameVerdict(a, b labs.StepResult) bool {
 	return true
 }
 
-// verdictMessage is the websocket message of docs/stream.md; messages in
-// both languages so the page can switch without asking again. heldSince is
-// when the step's held pass happened (zero if none): a held step reads as
-// passed, and if the checker fails it now, "changed" and a note say so.
-func verdictMessage(lab string, r labs.StepResult, heldSince time.Time) map[string]any {
-	checks := make([]map[string]any, 0, len(r.Checks))
-	for _, c := range r.Checks {
-		checks = append(checks, map[string]any{"id": c.ID, "passed": c.Passed,
-			"message": c.Message.Ko, "messageKo": c.Message.Ko, "messageEn": c.Message.En})
-	}
-	m := map[string]any{"type": "verdict", "lab": lab, "step": r.ID, "passed": r.Passed, "score": r.Score, "checks": checks}
-	if !heldSince.IsZero() {
-		m["passedAt"] = heldSince.UTC().Format(time.RFC3339)
-		if !r.Passed {
-			m["passed"], m["score"], m["changed"] = true, 1.0, true
-			ko, en := web.T("ko", "status.changed"), web.T("en", "status.changed")
-			m["note"], m["noteKo"], m["noteEn"] = ko, ko, en
-		}
-	}
-	return m
-}
-
 // currentVerdicts returns the last verdicts of the open lab, as websocket
 // messages, for a page that connects after they were graded.
-func (l *learner) currentVerdicts() []map[string]any {
+func (l *learner) currentVerdicts() []verdictMsg {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []map[string]any
+	var out []verdictMsg
 	prefix := l.openLab + "/"
 	for key, res := range l.verdicts {
 		if strings.HasPrefix(key, prefix) {

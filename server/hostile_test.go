@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -229,10 +230,12 @@ func TestNamesCannotImpersonate(t *testing.T) {
 		{"\u202eboB", 400, "direction-changing"},
 	}
 	for _, c := range cases {
-		r := e.browser("x").do("POST", "/join", url.Values{"code": {w.class1.JoinCode}, "name": {c.name}}, en)
-		if r.code != c.status || !strings.Contains(r.body, c.want) {
-			t.Errorf("join as %q: %d, want %d %q", c.name, r.code, c.status, c.want)
-		}
+		t.Run(fmt.Sprintf("%q", c.name), func(t *testing.T) {
+			r := e.browser("x").do("POST", "/join", url.Values{"code": {w.class1.JoinCode}, "name": {c.name}}, en)
+			if r.code != c.status || !strings.Contains(r.body, c.want) {
+				t.Errorf("join as %q: %d, want %d %q", c.name, r.code, c.status, c.want)
+			}
+		})
 	}
 	// Accepted names are stored normalized (NFKC width, spaces).
 	d, _ := e.join("Ｄａｎａ   Lee", w.class1.JoinCode)
@@ -255,10 +258,12 @@ func TestNamesCannotImpersonate(t *testing.T) {
 func TestQuizAnswerMustBeAChoice(t *testing.T) {
 	w := newWorld(t)
 	for _, bad := range []string{"wrong:x;=1+1", "<b>d</b>", "C", ""} {
-		if r := w.a.do("POST", "/quizzes/kubectl-activity/empty-default", url.Values{"answer": {bad}}, en); r.code != 400 ||
-			!strings.Contains(r.body, "Pick one of the question") {
-			t.Errorf("answer %q: %d", bad, r.code)
-		}
+		t.Run(fmt.Sprintf("%q", bad), func(t *testing.T) {
+			if r := w.a.do("POST", "/quizzes/kubectl-activity/empty-default", url.Values{"answer": {bad}}, en); r.code != 400 ||
+				!strings.Contains(r.body, "Pick one of the question") {
+				t.Errorf("answer %q: %d", bad, r.code)
+			}
+		})
 	}
 	if r := w.a.post("/quizzes/kubectl-activity/empty-default", url.Values{"answer": {"c"}}); r.code != 303 {
 		t.Fatalf("a real choice: %d", r.code)
@@ -273,9 +278,11 @@ func TestCSVNeutralizesFormulasAfterDelimiters(t *testing.T) {
 		"a\t@SUM(1)": "a\t'@SUM(1)", `x;"=cmd`: `x;"'=cmd`, "Kim Lee": "Kim Lee", "passed": "passed", "2026-11-26T10:00:00Z": "2026-11-26T10:00:00Z",
 		"a\n=b": "a\n'=b", "＝1": "'＝1",
 	} {
-		if got := csvSafe(in); got != want {
-			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(fmt.Sprintf("%q", in), func(t *testing.T) {
+			if got := csvSafe(in); got != want {
+				t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 	// Through the export: an answer stored before answers were checked.
 	w := newWorld(t)

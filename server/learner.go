@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -210,8 +209,9 @@ func (l *learner) connsLocked() []*wsConn {
 	return out
 }
 
-// send delivers a user-level message to every open page of the learner.
-func (l *learner) send(msg any) {
+// send delivers a live message to every open page of the learner and to
+// their classes' dashboards.
+func (l *learner) send(msg liveMsg) {
 	data, err := json.Marshal(msg)
 	if err != nil {
 		return
@@ -220,14 +220,15 @@ func (l *learner) send(msg any) {
 	conns := l.connsLocked()
 	l.mu.Unlock()
 	for _, c := range conns {
-		c.sendRaw(data)
+		c.send(data)
 	}
-	l.s.classNotify(l, msg) // class dashboards follow verdicts and sandbox states
+	l.s.classNotify(l, msg)
 }
 
-func (l *learner) stateMessage() map[string]any {
+// stateMessage is the learner's sandbox state now.
+func (l *learner) stateMessage() stateMsg {
 	st, msg, _, _ := l.snapshot()
-	return map[string]any{"type": "sandbox", "state": st, "message": msg, "backend": l.s.cfg.Provider.Name()}
+	return stateMsg{Type: "sandbox", State: st, Message: msg, Backend: l.s.cfg.Provider.Name()}
 }
 
 func (l *learner) broadcastState() { l.send(l.stateMessage()) }
@@ -283,8 +284,10 @@ func (l *learner) poke() {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+// peekLearner returns the live state of a user if the server has any,
+// without creating it.
+func (s *Server) peekLearner(userID int64) *learner {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.learners[userID]
 }

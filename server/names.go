@@ -122,3 +122,19 @@ func sameName(a, b string) bool {
 	ka, kb := nameKeys(a), nameKeys(b)
 	return ka[0] == kb[0] || ka[0] == kb[1] || ka[1] == kb[0] || ka[1] == kb[1]
 }
+
+// cleanName tidies a display name: spaces collapsed, no control or format
+// characters; "" when nothing usable is left or it is too long.
+func cleanName(name string, maxRunes int) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return ' '
+		}
+		return r
+	}, name)
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" || utf8.RuneCountInString(name) > maxRunes {
+		return ""
+	}
+	return name
+}

@@ -20,12 +20,12 @@ func (s *Server) pageGrace() time.Duration {
 	return DefaultPageGrace
 }
 
-// pageCount is how many of the learner's own pages are open (an
+// pageCountLocked is how many of the learner's own pages are open (an
 // instructor's read-only views do not count); call with l.mu held.
-func (s *Server) pageCountLocked(l *learner) int {
+func (l *learner) pageCountLocked() int {
 	n := 0
 	for c := range l.conns {
-		if !s.isViewer(c) {
+		if !c.viewer {
 			n++
 		}
 	}
@@ -58,7 +58,7 @@ func (s *Server) stopPageless() {
 			}
 			l.mu.Lock()
 			idle := (l.state == sandbox.StateReady || l.state == sandbox.StateStarting) && !l.starting &&
-				s.pageCountLocked(l) == 0 && time.Since(l.lastPage) > grace
+				l.pageCountLocked() == 0 && time.Since(l.lastPage) > grace
 			l.mu.Unlock()
 			if !idle {
 				continue

@@ -1,9 +1,6 @@
 package server
 
 import (
-	"context"
-	"time"
-
 	"github.com/kubelab/kubelab/sandbox"
 )
 
@@ -47,29 +44,4 @@ func (s *Server) sandboxChanged(name string, st sandbox.State) {
 	}
 	l.mu.Unlock()
 	l.broadcastState()
-}
-
-// awaitThaw waits, for a learner whose sandbox is frozen, until it runs
-// again (ensure thaws it in milliseconds), so that a command sent to a
-// frozen sandbox is answered rather than refused.
-func (l *learner) awaitThaw(ctx context.Context) {
-	st, _, box, _ := l.snapshot()
-	if box != nil || st != sandbox.StateFrozen {
-		return
-	}
-	l.ensure()
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if st, _, box, _ := l.snapshot(); box != nil || (st != sandbox.StateStarting && st != sandbox.StateFrozen) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -58,9 +58,7 @@ func (s *Server) setSeats(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, http.StatusBadRequest, "")
+	if !s.readForm(w, r, "") {
 		return
 	}
 	lg := lang(r)
@@ -86,21 +84,4 @@ func (s *Server) setSeats(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("seat limit", "class", c.ID, "seats", seats)
 	redirectTo(w, r, classPath(c.ID), "seats")
-}
-
-// signOutStudent signs a student out of every browser: their sessions are
-// refused from now on and their open pages close. Their resume link still
-// works.
-func (s *Server) signOutStudent(w http.ResponseWriter, r *http.Request) {
-	c, u, ok := s.classStudent(w, r)
-	if !ok {
-		return
-	}
-	if _, err := s.cfg.Store.BumpSessionGen(r.Context(), u.ID); err != nil {
-		s.internalError(w, r, err)
-		return
-	}
-	s.closeOtherPages(u.ID)
-	s.log.Info("student signed out", "class", c.ID, "user", u.ID)
-	redirectTo(w, r, classPath(c.ID, "/students/", strconv.FormatInt(u.ID, 10)), "signout")
 }

@@ -1,6 +1,3 @@
-// Package server is kubelab's HTTP server: the course pages, the kubectl
-// console and YAML editor back ends, the websocket stream of each learner's
-// cluster, and the live grading of their labs.
 package server
 
 import (
@@ -16,7 +13,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/kubelab/kubelab/assets"
 	"github.com/kubelab/kubelab/console"
@@ -116,7 +112,7 @@ func New(cfg Config) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, learners: map[int64]*learner{}}
 	if cfg.Mode == ModeClass {
-		s.class = newClassMode(cfg)
+		s.class = newClassMode(cfg, s.sessionError)
 		go s.stopPageless()
 		go s.warmLoop(ctx)
 	} else if cfg.Mode != ModeLocal {
@@ -145,7 +141,7 @@ func (s *Server) Close() {
 
 func (s *Server) routes() {
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer)
+	r.Use(s.recoverPanics)
 	r.Use(s.hostCheck)
 	cop := http.NewCrossOriginProtection()
 	r.Use(cop.Handler)
@@ -162,7 +158,7 @@ func (s *Server) routes() {
 	s.classRoutes(r)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate)
+		r.Use(s.authenticate, s.recordActivity)
 		r.Get("/", s.home)
 		r.Get("/labs/{lab}", s.labPage)
 		r.Get("/quizzes/{quiz}", s.quizPage)

@@ -3,48 +3,66 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"sync"
 	"time"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/kubelab/kubelab/watch"
 )
 
-// Websocket limits: the page sends almost nothing; the server sends a
-// snapshot, then small deltas.
+// Page streams: how many messages a page's queue holds (past it, a page
+// that does not read loses them; it never blocks the server) and how far
+// the cluster's changes may run ahead of the page before it gets a fresh
+// snapshot instead.
 const (
-	wsMaxMessage  = 4 << 10
-	wsSendBuffer  = 512
-	wsWriteWait   = 10 * time.Second
-	wsPingPeriod  = 25 * time.Second
-	wsPongTimeout = 60 * time.Second
+	wsQueue      = 64
+	wsSendBuffer = 512
 )
 
-var upgrader = websocket.Upgrader{
-	ReadBufferSize:  1024,
-	WriteBufferSize: 16 << 10,
-	// The default CheckOrigin refuses cross-origin pages: only our own
-	// pages may open the stream.
-	EnableCompression: true,
-}
-
-// wsConn is one page's websocket.
+// wsConn is one page's websocket: the learner's own page, or an
+// instructor's read-only view of a student (viewer).
 type wsConn struct {
-	l    *learner
-	ws   *websocket.Conn
-	lang string
+	*pump
+	l      *learner
+	viewer bool
 
-	out     chan []byte // user-level messages
 	watcher chan *watch.Watcher
-	done    chan struct{}
-	once    sync.Once
 }
 
-func (c *wsConn) sendRaw(b []byte) {
-	select {
-	case c.out <- b:
-	default: // a page that does not read loses user messages, never blocks the server
+// openStream upgrades the request to l's page stream and registers it with
+// the learner; nil when the upgrade failed (the upgrader answered).
+func openStream(w http.ResponseWriter, r *http.Request, l *learner, viewer bool) *wsConn {
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return nil
+	}
+	c := &wsConn{pump: newPump(ws, wsQueue, false), l: l, viewer: viewer, watcher: make(chan *watch.Watcher, 1)}
+	l.mu.Lock()
+	l.conns[c] = struct{}{}
+	if !viewer {
+		l.lastPage = time.Now()
+	}
+	if l.watcher != nil {
+		c.watcher <- l.watcher
+	}
+	l.mu.Unlock()
+	return c
+}
+
+// closeStream unregisters c from its learner and closes it.
+func (c *wsConn) closeStream() {
+	l := c.l
+	l.mu.Lock()
+	delete(l.conns, c)
+	if !c.viewer {
+		l.lastPage = time.Now()
+	}
+	l.mu.Unlock()
+	c.close()
+}
+
+// sendJSON queues v for the page.
+func (c *wsConn) sendJSON(v any) {
+	if b, err := json.Marshal(v); err == nil {
+		c.send(b)
 	}
 }
 
@@ -56,64 +74,31 @@ func (c *wsConn) attach(w *watch.Watcher) {
 	}
 }
 
-func (c *wsConn) close() {
-	c.once.Do(func() {
-		close(c.done)
-		_ = c.ws.Close()
-	})
+// serveStream runs the page's stream until it closes: the queue and pings
+// (pump), and the cluster's snapshots and changes.
+func (c *wsConn) serveStream() {
+	go c.stream()
+	c.serve()
 }
 
+// websocket is the learner's page stream (docs/stream.md).
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
-	ws, err := upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return // the upgrader wrote the error
-	}
 	l := s.learnerFor(userOf(r))
-	c := &wsConn{l: l, ws: ws, lang: lang(r), out: make(chan []byte, 64), watcher: make(chan *watch.Watcher, 1), done: make(chan struct{})}
-	l.mu.Lock()
-	l.conns[c] = struct{}{}
-	l.lastPage = time.Now()
-	wt := l.watcher
-	l.mu.Unlock()
-	defer func() {
-		l.mu.Lock()
-		delete(l.conns, c)
-		l.lastPage = time.Now()
-		l.mu.Unlock()
-		c.close()
-	}()
+	c := openStream(w, r, l, false)
+	if c == nil {
+		return
+	}
+	defer c.closeStream()
 	release := s.cfg.Provider.Hold(l.name) // an open page keeps the sandbox from freezing
 	defer release()
 	l.ensure()
 	s.pageOpened(l) // hints that waited for a page (class mode)
-	if b, err := json.Marshal(l.stateMessage()); err == nil {
-		c.sendRaw(b)
-	}
+	c.sendJSON(l.stateMessage())
 	// The verdicts graded before this page connected.
 	for _, v := range l.currentVerdicts() {
-		if b, err := json.Marshal(v); err == nil {
-			c.sendRaw(b)
-		}
+		c.sendJSON(v)
 	}
-	if wt != nil {
-		c.watcher <- wt
-	}
-	go c.reader()
-	c.writer()
-}
-
-// reader only answers pings and notices the page going away; the page
-// sends nothing else the server acts on.
-func (c *wsConn) reader() {
-	defer c.close()
-	c.ws.SetReadLimit(wsMaxMessage)
-	_ = c.ws.SetReadDeadline(time.Now().Add(wsPongTimeout))
-	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(wsPongTimeout)) })
-	for {
-		if _, _, err := c.ws.ReadMessage(); err != nil {
-			return
-		}
-	}
+	c.serveStream()
 }
 
 type objMsg struct {
@@ -138,9 +123,11 @@ func boundedSnapshot(seq uint64, objs []watch.Obj) snapshotMsg {
 	return snapshotMsg{Type: "snapshot", Seq: seq, Objects: objs, More: more}
 }
 
-func (c *wsConn) writer() {
-	ping := time.NewTicker(wsPingPeriod)
-	defer ping.Stop()
+// stream writes the cluster to the page: a snapshot of each watcher
+// attached, then its changes; a fresh snapshot when the page fell behind.
+// A write that fails closes the connection.
+func (c *wsConn) stream() {
+	defer c.close()
 	var sub *watch.Sub
 	defer func() {
 		if sub != nil {
@@ -150,11 +137,8 @@ func (c *wsConn) writer() {
 	var seq uint64
 	var changes <-chan watch.Change
 	var overflow <-chan struct{}
-	write := func(v any) bool {
-		_ = c.ws.SetWriteDeadline(time.Now().Add(wsWriteWait))
-		return c.ws.WriteJSON(v) == nil
-	}
 	for {
+		var msg any
 		select {
 		case <-c.done:
 			return
@@ -166,60 +150,21 @@ func (c *wsConn) writer() {
 			snap, sub = w.Subscribe(wsSendBuffer)
 			changes, overflow = sub.C(), sub.Overflowed()
 			seq++
-			if !write(boundedSnapshot(seq, snap)) {
-				return
-			}
+			msg = boundedSnapshot(seq, snap)
 		case ch, ok := <-changes:
 			if !ok {
 				changes = nil
 				continue
 			}
 			seq++
-			if !write(objMsg{Type: ch.Op, Seq: seq, Obj: ch.Obj}) {
-				return
-			}
+			msg = objMsg{Type: ch.Op, Seq: seq, Obj: ch.Obj}
 		case <-overflow:
 			// The page fell behind: drop the backlog, send the state anew.
 			seq++
-			if !write(boundedSnapshot(seq, sub.Resync())) {
-				return
-			}
-		case b := <-c.out:
-			b = c.localize(b)
-			_ = c.ws.SetWriteDeadline(time.Now().Add(wsWriteWait))
-			if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
-				return
-			}
-		case <-ping.C:
-			if c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteWait)) != nil {
-				return
-			}
+			msg = boundedSnapshot(seq, sub.Resync())
+		}
+		if !c.writeJSON(msg) {
+			return
 		}
 	}
-}
-
-// localize picks the page's language in verdict messages.
-func (c *wsConn) localize(b []byte) []byte {
-	if c.lang != "en" {
-		return b
-	}
-	var m map[string]any
-	if json.Unmarshal(b, &m) != nil || m["type"] != "verdict" {
-		return b
-	}
-	if h, ok := m["hintEn"]; ok {
-		m["hint"] = h
-	}
-	if checks, ok := m["checks"].([]any); ok {
-		for _, ch := range checks {
-			if cm, ok := ch.(map[string]any); ok {
-				cm["message"] = cm["messageEn"]
-			}
-		}
-	}
-	out, err := json.Marshal(m)
-	if err != nil {
-		return b
-	}
-	return out
 }

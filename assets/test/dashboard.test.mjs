@@ -69,6 +69,15 @@ test('sandbox badges and counts', () => {
   assert.equal(words(doc.getElementById('dashboard'))['cell.failed'], 'Failing')
 })
 
+test('snapshot cells carry both languages; the page shows its own', () => {
+  const cell = { user: 3, lab: 'lab1', step: 'a', state: 'failed', messageKo: '파드가 없습니다', messageEn: 'no pods' }
+  for (const [lang, want] of [['en', 'no pods'], ['ko', '파드가 없습니다']]) {
+    const doc = page([3], lang)
+    applySnapshot(doc, { students: [3], cells: [cell] }, W, lang)
+    assert.match(doc.querySelector('[data-cell="3|lab1|a"]').getAttribute('title'), new RegExp(want))
+  }
+})
+
 class FakeSocket {
   static all = []
   constructor (url) { this.url = url; FakeSocket.all.push(this) }

@@ -236,6 +236,24 @@ test('lab page: a held pass stays passed and shows its note and reset when the c
   assert.equal(badges()[0].dataset.changed, undefined)
 })
 
+test('lab page: a verdict carries both languages; the page shows its own', async () => {
+  const { applyVerdict } = await import('../static/js/lab.js')
+  const html = `<main id="lab" data-lab="kubectl-activity"><section data-step="create-namespace">
+    <ul><li data-check="ns-exists"><span data-check-message hidden></span></li></ul></section>
+    <div id="hint" hidden><span data-hint-text></span></div></main>`
+  const v = {
+    lab: 'kubectl-activity', step: 'create-namespace', passed: false, score: 0,
+    checks: [{ id: 'ns-exists', passed: false, message: '네임스페이스가 없습니다', messageKo: '네임스페이스가 없습니다', messageEn: 'no namespace my-ns' }],
+    hint: '`kubectl create namespace my-ns`를 실행하세요', hintKo: '`kubectl create namespace my-ns`를 실행하세요', hintEn: 'Run `kubectl create namespace my-ns`'
+  }
+  for (const [lang, message, hint] of [['en', 'no namespace my-ns', 'Run kubectl create namespace my-ns'], ['ko', '네임스페이스가 없습니다', 'kubectl create namespace my-ns를 실행하세요']]) {
+    const doc = page(html, lang)
+    applyVerdict(doc, v, 'kubectl-activity')
+    assert.equal(doc.querySelector('[data-check-message]').textContent, message, lang)
+    assert.equal(doc.querySelector('[data-hint-text]').textContent, hint, lang)
+  }
+})
+
 test('layout: the switch sets main[data-layout], the zoom #diagram[data-zoom], both remembered; zoomed in by default on a phone', async () => {
   const { bindLayout, LAYOUTS } = await import('../static/js/layout.js')
   const html = `<main id="lab"><div data-diagram-tools hidden>${['side', 'wide', 'below'].map(m => `<button data-layout-set="${m}"></button>`).join('')}

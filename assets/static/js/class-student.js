@@ -7,25 +7,23 @@
 
 import { createStore } from './store.js'
 import { connect, wsURL } from './stream.js'
-import { words, localTimes, setCell, recount, applySandbox } from './dashboard.js'
+import { words, localTimes, setCell, recount, applySandbox, showConnection } from './dashboard.js'
 import { mountScrubber } from './scrubber.js'
+import { lang as pageLang, pick } from './i18n.js'
 
 /** start wires the page; it returns {store, conn, ready}. */
 export function start (doc = globalThis.document, { connectImpl = connect } = {}) {
   const main = doc.getElementById('student')
   const { class: cls, user } = main?.dataset || {}
   const w = words(main)
-  const lang = doc.documentElement.lang === 'en' ? 'en' : 'ko'
+  const lang = pageLang(doc)
   localTimes(doc, lang)
   const store = createStore()
-  doc.addEventListener('kubelab:connection', e => {
-    const el = doc.getElementById('dash-conn')
-    if (el) { el.dataset.state = e.detail.state; el.textContent = w['conn.' + e.detail.state] || e.detail.state }
-  })
+  doc.addEventListener('kubelab:connection', e => showConnection(doc, e.detail.state, w))
   doc.addEventListener('kubelab:sandbox', e => applySandbox(doc, { ...e.detail, user }, w))
   doc.addEventListener('kubelab:verdict', e => {
     const v = e.detail
-    const msg = (v.checks || []).filter(c => !c.passed).map(c => (lang === 'en' ? c.messageEn : c.messageKo) || c.message).filter(Boolean).join('; ')
+    const msg = (v.checks || []).filter(c => !c.passed).map(c => pick(c, 'message', lang)).filter(Boolean).join('; ')
     for (const el of doc.querySelectorAll(`[data-cell="${user}|${v.lab}|${v.step}"]`)) setCell(el, v.passed ? 'passed' : 'failed', msg, w)
     recount(doc, user)
   })

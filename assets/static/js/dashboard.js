@@ -6,6 +6,9 @@
 // or a lab opened for the first time in the class, refetches the table (#heatmap). Every word it
 // writes comes from data-i18n (web/i18n.yaml).
 
+import { keepOpen, wsURL } from './reconnect.js'
+import { lang as pageLang, pick } from './i18n.js'
+
 const esc = s => String(s).replace(/["\\]/g, '\\$&')
 
 /** words parses the data-i18n of the page's main element. */
@@ -21,8 +24,14 @@ export function localTimes (root, lang) {
   }
 }
 
+/** showConnection shows the websocket's state in #dash-conn. */
+export function showConnection (doc, state, w) {
+  const el = doc.getElementById('dash-conn')
+  if (el) { el.dataset.state = state; el.textContent = w['conn.' + state] || state }
+}
+
 /** messageOf picks a cell message in the page's language. */
-export const messageOf = (m, lang) => m.message ?? (lang === 'en' ? m.messageEn : m.messageKo) ?? ''
+export const messageOf = (m, l) => pick(m, 'message', l)
 
 /** setCell updates one cell element; it returns true if its state changed. */
 export function setCell (el, state, message, w) {
@@ -103,20 +112,13 @@ export function start (doc = globalThis.document, {
   const id = main?.dataset.class
   const lab = main?.dataset.lab || ''
   const w = words(main)
-  const lang = doc.documentElement.lang === 'en' ? 'en' : 'ko'
-  const loc = globalThis.location
-  const url = `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/class/${id}/ws`
+  const lang = pageLang(doc)
   // log records every cell that changed, with the server's publish time: for latency figures.
   const api = { state: 'connecting', log: [], close }
-  let ws = null; let timer = null; let attempt = 0; let stopped = false
   const timers = {}
 
   localTimes(doc, lang)
-  const conn = s => {
-    api.state = s
-    const el = doc.getElementById('dash-conn')
-    if (el) { el.dataset.state = s; el.textContent = w['conn.' + s] || s }
-  }
+  const conn = s => { api.state = s; showConnection(doc, s, w) }
   const later = (name, ms, fn) => { clearTimeout(timers[name]); timers[name] = setTimeout(fn, ms) }
   const q = lab ? `?lab=${encodeURIComponent(lab)}` : ''
   async function refetch (path, target, after) {
@@ -142,7 +144,7 @@ export function start (doc = globalThis.document, {
   function onMessage (m) {
     switch (m.type) {
       case 'snapshot':
-        attempt = 0
+        sock.opened()
         conn('open')
         if (applySnapshot(doc, m, w, lang) || (m.cells || []).some(grows)) later('rows', 50, rows)
         break
@@ -167,38 +169,14 @@ export function start (doc = globalThis.document, {
     }
   }
 
-  function open () {
-    clearTimeout(timer); timer = null
-    if (stopped || !id) return
-    conn(attempt ? 'reconnecting' : 'connecting')
-    let sock
-    try { sock = new WebSocketImpl(url) } catch { return retry() }
-    ws = sock
-    sock.onmessage = ev => {
-      if (ws !== sock) return
-      let m
-      try { m = JSON.parse(ev.data) } catch { return }
-      onMessage(m)
-    }
-    sock.onclose = () => { if (ws === sock) { ws = null; retry() } }
-    sock.onerror = () => { try { sock.close() } catch {} }
-  }
-  function retry () {
-    if (stopped) return
-    const d = Math.min(maxDelay, minDelay * 2 ** attempt) * (0.75 + Math.random() * 0.5)
-    attempt++
-    conn('reconnecting')
-    timer = setTimeout(open, d)
-  }
+  const sock = keepOpen({ url: wsURL(`/class/${id}/ws`), WebSocketImpl, minDelay, maxDelay, onMessage, onState: conn })
   // reconnect gets a fresh snapshot (after the rows were replaced).
-  function reconnect () { if (ws) { const s = ws; ws = null; s.close() } attempt = 0; open() }
+  const reconnect = () => sock.reconnect()
   function close () {
-    stopped = true; clearTimeout(timer)
     for (const t of Object.values(timers)) clearTimeout(t)
-    if (ws) { const s = ws; ws = null; s.close() }
-    conn('closed')
+    sock.close()
   }
-  open()
+  if (id) sock.start()
   return api
 }
 

@@ -197,10 +197,19 @@ const S = {
   'lab.loadFail': ['다이어그램을 불러오지 못했습니다', 'Could not load the diagram']
 }
 
-/** lang returns the page language: 'en' or 'ko' (default). */
-export function lang () {
-  const l = globalThis.document?.documentElement?.lang || ''
+/** lang returns the page language of doc (this page by default): 'en' or 'ko' (default). */
+export function lang (doc = globalThis.document) {
+  const l = doc?.documentElement?.lang || ''
   return l.toLowerCase().startsWith('en') ? 'en' : 'ko'
+}
+
+/**
+ * pick returns a server message's text in the page language (or l): the stream sends each text
+ * in both languages, as <field>Ko and <field>En (docs/stream.md); a message with only <field>
+ * gives that.
+ */
+export function pick (m, field, l) {
+  return m?.[field + ((l || lang()) === 'en' ? 'En' : 'Ko')] || m?.[field] || ''
 }
 
 /** t returns the text for key in lang (page language by default), {placeholders} filled from params. */

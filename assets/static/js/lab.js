@@ -6,7 +6,7 @@
 
 import { createStore } from './store.js'
 import { connect } from './stream.js'
-import { t } from './i18n.js'
+import { t, pick } from './i18n.js'
 import { mountConsole, bindCopy } from './console.js'
 import { mountEditor } from './editor.js'
 import { mountScrubber } from './scrubber.js'
@@ -61,10 +61,11 @@ export function applyVerdict (doc, v, lab) {
       if (!st) { st = doc.createElement('span'); st.className = 'kl-check-state'; st.setAttribute('data-check-status', ''); el.prepend(st) }
       st.textContent = t(c.passed ? 'st.passed' : 'st.failed')
       const m = el.querySelector('[data-check-message]')
-      if (m) { m.textContent = c.passed ? '' : c.message || ''; m.hidden = c.passed || !c.message }
+      const text = c.passed ? '' : pick(c, 'message')
+      if (m) { m.textContent = text; m.hidden = !text }
     }
   }
-  if (v.hint && !v.passed) showHint(doc, v.hint, 'check')
+  if (!v.passed) showHint(doc, pick(v, 'hint'), 'check')
 }
 
 /** start wires the page; it returns {store, conn, show(name), layout, console, editor}. */

@@ -3,12 +3,11 @@
 // kubelab:hint). Connection changes are kubelab:connection events ({state, attempt, delay}): delay
 // is the wait in ms before the next try.
 
-const EVENTS = { verdict: 'kubelab:verdict', sandbox: 'kubelab:sandbox', hint: 'kubelab:hint' }
+import { keepOpen, wsURL } from './reconnect.js'
 
-/** wsURL returns the websocket address for path on this page's host (wss on https pages). */
-export function wsURL (path = '/ws', loc = globalThis.location) {
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${path}`
-}
+export { wsURL }
+
+const EVENTS = { verdict: 'kubelab:verdict', sandbox: 'kubelab:sandbox', hint: 'kubelab:hint' }
 
 /** dispatch hands one parsed message to the store or the event target. It returns false on a seq gap. */
 export function dispatch (msg, store, target, lastSeq) {
@@ -33,55 +32,34 @@ export function connect ({
   store, url, target = globalThis.document, WebSocketImpl = globalThis.WebSocket,
   minDelay = 500, maxDelay = 15000, random = Math.random
 } = {}) {
-  url = url || wsURL()
-  let ws = null; let timer = null; let stopped = false
   let lastSeq = null
-  const c = { state: 'connecting', attempt: 0, close, reconnect }
-
-  function setState (s, delay) {
+  const setState = (s, attempt, delay) => {
     c.state = s
-    target?.dispatchEvent(new CustomEvent('kubelab:connection', { detail: { state: s, attempt: c.attempt, delay } }))
+    target?.dispatchEvent(new CustomEvent('kubelab:connection', { detail: { state: s, attempt, delay } }))
   }
-
-  function open () {
-    clearTimeout(timer); timer = null
-    if (stopped) return
-    setState(c.attempt ? 'reconnecting' : 'connecting')
-    let sock
-    try { sock = new WebSocketImpl(url) } catch (e) { return retry() }
-    ws = sock
-    sock.onmessage = ev => {
-      if (ws !== sock) return
-      let msg
-      try { msg = JSON.parse(ev.data) } catch { return }
+  const k = keepOpen({
+    url: url || wsURL(),
+    WebSocketImpl,
+    minDelay,
+    maxDelay,
+    random,
+    onState: setState,
+    onDrop () { lastSeq = null },
+    onMessage (msg, drop) {
       if (msg.type === 'snapshot') {
-        c.attempt = 0
-        if (c.state !== 'open') setState('open')
+        k.opened()
+        if (c.state !== 'open') setState('open', 0)
       }
-      if (!dispatch(msg, store, target, lastSeq)) { sock.close(); return } // gap: get a new snapshot
+      if (!dispatch(msg, store, target, lastSeq)) { drop(); return } // gap: get a new snapshot
       if (msg.seq != null) lastSeq = msg.seq
     }
-    sock.onclose = () => { if (ws === sock) { ws = null; retry() } }
-    sock.onerror = () => { try { sock.close() } catch {} }
+  })
+  const c = {
+    state: 'connecting',
+    get attempt () { return k.attempt },
+    close: () => k.close(),
+    reconnect: () => k.reconnect()
   }
-
-  function retry () {
-    if (stopped) return
-    lastSeq = null
-    const d = Math.min(maxDelay, minDelay * 2 ** c.attempt) * (0.75 + random() * 0.5)
-    c.attempt++
-    setState('reconnecting', Math.round(d))
-    timer = setTimeout(open, d)
-  }
-
-  function reconnect () { c.attempt = 0; if (ws) { const s = ws; ws = null; s.close() } open() }
-
-  function close () {
-    stopped = true; clearTimeout(timer)
-    if (ws) { const s = ws; ws = null; s.close() }
-    setState('closed')
-  }
-
-  open()
+  k.start()
   return c
 }
