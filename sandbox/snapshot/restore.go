@@ -23,7 +23,9 @@ type Result struct {
 	Created  int `json:"created"`
 	Updated  int `json:"updated"`
 	Replaced int `json:"replaced"` // deleted and created again: a field that cannot be updated differed
-	// Took is how long the restore took.
+	// Read is how long reading the cluster (discovery and lists) took;
+	// Took is how long the whole restore took.
+	Read time.Duration `json:"read"`
 	Took time.Duration `json:"took"`
 }
 
@@ -51,6 +53,7 @@ func (c *Client) Restore(ctx context.Context, s *Snapshot) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	res.Read = time.Since(start)
 	want := make(map[string]Item, len(s.Items))
 	for _, it := range s.Items {
 		want[it.Key()] = it

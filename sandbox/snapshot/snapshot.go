@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -184,28 +185,64 @@ func own(res resource, u *unstructured.Unstructured) bool {
 	return true
 }
 
+// listers is how many kinds are listed at once.
+const listers = 8
+
 // list returns the learner's objects of every kind, by key.
 func (c *Client) list(ctx context.Context, rs []resource) (map[string]Item, error) {
 	out := map[string]Item{}
-	for _, res := range rs {
-		var ri dynamic.ResourceInterface = c.dyn.Resource(res.gvr)
-		if c.namespace != "" {
-			ri = c.dyn.Resource(res.gvr).Namespace(c.namespace)
-		}
-		l, err := ri.List(ctx, metav1.ListOptions{})
-		if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err) {
-			continue // a kind that went away, or one this learner may not read
-		}
-		if err != nil {
-			return nil, fmt.Errorf("snapshot: list %s: %w", res, err)
-		}
-		for i := range l.Items {
-			u := &l.Items[i]
-			if !own(res, u) {
-				continue
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		next  = make(chan resource)
+	)
+	for range min(listers, len(rs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for res := range next {
+				items, err := c.listOne(ctx, res)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				}
+				for _, it := range items {
+					out[it.Key()] = it
+				}
+				mu.Unlock()
 			}
-			it := Item{Resource: res.String(), Namespaced: res.namespaced, Object: u.Object}
-			out[it.Key()] = it
+		}()
+	}
+	for _, res := range rs {
+		next <- res
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	return out, nil
+}
+
+// listOne returns the learner's objects of one kind.
+func (c *Client) listOne(ctx context.Context, res resource) ([]Item, error) {
+	var ri dynamic.ResourceInterface = c.dyn.Resource(res.gvr)
+	if c.namespace != "" {
+		ri = c.dyn.Resource(res.gvr).Namespace(c.namespace)
+	}
+	l, err := ri.List(ctx, metav1.ListOptions{})
+	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err) {
+		return nil, nil // a kind that went away, or one this learner may not read
+	}
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: list %s: %w", res, err)
+	}
+	var out []Item
+	for i := range l.Items {
+		u := &l.Items[i]
+		if own(res, u) {
+			out = append(out, Item{Resource: res.String(), Namespaced: res.namespaced, Object: u.Object})
 		}
 	}
 	return out, nil
