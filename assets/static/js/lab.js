@@ -120,9 +120,10 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   const scrubber = scrubEl && mountScrubber(scrubEl, {
     doc,
     onMoment (s, at) {
+      const same = s && s === moment // the next moment in the same store: the diagram follows it
       moment = s
       if (host) { if (s) host.dataset.moment = String(at); else delete host.dataset.moment }
-      if (host?.dataset.diagram) show(host.dataset.diagram, shownExtra)
+      if (!same && host?.dataset.diagram) show(host.dataset.diagram, shownExtra)
     }
   })
   // "start this step again": under the step's checks, once the server kept the step's start

@@ -60,7 +60,8 @@ export function storeAt (objects, seq = 1) {
 
 /**
  * mountScrubber draws the scrubber into el. onMoment(store, at) is called with a store of the
- * moment's objects, or onMoment(null) for live. base is the history URL (an instructor's view of
+ * moment's objects (the same store for every moment until Live, so a diagram on it redraws only
+ * what changed), or onMoment(null) for live. base is the history URL (an instructor's view of
  * a student uses /class/{id}/students/{uid}/history).
  */
 export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl = globalThis.fetch, doc = globalThis.document, now = () => Date.now() } = {}) {
@@ -69,6 +70,9 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
   el.append(box)
   const st = { first: null, last: null, at: null, live: true, speed: 1, playing: false, message: '', loading: false, diff: null, marks: [], from: '', to: 'now' }
   let timer = null; let want = 0; let dead = false
+  // one store for the moments shown until Live: a diagram mounted on it redraws only what changed
+  // from one moment to the next instead of being drawn anew
+  let moments = null; let momentSeq = 0
 
   const get = async url => {
     const res = await fetchImpl(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
@@ -93,7 +97,9 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
       const data = await get(`${base}?at=${st.at}`)
       if (dead || ticket !== want) return
       st.loading = false; st.message = ''
-      onMoment?.(storeAt(data.objects || []), st.at)
+      if (!moments) moments = createStore()
+      moments.apply({ type: 'snapshot', seq: ++momentSeq, objects: data.objects || [] })
+      onMoment?.(moments, st.at)
     } catch (e) {
       if (ticket !== want) return
       st.loading = false; st.message = String(e.message || e)
@@ -114,6 +120,7 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
   function live () {
     stop(); want++
     st.live = true; st.at = null; st.message = ''; st.diff = null
+    moments = null
     onMoment?.(null)
     range()
   }
