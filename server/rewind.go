@@ -47,12 +47,17 @@ func (l *learner) stepSnapshot(lab, step string) string {
 }
 
 // keepStepSnapshot saves the cluster for the learner's current step of
-// lab, unless it was saved already. The grader calls it after grading.
+// lab, unless it was saved already. The grader calls it after grading;
+// only the lab the learner has open counts (the status API grades others).
 func (l *learner) keepStepSnapshot(lab *labs.Lab, results []labs.StepResult) {
 	if l.stepsDir() == "" {
 		return
 	}
 	l.mu.Lock()
+	if l.openLab != lab.ID {
+		l.mu.Unlock()
+		return
+	}
 	current := ""
 	for _, r := range results {
 		if !r.Passed && l.held[lab.ID+"/"+r.ID].IsZero() {
