@@ -31,12 +31,14 @@ var ErrTooOld = errors.New("history: that moment is older than the kept history"
 type Obj = map[string]any
 
 // Entry is one recorded line: a snapshot (Objects, replacing the state),
-// an upsert or a delete (Obj).
+// an upsert or a delete (Obj), or a mark (Mark: something the learner did
+// or a verdict change; it changes no state).
 type Entry struct {
 	At      int64  `json:"t"` // Unix milliseconds
 	Op      string `json:"op"`
 	Obj     Obj    `json:"obj,omitempty"`
 	Objects []Obj  `json:"objects,omitempty"`
+	Mark    *Mark  `json:"mark,omitempty"`
 }
 
 // Key identifies an object: kind/namespace/name.

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/manifest"
 )
@@ -41,6 +42,9 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.internalJSON(w, r, err)
 		return
+	}
+	if !req.DryRun {
+		l.mark(history.Mark{Kind: history.MarkApply, Text: applyMarkText(docs)})
 	}
 	results := manifest.Apply(r.Context(), cs.Dynamic(), cs, docs, req.DryRun)
 	resp := applyResponse{Results: results, Errors: []manifest.LineError{}}

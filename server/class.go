@@ -121,6 +121,7 @@ func (s *Server) classRoutes(r chi.Router) {
 					r.Get("/history", s.historyAt)
 					r.Get("/history/diff", s.historyDiff)
 					r.Get("/history/range", s.historyRange)
+					r.Get("/history/marks", s.historyMarks)
 				})
 			})
 		})

@@ -382,7 +382,11 @@ func matrix() []route {
 	add("GET", "/api/history?at=1", nil, learnerRoute)
 	add("GET", "/api/history/diff?from=1&to=2", nil, learnerRoute)
 	add("GET", "/api/history/range", nil, learnerRoute)
-	add("POST", "/api/drills/zones/us-east-1a", nil, learnerRoute) // 400: no JSON body, after authentication
+	add("GET", "/api/history/marks", nil, learnerRoute)
+	add("GET", "/api/history/marks?from=1&to=2", nil, learnerRoute)
+	add("GET", "/api/labs/kubectl-activity/rewind", nil, learnerRoute)
+	add("POST", "/api/labs/kubectl-activity/steps/create-namespace/rewind", nil, learnerRoute) // 503: no sandbox in the matrix, after authentication
+	add("POST", "/api/drills/zones/us-east-1a", nil, learnerRoute)                             // 400: no JSON body, after authentication
 	add("POST", "/api/drills/nodes/n1/drain", nil, learnerRoute)
 	add("POST", "/api/drills/nodes/n1/kubelet", nil, learnerRoute)
 	add("POST", "/api/drills/nodes/n1/cordon", nil, learnerRoute)
@@ -402,7 +406,8 @@ func matrix() []route {
 	add("GET", "/class", nil, with(all(hidden), "nobody", signIn, "Ina", allowed, "Jun", allowed))
 	// Class 1's routes: Ina only.
 	for _, p := range []string{"/class/{c1}", "/class/{c1}/heatmap", "/class/{c1}/quiz", "/class/{c1}/completion.svg",
-		"/class/{c1}/results.csv", "/class/{c1}/students/{a}", "/class/{c1}/students/{b}", "/class/{c1}/students/{a}/history/range"} {
+		"/class/{c1}/results.csv", "/class/{c1}/students/{a}", "/class/{c1}/students/{b}", "/class/{c1}/students/{a}/history/range",
+		"/class/{c1}/students/{a}/history/marks"} {
 		add("GET", p, nil, ownerOnly)
 	}
 	// Forged: a class that does not exist, a student of another class, ids
@@ -410,7 +415,7 @@ func matrix() []route {
 	for _, p := range []string{"/class/999999", "/class/{c1}/students/{c}", "/class/{c2}/students/{a}", "/class/{c1}/students/{i}",
 		"/class/{c1}/students/999999", "/class/abc", "/class/{c1}/students/abc", "/class/-1", "/class/{c1}/students/0",
 		"/class/{c1}/results.csv/../../class/{c2}", "/class/{c1}/students/{c}/history/range", "/class/{c2}/students/{a}/history?at=1",
-		"/class/{c2}/students/{a}/history/diff?from=1&to=2"} {
+		"/class/{c2}/students/{a}/history/diff?from=1&to=2", "/class/{c2}/students/{a}/history/marks", "/class/{c1}/students/{c}/history/marks"} {
 		add("GET", p, nil, nobodyReaches)
 	}
 	// Class 2's dashboard: Jun only.
@@ -547,6 +552,7 @@ func TestEveryRouteIsInTheMatrix(t *testing.T) {
 	covered["GET /labs/{lab}"], covered["GET /quizzes/{quiz}"], covered["POST /quizzes/{quiz}/{question}"] = true, true, true
 	covered["GET /api/labs/{lab}/status"], covered["GET /class/"] = true, true
 	covered["POST /api/labs/{lab}/reset"] = true
+	covered["GET /api/labs/{lab}/rewind"], covered["POST /api/labs/{lab}/steps/{step}/rewind"] = true, true
 	covered["GET /class/{class}/students/{student}/history"], covered["GET /class/{class}/students/{student}/history/diff"] = true, true
 	// the drills, requested in the matrix with a concrete zone and node
 	for _, r := range []string{"POST /api/drills/zones/{zone}", "POST /api/drills/nodes/{node}/drain", "POST /api/drills/nodes/{node}/kubelet",

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/console"
+	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/store"
@@ -47,6 +48,7 @@ func (s *Server) runConsole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer l.releaseTurn()
+	l.mark(history.Mark{Kind: history.MarkCommand, Text: strings.TrimSpace(req.Command)})
 	started := time.Now()
 	res := s.cfg.Console.Run(r.Context(), box.Kubeconfig, argv)
 	stored := res.Output

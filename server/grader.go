@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/watch"
@@ -124,6 +125,9 @@ func (l *learner) grade(ctx context.Context, lab *labs.Lab, w *watch.Watcher) []
 		}
 		hinted := l.fails[key] >= hintAfter && !held
 		l.mu.Unlock()
+		if verdictMarked(seen, prev.Passed, res.Passed) {
+			l.mark(history.Mark{Kind: history.MarkVerdict, Lab: lab.ID, Step: res.ID, Passed: res.Passed})
+		}
 		msg := strings.Join(res.Messages("en"), "; ")
 		if _, err := l.s.cfg.Store.RecordVerdict(ctx, l.user.ID, lab.ID, res.ID, res.Passed, res.Score, msg); err != nil {
 			l.s.log.Warn("record verdict", "err", err)
@@ -134,6 +138,7 @@ func (l *learner) grade(ctx context.Context, lab *labs.Lab, w *watch.Watcher) []
 		}
 		l.send(vm)
 	}
+	l.keepStepSnapshot(lab, results)
 	return results
 }
 

@@ -22,6 +22,7 @@ func (s *Server) historyRoutes(r chi.Router) {
 	r.Get("/history", s.historyAt)
 	r.Get("/history/diff", s.historyDiff)
 	r.Get("/history/range", s.historyRange)
+	r.Get("/history/marks", s.historyMarks)
 }
 
 // historyLog opens the learner's history log once ("" dir: not recorded).
@@ -85,8 +86,12 @@ func (l *learner) record(ctx context.Context, w *watch.Watcher) {
 	}
 }
 
-// forgetHistory deletes the learner's history with their sandbox.
+// forgetHistory deletes the learner's history and step snapshots with
+// their sandbox.
 func (l *learner) forgetHistory() error {
+	if err := l.forgetStepSnapshots(); err != nil {
+		return err
+	}
 	h, err := l.historyLog()
 	if h == nil {
 		return err

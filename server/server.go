@@ -175,6 +175,7 @@ func (s *Server) routes() {
 			r.Post("/labs/{lab}/reset", s.resetLabPasses)
 			s.drillRoutes(r)
 			s.historyRoutes(r)
+			s.rewindRoutes(r)
 		})
 	})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseHTML } from 'linkedom'
-import { mountScrubber, storeAt, clock, diffLines } from '../static/js/scrubber.js'
+import { mountScrubber, storeAt, clock, diffLines, markSpots, markLabel } from '../static/js/scrubber.js'
 import { all } from '../testdata/fixtures.mjs'
 
 const page = () => {
@@ -76,4 +76,54 @@ test('compare: objects added, removed and changed with their fields, Events left
   assert.deepEqual(d.counts, { added: 1, removed: 1, changed: 1 })
   assert.deepEqual(d.lines.map(l => `${l.sign} ${l.text}`), ['+ ReplicaSet default/web-2', '− Pod default/web-1-abc', '~ Deployment default/web'])
   assert.deepEqual(d.lines[2].fields, ['images: ["nginx:1.25.1"] → ["nginx:1.25.2"]', 'revision: 1 → 2'])
+})
+
+const MARKS = [
+  { at: T0 + 2000, kind: 'command', text: 'kubectl set image deployment/web nginx=nginx:1.25.2' },
+  { at: T0 + 4000, kind: 'apply', text: 'Deployment web' },
+  { at: T0 + 6000, kind: 'verdict', lab: 'rolling-update', step: 'update', text: 'Update the image', passed: true },
+  { at: T0 + 99_000, kind: 'command', text: 'outside the range' }
+]
+
+/** historyWithMarks is history() that also answers /marks and /diff. */
+const historyWithMarks = log => {
+  const base = history(log)
+  return async url => {
+    if (url.includes('/marks')) { log.push(url); return { ok: true, status: 200, json: async () => ({ marks: MARKS }) } }
+    if (url.includes('/diff?')) { log.push(url); return { ok: true, status: 200, json: async () => ({ added: [], removed: [], changed: [{ kind: 'Deployment', namespace: 'default', name: 'web', changes: [{ path: 'images', before: ['a'], after: ['b'] }] }] }) } }
+    return base(url)
+  }
+}
+
+test('marks: drawn on the slider with a tooltip, a click jumps there; two marks compared', async () => {
+  const doc = page()
+  const log = []; const moments = []
+  const s = mountScrubber(doc.getElementById('s'), { doc, fetchImpl: historyWithMarks(log), onMoment: (st, at) => moments.push({ st, at }) })
+  await tick(10)
+  const marks = [...doc.querySelectorAll('.kl-scrub-mark')]
+  assert.equal(marks.length, 3, 'the mark outside the kept range is left out')
+  assert.equal(marks[0].getAttribute('style'), 'left: 20%')
+  assert.match(marks[0].getAttribute('title'), /Command: kubectl set image deployment\/web/)
+  assert.match(marks[1].getAttribute('title'), /Applied: Deployment web/)
+  assert.match(marks[2].getAttribute('title'), /Step passed: Update the image/)
+  assert.ok(marks[2].getAttribute('class').includes('m-pass'))
+  marks[1].onclick()
+  await tick(10)
+  assert.equal(moments.at(-1).at, T0 + 4000, 'a click on a mark shows its moment')
+  // compare two marks: before the set image, and the apply after it
+  const from = doc.querySelector('select[data-scrub="from"]'); const to = doc.querySelector('select[data-scrub="to"]')
+  from.onchange({ target: { value: String(T0 + 2000) } })
+  to.onchange({ target: { value: String(T0 + 4000) } })
+  doc.querySelector('[data-scrub="compare-marks"]').onclick()
+  await tick(10)
+  assert.equal(log.at(-1), `/api/history/diff?from=${T0 + 2000}&to=${T0 + 4000}`)
+  assert.match(doc.querySelector('.kl-scrub-diff p').textContent, new RegExp(`From ${clock(T0 + 2000)} to ${clock(T0 + 4000)}: 0 added, 0 removed, 1 changed`))
+  s.destroy()
+})
+
+test('markSpots and markLabel', () => {
+  assert.deepEqual(markSpots(MARKS, T0, T0 + 10_000).map(x => x.pct), [20, 40, 60])
+  assert.deepEqual(markSpots(MARKS, null, null), [])
+  assert.equal(markLabel({ kind: 'verdict', passed: false, step: 'scale' }), 'Step turned to failing: scale')
+  assert.equal(markLabel({ kind: 'rewind', text: 'Scale out' }), 'Step started again: Scale out')
 })

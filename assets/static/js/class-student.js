@@ -34,12 +34,15 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   const ready = host ? draw(store).catch(e => { console.error(e); return null }) : Promise.resolve(null)
   // the same scrubber as the student's, over the student's recorded history (read-only)
   const scrubEl = doc.getElementById('scrubber')
+  let shown = null
   const scrubber = host && scrubEl && mountScrubber(scrubEl, {
     doc,
     base: `/class/${cls}/students/${user}/history`,
     onMoment (s, at) {
+      const same = s && s === shown // the next moment in the same store: the map follows it
+      shown = s
       if (s) host.dataset.moment = String(at); else delete host.dataset.moment
-      draw(s || store).catch(e => console.error(e))
+      if (!same) draw(s || store).catch(e => console.error(e))
     }
   })
   return { store, conn, ready, scrubber }

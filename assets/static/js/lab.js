@@ -10,6 +10,7 @@ import { t, pick } from './i18n.js'
 import { mountConsole, bindCopy } from './console.js'
 import { mountEditor } from './editor.js'
 import { mountScrubber } from './scrubber.js'
+import { mountRewind } from './rewind.js'
 import { bindLayout } from './layout.js'
 import { mountDrills } from './drills.js'
 
@@ -120,17 +121,21 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
   const scrubber = scrubEl && mountScrubber(scrubEl, {
     doc,
     onMoment (s, at) {
+      const same = s && s === moment // the next moment in the same store: the diagram follows it
       moment = s
       if (host) { if (s) host.dataset.moment = String(at); else delete host.dataset.moment }
-      if (host?.dataset.diagram) show(host.dataset.diagram, shownExtra)
+      if (!same && host?.dataset.diagram) show(host.dataset.diagram, shownExtra)
     }
   })
+  // "start this step again": under the step's checks, once the server kept the step's start
+  const checksEl = doc.querySelector('.lab-checks')
+  const rewind = checksEl && d.lab && d.step && mountRewind(checksEl, { lab: d.lab, step: d.step, doc, onDone: () => scrubber?.live() })
   const drillsEl = doc.getElementById('drills')
   const drills = drillsEl && mountDrills(drillsEl, store, { doc })
   const conn = connectImpl({ store, target: doc })
   const first = d.diagram || host?.dataset.diagram || doc.querySelector('[data-diagram-tab]')?.dataset.diagramTab
   const ready = first ? show(first) : Promise.resolve(null)
-  return { store, conn, show, ready, layout, drills, scrubber, console: consoleW, editor: editorW, get diagram () { return current } }
+  return { store, conn, show, ready, layout, drills, scrubber, rewind, console: consoleW, editor: editorW, get diagram () { return current } }
 }
 
 if (globalThis.document?.getElementById('lab') && !globalThis.KUBELAB_NO_AUTOSTART) globalThis.kubelab = start()

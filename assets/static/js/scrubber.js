@@ -32,6 +32,25 @@ export function diffLines (d = {}) {
   return { counts: { added: added.length, removed: removed.length, changed: changed.length }, lines }
 }
 
+/** MARK_KINDS are the kinds of marks GET /api/history/marks answers (docs/history.md). */
+export const MARK_KINDS = ['command', 'apply', 'verdict', 'rewind']
+
+/** markLabel is a mark's text for its tooltip and the compare lists: "Command: kubectl get pods". */
+export function markLabel (m) {
+  const key = m.kind === 'verdict' ? (m.passed ? 'hs.mark.pass' : 'hs.mark.fail') : 'hs.mark.' + m.kind
+  return t(key, { text: m.text || m.step || '' })
+}
+
+/**
+ * markSpots places marks on a slider from first to last: [{mark, pct}] with pct in 0..100;
+ * marks outside the range are left out.
+ */
+export function markSpots (marks = [], first, last) {
+  if (first == null || last == null || last <= first) return []
+  return marks.filter(m => m.at >= first && m.at <= last && MARK_KINDS.includes(m.kind))
+    .map(m => ({ mark: m, pct: Math.round((m.at - first) / (last - first) * 10000) / 100 }))
+}
+
 /** storeAt builds a store holding the objects of one moment. */
 export function storeAt (objects, seq = 1) {
   const s = createStore()
@@ -41,15 +60,19 @@ export function storeAt (objects, seq = 1) {
 
 /**
  * mountScrubber draws the scrubber into el. onMoment(store, at) is called with a store of the
- * moment's objects, or onMoment(null) for live. base is the history URL (an instructor's view of
+ * moment's objects (the same store for every moment until Live, so a diagram on it redraws only
+ * what changed), or onMoment(null) for live. base is the history URL (an instructor's view of
  * a student uses /class/{id}/students/{uid}/history).
  */
 export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl = globalThis.fetch, doc = globalThis.document, now = () => Date.now() } = {}) {
   const box = doc.createElement('div')
   box.className = 'kl-scrubber'
   el.append(box)
-  const st = { first: null, last: null, at: null, live: true, speed: 1, playing: false, message: '', loading: false, diff: null }
+  const st = { first: null, last: null, at: null, live: true, speed: 1, playing: false, message: '', loading: false, diff: null, marks: [], from: '', to: 'now' }
   let timer = null; let want = 0; let dead = false
+  // one store for the moments shown until Live: a diagram mounted on it redraws only what changed
+  // from one moment to the next instead of being drawn anew
+  let moments = null; let momentSeq = 0
 
   const get = async url => {
     const res = await fetchImpl(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
@@ -62,6 +85,8 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
       const r = await get(`${base}/range`)
       st.first = r.first || null; st.last = Math.max(r.last || 0, r.now || now())
       st.message = st.first ? '' : t('hs.empty')
+      const m = await get(`${base}/marks`).catch(() => ({}))
+      st.marks = Array.isArray(m.marks) ? m.marks : []
     } catch (e) { st.message = String(e.message || e) }
     draw()
   }
@@ -72,25 +97,30 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
       const data = await get(`${base}?at=${st.at}`)
       if (dead || ticket !== want) return
       st.loading = false; st.message = ''
-      onMoment?.(storeAt(data.objects || []), st.at)
+      if (!moments) moments = createStore()
+      moments.apply({ type: 'snapshot', seq: ++momentSeq, objects: data.objects || [] })
+      onMoment?.(moments, st.at)
     } catch (e) {
       if (ticket !== want) return
       st.loading = false; st.message = String(e.message || e)
     }
     draw()
   }
-  async function compare () {
-    if (st.live || st.at == null) return
+  // compare shows what changed from one moment to another (to: a moment or 'now').
+  async function compare (from = st.at, to = 'now') {
+    if (from == null || from === '') return
     try {
-      const to = now()
-      const d = await get(`${base}/diff?from=${st.at}&to=${to}`)
-      st.diff = { from: st.at, ...diffLines(d) }
+      const end = to === 'now' ? now() : +to
+      const d = await get(`${base}/diff?from=${+from}&to=${end}`)
+      st.diff = { from: +from, to: to === 'now' ? null : end, ...diffLines(d) }
     } catch (e) { st.message = String(e.message || e) }
     draw()
   }
+  const markOption = (m, sel) => h('option', { value: String(m.at), selected: String(m.at) === sel }, `${clock(m.at)} ${markLabel(m)}`)
   function live () {
     stop(); want++
     st.live = true; st.at = null; st.message = ''; st.diff = null
+    moments = null
     onMoment?.(null)
     range()
   }
@@ -114,16 +144,40 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
         h('button', { type: 'button', class: 'kl-btn', 'data-scrub': 'play', disabled: st.first == null, onclick: () => st.playing ? (stop(), draw()) : play() }, st.playing ? t('hs.pause') : t('hs.play')),
         h('select', { 'aria-label': t('hs.speed'), onchange: e => { st.speed = +e.target.value } },
           SPEEDS.map(s => h('option', { value: String(s), selected: s === st.speed }, `${s}x`))),
-        h('input', {
-          type: 'range', min: String(lo), max: String(hi), step: '100', value: String(st.at ?? hi), disabled: st.first == null,
-          'aria-label': t('hs.title'), oninput: e => { stop(); show(+e.target.value) }
-        }),
+        h('div', { class: 'kl-scrub-track' }, [
+          h('input', {
+            type: 'range', min: String(lo), max: String(hi), step: '100', value: String(st.at ?? hi), disabled: st.first == null,
+            'aria-label': t('hs.title'), oninput: e => { stop(); show(+e.target.value) }
+          }),
+          h('div', { class: 'kl-scrub-marks' }, markSpots(st.marks, st.first, st.last).map(({ mark, pct }, i) => {
+            const tip = `${clock(mark.at)} ${markLabel(mark)}`
+            return h('button', {
+              key: `${mark.at}-${i}`, type: 'button', class: `kl-scrub-mark m-${mark.kind}${mark.kind === 'verdict' ? (mark.passed ? ' m-pass' : ' m-fail') : ''}`,
+              style: `left: ${pct}%`, title: tip, 'aria-label': tip, 'data-mark': String(mark.at),
+              onclick: () => { stop(); st.from = String(mark.at); show(mark.at) }
+            })
+          }))
+        ]),
         h('button', { type: 'button', class: 'kl-btn' + (st.live ? ' is-live' : ''), 'data-scrub': 'live', 'aria-pressed': String(st.live), onclick: live }, t('hs.live')),
-        h('button', { type: 'button', class: 'kl-btn', 'data-scrub': 'compare', disabled: st.live, onclick: compare }, t('hs.compare'))
+        h('button', { type: 'button', class: 'kl-btn', 'data-scrub': 'compare', disabled: st.live, onclick: () => compare(st.at, 'now') }, t('hs.compare'))
       ]),
+      st.marks.length
+        ? h('div', { class: 'kl-scrub-row kl-scrub-pick' }, [
+            h('label', null, [t('hs.from'), ' ', h('select', { 'data-scrub': 'from', onchange: e => { st.from = e.target.value } }, [
+              h('option', { value: '', selected: st.from === '' }, t('hs.pickMark')),
+              ...st.marks.map(m => markOption(m, st.from))])]),
+            h('label', null, [t('hs.to'), ' ', h('select', { 'data-scrub': 'to', onchange: e => { st.to = e.target.value } }, [
+              ...st.marks.map(m => markOption(m, st.to)),
+              h('option', { value: 'now', selected: st.to === 'now' }, t('hs.now'))])]),
+            h('button', { type: 'button', class: 'kl-btn', 'data-scrub': 'compare-marks', disabled: st.from === '', onclick: () => compare(st.from, st.to) }, t('hs.compareMarks')),
+            h('span', { class: 'help' }, t('hs.markHelp'))
+          ])
+        : null,
       st.diff
         ? h('div', { class: 'kl-scrub-diff' }, [
-            h('p', null, t('hs.diff', { time: clock(st.diff.from), ...st.diff.counts })),
+            h('p', null, st.diff.to
+              ? t('hs.diffTo', { time: clock(st.diff.from), to: clock(st.diff.to), ...st.diff.counts })
+              : t('hs.diff', { time: clock(st.diff.from), ...st.diff.counts })),
             h('ul', null, st.diff.lines.map((l, i) => h('li', { key: i, class: 'd-' + (l.sign === '+' ? 'add' : l.sign === '~' ? 'chg' : 'del') }, [
               `${l.sign} ${l.text}`, l.fields.length ? h('ul', null, l.fields.map((f, j) => h('li', { key: j }, h('code', null, f)))) : null])))
           ])
@@ -137,7 +191,7 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
   draw()
   range()
   return {
-    show, live, play, stop, state: st,
+    show, live, play, stop, compare, state: st,
     destroy () { dead = true; stop(); box.remove() }
   }
 }

@@ -1,0 +1,330 @@
+// Package snapshot saves the objects a learner made in a cluster, through
+// the Kubernetes API, and restores a cluster to such a snapshot.
+//
+// A snapshot holds the learner's own objects: every object of every kind
+// that can be listed, created, updated and deleted, outside the system
+// namespaces, that no other object owns (no ownerReferences) and that the
+// cluster did not make by itself (the default ServiceAccount and root CA
+// ConfigMap of each namespace, the kubernetes Service, Endpoints, Events,
+// Leases, Nodes, the bootstrap RBAC and priority classes, the sandbox's
+// limits, default StorageClass and own kinds, ...). Status is not kept.
+//
+// Restore makes the cluster's own objects equal to the snapshot's: it
+// deletes those the snapshot does not have, creates those it lacks and
+// writes back those that differ (deleting and creating again an object
+// whose changed field cannot be updated). Objects owned by others
+// (ReplicaSets, Pods of a Deployment, ...) are left to their controllers,
+// which rebuild them from the restored owners.
+//
+// Working at the API level makes it the same for every provider (the
+// embedded control plane, kind, a remote namespace) and independent of the
+// storage behind the API server.
+package snapshot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+)
+
+// Item is one saved object with the resource it is served as.
+type Item struct {
+	// Resource is "group/version/resource" ("/v1/configmaps" for the core group).
+	Resource   string         `json:"resource"`
+	Namespaced bool           `json:"namespaced,omitempty"`
+	Object     map[string]any `json:"object"`
+}
+
+// Snapshot is the learner's objects at one moment.
+type Snapshot struct {
+	TakenAt time.Time `json:"takenAt"`
+	// Namespace, when set, confined the snapshot to that namespace.
+	Namespace string `json:"namespace,omitempty"`
+	Items     []Item `json:"items"`
+}
+
+// Key identifies an item: resource, namespace and name.
+func (it Item) Key() string {
+	u := unstructured.Unstructured{Object: it.Object}
+	return it.Resource + "|" + u.GetNamespace() + "|" + u.GetName()
+}
+
+// Client reaches one cluster.
+type Client struct {
+	dyn       dynamic.Interface
+	disc      discovery.DiscoveryInterface
+	namespace string
+}
+
+// New returns a client for the cluster of cfg. A non-empty namespace
+// confines snapshots and restores to it (a learner who may touch only that
+// namespace).
+func New(cfg *rest.Config, namespace string) (*Client, error) {
+	c := rest.CopyConfig(cfg)
+	if c.QPS < 200 {
+		c.QPS, c.Burst = 200, 400
+	}
+	dyn, err := dynamic.NewForConfig(c)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: dynamic client: %w", err)
+	}
+	disc, err := discovery.NewDiscoveryClientForConfig(c)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: discovery client: %w", err)
+	}
+	return &Client{dyn: dyn, disc: disc, namespace: namespace}, nil
+}
+
+// systemNamespaces are the cluster's own; nothing in them is saved.
+var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true}
+
+// skipped resources are made and kept by the cluster itself (or are not
+// objects a learner makes).
+var skipped = map[string]bool{
+	"events": true, "endpoints": true, "endpointslices": true, "leases": true, "nodes": true,
+	"componentstatuses": true, "controllerrevisions": true, "apiservices": true, "flowschemas": true,
+	"prioritylevelconfigurations": true, "certificatesigningrequests": true, "csinodes": true,
+	"volumeattachments": true, "ipaddresses": true, "servicecidrs": true, "resourceslices": true,
+	"clustertrustbundles": true, "csidrivers": true,
+}
+
+// sandboxGroup is the API group suffix of the sandbox's own kinds (its
+// scheduling records): neither they nor their definitions are the learner's.
+const sandboxGroup = "kubelab.dev"
+
+// resource is a kind that can be saved and restored.
+type resource struct {
+	gvr        schema.GroupVersionResource
+	namespaced bool
+}
+
+func (r resource) String() string {
+	return r.gvr.Group + "/" + r.gvr.Version + "/" + r.gvr.Resource
+}
+
+func parseResource(s string) (schema.GroupVersionResource, error) {
+	p := strings.Split(s, "/")
+	if len(p) != 3 || p[1] == "" || p[2] == "" {
+		return schema.GroupVersionResource{}, fmt.Errorf("snapshot: bad resource %q", s)
+	}
+	return schema.GroupVersionResource{Group: p[0], Version: p[1], Resource: p[2]}, nil
+}
+
+// resources lists the kinds a learner can make, in their preferred versions.
+func (c *Client) resources() ([]resource, error) {
+	lists, err := c.disc.ServerPreferredResources()
+	if err != nil && len(lists) == 0 {
+		return nil, fmt.Errorf("snapshot: discovery: %w", err)
+	} // a partial answer (an aggregated API down) is used as it is
+	var out []resource
+	for _, l := range lists {
+		gv, err := schema.ParseGroupVersion(l.GroupVersion)
+		if err != nil {
+			continue
+		}
+		for _, r := range l.APIResources {
+			if strings.Contains(r.Name, "/") || skipped[r.Name] || (c.namespace != "" && !r.Namespaced) ||
+				strings.HasSuffix(gv.Group, sandboxGroup) ||
+				!hasVerbs(r.Verbs, "list", "create", "update", "delete") {
+				continue
+			}
+			out = append(out, resource{gvr: gv.WithResource(r.Name), namespaced: r.Namespaced})
+		}
+	}
+	return out, nil
+}
+
+func hasVerbs(have []string, want ...string) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			found = found || h == w
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// own reports whether an object is the learner's to save.
+func own(res resource, u *unstructured.Unstructured) bool {
+	ns, name := u.GetNamespace(), u.GetName()
+	switch {
+	case systemNamespaces[ns], res.gvr.Resource == "namespaces" && systemNamespaces[name]:
+		return false
+	case len(u.GetOwnerReferences()) > 0:
+		return false
+	case res.gvr.Resource == "serviceaccounts" && name == "default",
+		res.gvr.Resource == "configmaps" && name == "kube-root-ca.crt",
+		res.gvr.Resource == "priorityclasses" && strings.HasPrefix(name, "system-"),
+		res.gvr.Resource == "services" && ns == "default" && name == "kubernetes",
+		res.gvr.Resource == "customresourcedefinitions" && strings.HasSuffix(name, "."+sandboxGroup),
+		res.gvr.Resource == "storageclasses" && u.GetAnnotations()["storageclass.kubernetes.io/is-default-class"] == "true",
+		strings.HasPrefix(name, "system:"),
+		u.GetLabels()["kubernetes.io/bootstrapping"] != "",
+		u.GetLabels()["app.kubernetes.io/managed-by"] == "kubelab":
+		return false
+	}
+	return true
+}
+
+// listers is how many kinds are listed at once.
+const listers = 8
+
+// list returns the learner's objects of every kind, by key.
+func (c *Client) list(ctx context.Context, rs []resource) (map[string]Item, error) {
+	out := map[string]Item{}
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		next  = make(chan resource)
+	)
+	for range min(listers, len(rs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for res := range next {
+				items, err := c.listOne(ctx, res)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				}
+				for _, it := range items {
+					out[it.Key()] = it
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, res := range rs {
+		next <- res
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	return out, nil
+}
+
+// listOne returns the learner's objects of one kind.
+func (c *Client) listOne(ctx context.Context, res resource) ([]Item, error) {
+	var ri dynamic.ResourceInterface = c.dyn.Resource(res.gvr)
+	if c.namespace != "" {
+		ri = c.dyn.Resource(res.gvr).Namespace(c.namespace)
+	}
+	l, err := ri.List(ctx, metav1.ListOptions{})
+	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err) {
+		return nil, nil // a kind that went away, or one this learner may not read
+	}
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: list %s: %w", res, err)
+	}
+	var out []Item
+	for i := range l.Items {
+		u := &l.Items[i]
+		if own(res, u) {
+			out = append(out, Item{Resource: res.String(), Namespaced: res.namespaced, Object: u.Object})
+		}
+	}
+	return out, nil
+}
+
+// Take saves the learner's objects as they are now.
+func (c *Client) Take(ctx context.Context) (*Snapshot, error) {
+	rs, err := c.resources()
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	items, err := c.list(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{TakenAt: now, Namespace: c.namespace, Items: make([]Item, 0, len(items))}
+	for _, it := range items {
+		if terminating(it) {
+			continue // being deleted: as good as gone
+		}
+		it.Object = normalize(it.Object)
+		s.Items = append(s.Items, it)
+	}
+	sort.Slice(s.Items, func(i, j int) bool { return s.Items[i].Key() < s.Items[j].Key() })
+	return s, nil
+}
+
+// normalize drops what the API server sets on every write and the status,
+// leaving what a learner wrote (with the server's defaults).
+func normalize(o map[string]any) map[string]any {
+	u := unstructured.Unstructured{Object: runtime.DeepCopyJSON(o)}
+	for _, f := range []string{"uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
+		"deletionTimestamp", "deletionGracePeriodSeconds"} {
+		unstructured.RemoveNestedField(u.Object, "metadata", f)
+	}
+	if a := u.GetAnnotations(); a != nil {
+		delete(a, "deployment.kubernetes.io/revision")
+		if len(a) == 0 {
+			unstructured.RemoveNestedField(u.Object, "metadata", "annotations")
+		} else {
+			u.SetAnnotations(a)
+		}
+	}
+	delete(u.Object, "status")
+	return u.Object
+}
+
+// Save writes the snapshot to path (atomically) and returns its size in bytes.
+func (s *Snapshot) Save(path string) (int64, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot: encode: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return 0, fmt.Errorf("snapshot: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return 0, fmt.Errorf("snapshot: write: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return 0, fmt.Errorf("snapshot: write: %w", err)
+	}
+	return int64(len(b)), nil
+}
+
+// ErrNone is returned by Load when no snapshot was saved at that path.
+var ErrNone = errors.New("snapshot: none saved")
+
+// Load reads a snapshot that Save wrote.
+func Load(path string) (*Snapshot, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrNone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: read: %w", err)
+	}
+	var s Snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("snapshot: %s: %w", path, err)
+	}
+	return &s, nil
+}

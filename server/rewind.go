@@ -1,0 +1,199 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/kubelab/kubelab/history"
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/sandbox/snapshot"
+)
+
+// Rewinding a step (docs/history.md): a step starts when the grader first
+// sees it as the learner's current step (the first step of the open lab
+// neither passing nor held), that is when the learner first opens the lab
+// or when the step before passes. The learner's objects are saved then
+// (package snapshot), once per step, in HistoryDir/steps/<sandbox>/; "start
+// this step again" restores the cluster to them. Progress records and the
+// recorded history are left as they are.
+
+// restoreTimeout bounds one restore.
+const restoreTimeout = 2 * time.Minute
+
+// taking notes the learners whose step snapshot is being taken, so that a
+// burst of gradings takes one.
+var taking sync.Map // *learner → struct{}
+
+// stepsDir holds the learner's step snapshots ("" when the server keeps no
+// history).
+func (l *learner) stepsDir() string {
+	if l.s.cfg.HistoryDir == "" {
+		return ""
+	}
+	return filepath.Join(l.s.cfg.HistoryDir, "steps", l.name)
+}
+
+// stepSnapshot is the path of a step's snapshot (lab and step are catalog ids).
+func (l *learner) stepSnapshot(lab, step string) string {
+	return filepath.Join(l.stepsDir(), lab+"."+step+".json")
+}
+
+// keepStepSnapshot saves the cluster for the learner's current step of
+// lab, unless it was saved already. The grader calls it after grading;
+// only the lab the learner has open counts (the status API grades others).
+func (l *learner) keepStepSnapshot(lab *labs.Lab, results []labs.StepResult) {
+	if l.stepsDir() == "" {
+		return
+	}
+	l.mu.Lock()
+	if l.openLab != lab.ID {
+		l.mu.Unlock()
+		return
+	}
+	current := ""
+	for _, r := range results {
+		if !r.Passed && l.held[lab.ID+"/"+r.ID].IsZero() {
+			current = r.ID
+			break
+		}
+	}
+	l.mu.Unlock()
+	if current == "" {
+		return
+	}
+	path := l.stepSnapshot(lab.ID, current)
+	if _, err := os.Stat(path); err == nil {
+		return
+	}
+	if _, busy := taking.LoadOrStore(l, struct{}{}); busy {
+		return
+	}
+	go func() {
+		defer taking.Delete(l)
+		if err := l.takeStepSnapshot(path); err != nil {
+			l.s.log.Warn("step snapshot", "learner", l.name, "lab", lab.ID, "step", current, "err", err)
+		}
+	}()
+}
+
+func (l *learner) takeStepSnapshot(path string) error {
+	_, _, box, _ := l.snapshot()
+	if box == nil {
+		return errors.New("the sandbox is not running")
+	}
+	c, err := snapshot.New(box.REST, box.Namespace)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(l.s.ctx, time.Minute)
+	defer cancel()
+	start := time.Now()
+	snap, err := c.Take(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := snap.Save(path)
+	if err != nil {
+		return err
+	}
+	l.s.log.Info("step snapshot", "learner", l.name, "file", filepath.Base(path), "objects", len(snap.Items), "bytes", n, "took", time.Since(start))
+	return nil
+}
+
+// forgetStepSnapshots deletes the learner's step snapshots (with their sandbox).
+func (l *learner) forgetStepSnapshots() error {
+	if dir := l.stepsDir(); dir != "" {
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("step snapshots: %w", err)
+		}
+	}
+	return nil
+}
+
+// rewindRoutes serve the learner's step snapshots.
+func (s *Server) rewindRoutes(r chi.Router) {
+	r.Get("/labs/{lab}/rewind", s.stepSnapshots)
+	r.Post("/labs/{lab}/steps/{step}/rewind", s.rewindStep)
+}
+
+// stepSnapshots answers GET /api/labs/{lab}/rewind: the learner's steps of
+// the lab that can be started again, {"steps": [{"step", "at", "bytes"}]}.
+func (s *Server) stepSnapshots(w http.ResponseWriter, r *http.Request) {
+	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
+	if lab == nil {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "no such lab"})
+		return
+	}
+	l := s.learnerFor(userOf(r))
+	steps := []map[string]any{}
+	if l.stepsDir() != "" {
+		for _, st := range lab.Steps {
+			if fi, err := os.Stat(l.stepSnapshot(lab.ID, st.ID)); err == nil {
+				steps = append(steps, map[string]any{"step": st.ID, "at": fi.ModTime().UnixMilli(), "bytes": fi.Size()})
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lab": lab.ID, "steps": steps})
+}
+
+// rewindStep answers POST /api/labs/{lab}/steps/{step}/rewind: the
+// learner's cluster is restored to the step's snapshot; the answer says
+// what was deleted, created and updated, and how long it took (ms).
+func (s *Server) rewindStep(w http.ResponseWriter, r *http.Request) {
+	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
+	if lab == nil {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "no such lab"})
+		return
+	}
+	step := chi.URLParam(r, "step")
+	if !hasStep(lab, step) {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "no such step"})
+		return
+	}
+	l, box, ok := s.readySandbox(w, r)
+	if !ok {
+		return
+	}
+	if l.stepsDir() == "" {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "this server keeps no step snapshots", Code: "no_snapshot"})
+		return
+	}
+	snap, err := snapshot.Load(l.stepSnapshot(lab.ID, step))
+	if errors.Is(err, snapshot.ErrNone) {
+		writeJSON(w, http.StatusNotFound, apiError{Error: map[string]string{
+			"ko": "이 단계의 시작 상태가 저장되어 있지 않습니다.", "en": "this step's starting state was not saved"}[lang(r)], Code: "no_snapshot"})
+		return
+	}
+	if err != nil {
+		s.internalJSON(w, r, err)
+		return
+	}
+	if !l.acquireTurn(w, r) {
+		return
+	}
+	defer l.releaseTurn()
+	c, err := snapshot.New(box.REST, box.Namespace)
+	if err != nil {
+		s.internalJSON(w, r, err)
+		return
+	}
+	l.mark(history.Mark{Kind: history.MarkRewind, Lab: lab.ID, Step: step})
+	ctx, cancel := context.WithTimeout(r.Context(), restoreTimeout)
+	defer cancel()
+	res, err := c.Restore(ctx, snap)
+	l.poke()
+	if err != nil {
+		s.internalJSON(w, r, fmt.Errorf("rewind %s/%s: %w", lab.ID, step, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lab": lab.ID, "step": step, "at": snap.TakenAt.UnixMilli(),
+		"deleted": res.Deleted, "created": res.Created, "updated": res.Updated, "replaced": res.Replaced, "ms": res.Took.Milliseconds()})
+}
