@@ -67,10 +67,16 @@ func (m *mountFS) volumeFiles(v *corev1.Volume) (map[string]string, bool) {
 		}
 	}
 	addDownward := func(items []corev1.DownwardAPIVolumeFile) {
+		// The kubelet rewrites these files when the pod's labels or
+		// annotations change: read them from the pod as it is now.
+		pod := m.pod
+		if cur, err := m.s.pods.Pods(ns).Get(m.pod.Name); err == nil && cur.UID == m.pod.UID {
+			pod = cur
+		}
 		for _, it := range items {
 			switch {
 			case it.FieldRef != nil:
-				if val, err := fieldValue(m.pod, it.FieldRef.FieldPath, m.n, m.ip); err == "" {
+				if val, err := fieldValue(pod, it.FieldRef.FieldPath, m.n, m.ip); err == "" {
 					files[it.Path] = val
 				}
 			case it.ResourceFieldRef != nil:

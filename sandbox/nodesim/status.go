@@ -240,6 +240,12 @@ func setConditions(p *corev1.Pod, status *corev1.PodStatus, st *podState) {
 		status.Conditions = append(status.Conditions, corev1.PodCondition{Type: t, Status: cs, Reason: reason, Message: msg,
 			LastTransitionTime: now, ObservedGeneration: p.Generation})
 	}
+	// A kubelet reports PodScheduled itself for a pod that names its node
+	// (spec.nodeName), which no scheduler has seen.
+	if findCondition(status.Conditions, corev1.PodScheduled) == nil {
+		status.Conditions = append(status.Conditions, corev1.PodCondition{Type: corev1.PodScheduled, Status: corev1.ConditionTrue,
+			LastTransitionTime: now, ObservedGeneration: p.Generation})
+	}
 	terminal := status.Phase == corev1.PodSucceeded || status.Phase == corev1.PodFailed
 	if st.sandbox && !terminal {
 		set(corev1.PodReadyToStartContainers, true, "", "")
@@ -536,4 +542,14 @@ func cpuAndMemory(r corev1.ResourceRequirements) *corev1.ResourceRequirements {
 		return nil
 	}
 	return out
+}
+
+// findCondition returns the condition of type t, or nil.
+func findCondition(conds []corev1.PodCondition, t corev1.PodConditionType) *corev1.PodCondition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
+		}
+	}
+	return nil
 }

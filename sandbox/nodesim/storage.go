@@ -3,6 +3,7 @@ package nodesim
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -55,8 +56,11 @@ func (s *Simulator) startProvisioner(ctx context.Context) error {
 		if !ok || pvc.Spec.VolumeName != "" || pvc.Annotations[annProvisioner] != s.cfg.Storage.Provisioner {
 			return
 		}
-		nodeName := pvc.Annotations[annSelectedNode]
-		n := s.nodes[nodeName]
+		n := s.nodes[pvc.Annotations[annSelectedNode]]
+		if n == nil && pvc.Annotations[annSelectedNode] == "" && s.immediate(ctx, pvc) {
+			// Immediate binding: the provisioner picks a zone on its own.
+			n = s.nodeFor(string(pvc.UID))
+		}
 		if n == nil {
 			return
 		}
@@ -78,6 +82,31 @@ func (s *Simulator) startProvisioner(ctx context.Context) error {
 		return fmt.Errorf("nodesim: provisioner: %w", err)
 	}
 	return nil
+}
+
+// immediate reports whether a claim's class binds at once
+// (volumeBindingMode Immediate) rather than for its first pod.
+func (s *Simulator) immediate(ctx context.Context, pvc *corev1.PersistentVolumeClaim) bool {
+	name := ptr.Deref(pvc.Spec.StorageClassName, "")
+	if name == "" {
+		return false
+	}
+	sc, err := s.client.StorageV1().StorageClasses().Get(ctx, name, metav1.GetOptions{})
+	return err == nil && sc.VolumeBindingMode != nil && *sc.VolumeBindingMode == storagev1.VolumeBindingImmediate
+}
+
+// nodeFor picks a node, the same one for the same key, for a volume that
+// no pod has placed yet.
+func (s *Simulator) nodeFor(key string) *simNode {
+	names := make([]string, 0, len(s.nodes))
+	for name := range s.nodes {
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	return s.nodes[names[hash(key)%uint64(len(names))]]
 }
 
 func (s *Simulator) provision(ctx context.Context, pvc *corev1.PersistentVolumeClaim, n *simNode) {
