@@ -439,8 +439,8 @@ func report(sides []side, res map[string]*figures, idle time.Duration) {
 	row("cold start CPU, median (CPU-s)", median(k.coldCPU), median(w.coldCPU), "s")
 	row("empty: anonymous memory (MiB)", k.emptyAnon, w.emptyAnon, "Mi")
 	row(fmt.Sprintf("empty: idle CPU over %s (%% of a core)", idle), k.emptyIdle, w.emptyIdle, "%")
-	row("with the corpus: anonymous memory (MiB)", k.fullAnon, w.fullAnon, "Mi")
-	row(fmt.Sprintf("with the corpus: idle CPU over %s (%% core)", idle), k.fullIdle, w.fullIdle, "%")
+	row("corpus: anonymous memory (MiB)", k.fullAnon, w.fullAnon, "Mi")
+	row(fmt.Sprintf("corpus: idle CPU over %s (%% of a core)", idle), k.fullIdle, w.fullIdle, "%")
 	fmt.Println()
 	for _, s := range sides {
 		f := res[s.name()]
