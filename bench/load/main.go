@@ -4,9 +4,16 @@
 // the editor, keeps the page's websocket open, answers a quiz question and
 // then keeps typing `kubectl get pods` until the time is up. It prints the
 // sandbox ready times, command latencies, websocket event latency and the
-// server's memory. It only talks to loopback and stops by itself.
+// server's memory, and the memory and CPU of the server with all its
+// sandboxes. It only talks to loopback and stops by itself.
 //
 //	go run ./bench/load -n 10 -duration 60s
+//	go run ./bench/load -n 30 -seats 30 -warm -arrive 10s   # a class arriving at once
+//
+// With -seats the class gets a seat limit, so the server keeps warm
+// sandboxes for the seats not yet taken; -warm waits until they are ready
+// before the first learner arrives; -arrive spreads the arrivals over a
+// window (by default one every 200 ms).
 package main
 
 import (
@@ -65,9 +72,14 @@ func main() {
 	n := flag.Int("n", 10, "learners")
 	duration := flag.Duration("duration", 60*time.Second, "how long each learner keeps working after the lab")
 	bin := flag.String("bin", "bin/kubelab", "the kubelab binary")
-	pool := flag.Int("pool", 0, "warm sandboxes")
+	pool := flag.Int("pool", 0, "warm sandboxes beyond the class's seats (serve --pool)")
+	seats := flag.Int("seats", 0, "the class's seat limit (0 = none): the server keeps warm sandboxes for the free seats")
+	warm := flag.Bool("warm", false, "wait until the warm sandboxes (-seats + -pool) are ready before the learners arrive")
+	warmTimeout := flag.Duration("warm-timeout", 20*time.Minute, "how long -warm waits")
+	arrive := flag.Duration("arrive", 0, "spread the arrivals over this window (0 = one every 200 ms)")
 	flag.Parse()
-	if err := run(*n, *duration, *bin, *pool); err != nil {
+	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -117,7 +129,91 @@ func cpuTicks(pid int) int {
 	return u + s
 }
 
-func run(n int, duration time.Duration, bin string, pool int) error {
+// options are the command's flags.
+type options struct {
+	n, pool, seats int
+	duration       time.Duration
+	bin            string
+	warm           bool
+	warmTimeout    time.Duration
+	arrive         time.Duration
+}
+
+// descendants lists the processes below pid (its sandboxes), read from /proc.
+func descendants(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	parent := map[int]int{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		if len(f) > 1 {
+			parent[p], _ = strconv.Atoi(f[1])
+		}
+	}
+	var out []int
+	var walk func(int)
+	walk = func(p int) {
+		for c, pp := range parent {
+			if pp == p {
+				out = append(out, c)
+				walk(c)
+			}
+		}
+	}
+	walk(pid)
+	return out
+}
+
+// anonMiB reads a process's anonymous resident memory.
+func anonMiB(pid int) float64 {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "RssAnon:") {
+			f := strings.Fields(l)
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+// treeTicks sums the CPU ticks of the server and its live sandboxes.
+func treeTicks(pid int) int {
+	t := cpuTicks(pid)
+	for _, c := range descendants(pid) {
+		t += cpuTicks(c)
+	}
+	return t
+}
+
+// readySandboxes counts the server's sandbox processes that are ready: a
+// sandbox writes DIR/stats.addr once it is.
+func readySandboxes(pid int) int {
+	n := 0
+	for _, c := range descendants(pid) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c))
+		args := strings.Split(string(b), "\x00")
+		for i, a := range args {
+			if a == "--dir" && i+1 < len(args) {
+				if _, err := os.Stat(filepath.Join(args[i+1], "stats.addr")); err == nil {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+func run(o options) error {
+	n, duration, bin, pool := o.n, o.duration, o.bin, o.pool
 	data, err := os.MkdirTemp("", "kubelab-load-")
 	if err != nil {
 		return err
@@ -135,6 +231,11 @@ func run(n int, duration time.Duration, bin string, pool int) error {
 	class, err := st.CreateClass(ctx, inst.ID, "load")
 	if err != nil {
 		return err
+	}
+	if o.seats > 0 {
+		if err := st.SetSeatLimit(ctx, class.ID, o.seats); err != nil {
+			return fmt.Errorf("seat limit: %w", err)
+		}
 	}
 	st.Close()
 
@@ -160,6 +261,18 @@ func run(n int, duration time.Duration, bin string, pool int) error {
 	if !healthy {
 		return fmt.Errorf("the server did not answer on %s", base)
 	}
+	if o.warm {
+		want := o.seats + pool
+		t0, deadline := time.Now(), time.Now().Add(o.warmTimeout)
+		for readySandboxes(srv.Process.Pid) < want {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%d of %d warm sandboxes ready after %s", readySandboxes(srv.Process.Pid), want, o.warmTimeout)
+			}
+			time.Sleep(time.Second)
+		}
+		fmt.Printf("warm sandboxes: %d ready after %s\n", want, time.Since(t0).Round(time.Second))
+		time.Sleep(5 * time.Second) // let the last one be counted as warm
+	}
 	cat, err := labs.Load()
 	if err != nil {
 		return err
@@ -169,8 +282,11 @@ func run(n int, duration time.Duration, bin string, pool int) error {
 	var wg sync.WaitGroup
 	started := time.Now()
 	peakRSS, peakUsed := 0, 0
+	var peakAnon float64
+	peakProcs := 0
 	stopMon := make(chan struct{})
 	cpu0 := cpuTicks(srv.Process.Pid)
+	tree0 := treeTicks(srv.Process.Pid)
 	go func() {
 		for {
 			select {
@@ -184,6 +300,14 @@ func run(n int, duration time.Duration, bin string, pool int) error {
 			if u := memBefore - memAvailableMiB(); u > peakUsed {
 				peakUsed = u
 			}
+			kids := descendants(srv.Process.Pid)
+			a := anonMiB(srv.Process.Pid)
+			for _, c := range kids {
+				a += anonMiB(c)
+			}
+			if a > peakAnon {
+				peakAnon, peakProcs = a, len(kids)
+			}
 		}
 	}()
 	for i := 0; i < n; i++ {
@@ -192,12 +316,17 @@ func run(n int, duration time.Duration, bin string, pool int) error {
 			defer wg.Done()
 			learner(base, class.JoinCode, i, lab, duration, s)
 		}(i)
-		time.Sleep(200 * time.Millisecond)
+		if o.arrive > 0 {
+			time.Sleep(o.arrive / time.Duration(max(n-1, 1)))
+		} else {
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 	wg.Wait()
-	close(stopMon)
 	elapsed := time.Since(started)
 	cpu := float64(cpuTicks(srv.Process.Pid)-cpu0) / 100 / elapsed.Seconds() * 100
+	treeCPU := float64(treeTicks(srv.Process.Pid)-tree0) / 100 / elapsed.Seconds() * 100
+	close(stopMon)
 
 	fmt.Printf("learners: %d, wall time %s\n", n, elapsed.Round(time.Second))
 	names := make([]string, 0, len(s.vals))
@@ -218,6 +347,8 @@ func run(n int, duration time.Duration, bin string, pool int) error {
 	}
 	fmt.Printf("errors: %d\nserver process: peak RSS %d MiB, CPU %.1f%% of one core on average\nmachine: peak memory used by kubelab and its sandboxes %d MiB (%d MiB per learner)\n",
 		errs, peakRSS, cpu, peakUsed, peakUsed/max(n, 1))
+	fmt.Printf("server and sandboxes: peak anonymous memory %.0f MiB (%d sandbox processes, %.0f MiB per learner), CPU %.1f%% of one core on average (sandboxes alive at the end)\n",
+		peakAnon, peakProcs, peakAnon/float64(max(n, 1)), treeCPU)
 	return nil
 }
 
