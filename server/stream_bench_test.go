@@ -52,10 +52,14 @@ func livePage(b *testing.B) (*wsReader, kubernetes.Interface) {
 	return ws, kubernetes.NewForConfigOrDie(box.REST)
 }
 
-// reportPercentiles reports the p50 and p99 of latencies in milliseconds.
+// reportPercentiles reports the p50, p95 and p99 of latencies and the
+// first one (the first after the sandbox started), in milliseconds.
 func reportPercentiles(b *testing.B, lat []time.Duration) {
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	first := lat[0]
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[(len(lat)*95)/100]), "p95-ms")
 	b.ReportMetric(ms(lat[(len(lat)*99)/100]), "p99-ms")
+	b.ReportMetric(ms(first), "first-ms")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -29,6 +30,13 @@ type Recorder struct {
 	fw   framework.Framework
 	sink func(*Decision)
 	now  func() time.Time
+
+	// The profile's plugins, read once (the profile does not change): the
+	// decisions share these slices and only read them.
+	profile       sync.Once
+	filterPlugins []string
+	scorePlugins  []PluginWeight
+	weights       map[string]int64
 }
 
 var (
@@ -125,6 +133,7 @@ func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Po
 	pod = &unbound
 	d := r.begin(pod)
 	d.Node = nodeName
+	d.Nodes = make([]NodeResult, 0, len(nodes))
 	passed := sets.New(nodeName)
 	if v, err := state.Read(feasibleKey); err == nil {
 		if f, ok := v.(*feasibleNodes); ok {
@@ -133,7 +142,7 @@ func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Po
 	}
 	skip := state.GetSkipFilterPlugins()
 	var feasible []fwk.NodeInfo
-	at := map[string]int{}
+	at := make(map[string]int, len(nodes))
 	for _, ni := range nodes {
 		var st *fwk.Status
 		if name := ni.Node().Name; !passed.Has(name) && name != nodeName {
@@ -150,20 +159,13 @@ func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Po
 		scores, st := r.fw.RunScorePlugins(ctx, state, pod, feasible)
 		if st.IsSuccess() {
 			d.Scored = true
-			weights := map[string]int64{}
-			for _, w := range d.ScorePlugins {
-				weights[w.Plugin] = w.Weight
-			}
 			for _, ns := range scores {
 				n := &d.Nodes[at[ns.Name]]
 				n.Total = ns.TotalScore
-				raw := map[string]int64{}
-				for _, s := range ns.RawScores {
-					raw[s.Name] = s.Score
-				}
-				for _, s := range ns.Scores {
-					w := max(weights[s.Name], 1)
-					n.Scores = append(n.Scores, ScoreResult{Plugin: s.Name, Raw: raw[s.Name], Score: s.Score / w, Weight: w})
+				n.Scores = make([]ScoreResult, 0, len(ns.Scores))
+				for i, s := range ns.Scores {
+					w := max(r.weights[s.Name], 1)
+					n.Scores = append(n.Scores, ScoreResult{Plugin: s.Name, Raw: rawScore(ns.RawScores, i, s.Name), Score: s.Score / w, Weight: w})
 				}
 			}
 		}
@@ -195,20 +197,44 @@ func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Po
 // Unreserve does nothing: the record of the attempt stands.
 func (r *Recorder) Unreserve(context.Context, fwk.CycleState, *v1.Pod, string) {}
 
+// rawScore is a plugin's raw score: RawScores and Scores list the
+// plugins in the same order, so it is at i, unless extenders changed that.
+func rawScore(raw []fwk.PluginScore, i int, plugin string) int64 {
+	if i < len(raw) && raw[i].Name == plugin {
+		return raw[i].Score
+	}
+	for _, s := range raw {
+		if s.Name == plugin {
+			return s.Score
+		}
+	}
+	return 0
+}
+
 // begin starts a decision with the profile's plugins.
 func (r *Recorder) begin(pod *v1.Pod) *Decision {
-	d := &Decision{Pod: pod.Name, Namespace: pod.Namespace, UID: string(pod.UID), Time: r.now().UTC().Format(time.RFC3339Nano)}
+	r.profile.Do(r.readProfile)
+	return &Decision{Pod: pod.Name, Namespace: pod.Namespace, UID: string(pod.UID), Time: r.now().UTC().Format(time.RFC3339Nano),
+		FilterPlugins: r.filterPlugins, ScorePlugins: r.scorePlugins}
+}
+
+// readProfile reads the profile's Filter and Score plugins, in the order
+// the scheduler runs them, and the Score plugins' weights. It runs at the
+// first attempt, once the framework is complete.
+func (r *Recorder) readProfile() {
+	r.weights = map[string]int64{}
 	plugins := r.fw.ListPlugins()
 	if plugins == nil {
-		return d
+		return
 	}
 	for _, p := range plugins.Filter.Enabled {
-		d.FilterPlugins = append(d.FilterPlugins, p.Name)
+		r.filterPlugins = append(r.filterPlugins, p.Name)
 	}
 	for _, p := range plugins.Score.Enabled {
-		d.ScorePlugins = append(d.ScorePlugins, PluginWeight{Plugin: p.Name, Weight: int64(max(p.Weight, 1))})
+		w := int64(max(p.Weight, 1))
+		r.scorePlugins = append(r.scorePlugins, PluginWeight{Plugin: p.Name, Weight: w})
+		r.weights[p.Name] = w
 	}
-	return d
 }
 
 // nodeResult turns one node's status into per-plugin verdicts: the
@@ -225,6 +251,7 @@ func (r *Recorder) nodeResult(ni fwk.NodeInfo, st *fwk.Status, order []string, s
 		n.Filters = []FilterResult{{Plugin: plugin, Reason: st.Message(), Stage: "PreFilter"}}
 		return n
 	}
+	n.Filters = make([]FilterResult, 0, len(order))
 	for _, p := range order {
 		if !st.IsSuccess() && p == plugin {
 			n.Filters = append(n.Filters, FilterResult{Plugin: p, Reason: st.Message()})

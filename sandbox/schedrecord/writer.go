@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -30,27 +31,36 @@ const (
 const maxRemembered = 4096
 
 // Writer stores decisions off the scheduler's path: Put only keeps the
-// newest decision per pod, and Run writes them with server-side apply,
-// skipping a decision equal to the one last written for the pod (a Pending
-// pod retried every few seconds writes nothing new).
+// newest decision per pod, and Run writes them, skipping a decision equal
+// to the one last written for the pod (a Pending pod retried every few
+// seconds writes nothing new).
+//
+// A write costs one JSON encoding of the decision, a hash of it and one
+// request whose answer is not decoded: a new record is created, a known
+// one is changed with a JSON patch that replaces its decision and owner
+// (no resourceVersion to remember, no read before the write).
 type Writer struct {
 	client dynamic.Interface
 	rest   rest.Interface
 	kick   chan struct{}
+	seed   maphash.Seed
 
 	mu      sync.Mutex
 	pending map[string]*Decision
-	last    map[string]written // pod key -> the last record written
+	spare   map[string]*Decision // the emptied batch map, reused by the next batch
+	last    map[string]written   // pod key -> the last record written
 }
 
 // written is what the writer remembers of a record it wrote.
 type written struct {
-	fingerprint, uid, resourceVersion string
+	fingerprint uint64
+	uid         string
 }
 
 // NewWriter returns a writer that stores records through cfg's API server.
-// Records go as plain JSON creates and updates: no server-side apply, whose
-// field tracking of a record costs the API server more than the record.
+// Records go as plain JSON creates and JSON patches: no server-side apply,
+// whose field tracking of a record costs the API server more than the
+// record.
 func NewWriter(cfg *rest.Config) (*Writer, error) {
 	client, err := dynamic.NewForConfig(cfg)
 	if err != nil {
@@ -65,7 +75,8 @@ func NewWriter(cfg *rest.Config) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schedrecord: client: %w", err)
 	}
-	return &Writer{client: client, rest: rc, kick: make(chan struct{}, 1), pending: map[string]*Decision{}, last: map[string]written{}}, nil
+	return &Writer{client: client, rest: rc, kick: make(chan struct{}, 1), seed: maphash.MakeSeed(),
+		pending: map[string]*Decision{}, spare: map[string]*Decision{}, last: map[string]written{}}, nil
 }
 
 // Put queues a decision; it never blocks.
@@ -87,6 +98,7 @@ func (w *Writer) Run(ctx context.Context) {
 	// writes after a start can meet an API server that does not serve the
 	// record's type yet for a moment.
 	backoff := minBackoff
+	var buf []byte
 	for {
 		select {
 		case <-ctx.Done():
@@ -96,11 +108,12 @@ func (w *Writer) Run(ctx context.Context) {
 		}
 		w.mu.Lock()
 		batch := w.pending
-		w.pending = map[string]*Decision{}
+		w.pending, w.spare = w.spare, nil
 		w.mu.Unlock()
 		failed := false
 		for key, d := range batch {
-			if err := w.write(ctx, key, d); err != nil {
+			var err error
+			if buf, err = w.write(ctx, key, d, buf[:0]); err != nil {
 				if ctx.Err() != nil {
 					return
 				}
@@ -113,6 +126,10 @@ func (w *Writer) Run(ctx context.Context) {
 				failed = true
 			}
 		}
+		clear(batch)
+		w.mu.Lock()
+		w.spare = batch
+		w.mu.Unlock()
 		if failed {
 			retry.Reset(backoff)
 			backoff = min(2*backoff, maxBackoff)
@@ -122,84 +139,95 @@ func (w *Writer) Run(ctx context.Context) {
 	}
 }
 
-func (w *Writer) write(ctx context.Context, key string, d *Decision) error {
-	fp := fingerprint(d)
+// write stores one decision, encoding it into buf (returned for reuse).
+func (w *Writer) write(ctx context.Context, key string, d *Decision, buf []byte) ([]byte, error) {
+	// The patch's head, then the decision: the same bytes serve the
+	// fingerprint (the decision without its time) and the request.
+	buf = append(buf, patchHead...)
+	head := len(buf)
+	buf, at, err := appendDecision(buf, d)
+	if err != nil {
+		return buf, fmt.Errorf("schedrecord: encode %s: %w", key, err)
+	}
+	fp := w.fingerprint(buf[head:head+at[0]], buf[head+at[1]:])
 	w.mu.Lock()
 	last, known := w.last[key]
 	w.mu.Unlock()
 	if known && last.fingerprint == fp && last.uid == d.UID {
-		return nil
+		return buf, nil
 	}
-	w.retarget(ctx, d)
-	obj := record{APIVersion: Group + "/" + Version, Kind: Kind, Decision: d}
-	obj.Metadata.Name, obj.Metadata.Namespace = d.Pod, d.Namespace
-	obj.Metadata.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: d.Pod, UID: types.UID(d.UID)}}
-	var raw []byte
-	var err error
-	if known {
-		obj.Metadata.ResourceVersion = last.resourceVersion
-		raw, err = w.put(ctx, &obj)
-	}
-	if !known || apierrors.IsNotFound(err) {
-		obj.Metadata.ResourceVersion = ""
-		raw, err = w.send(ctx, w.rest.Post().Namespace(d.Namespace).Resource(Resource), &obj)
-	}
-	if apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) {
-		// Written by an earlier process, or changed by someone: update what is there.
-		var cur record
-		b, gerr := w.rest.Get().Namespace(d.Namespace).Resource(Resource).Name(d.Pod).Do(ctx).Raw()
-		if gerr != nil {
-			return gerr
+	if w.retarget(ctx, d) {
+		if buf, _, err = appendDecision(buf[:head], d); err != nil {
+			return buf, fmt.Errorf("schedrecord: encode %s: %w", key, err)
 		}
-		if err := json.Unmarshal(b, &cur); err != nil {
-			return fmt.Errorf("schedrecord: read %s: %w", key, err)
+	}
+	owner, err := json.Marshal([]metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: d.Pod, UID: types.UID(d.UID)}})
+	if err != nil {
+		return buf, fmt.Errorf("schedrecord: encode %s: %w", key, err)
+	}
+	decision := buf[head:len(buf):len(buf)]
+	if !known {
+		err = w.create(ctx, d, owner, decision)
+	}
+	if known || apierrors.IsAlreadyExists(err) {
+		// Replace the decision and the owner (the record may be left by an
+		// earlier pod of the same name, or by an earlier process).
+		buf = append(buf, patchOwner...)
+		buf = append(buf, owner...)
+		buf = append(buf, "}]"...)
+		err = w.rest.Patch(types.JSONPatchType).Namespace(d.Namespace).Resource(Resource).Name(d.Pod).
+			Param("fieldManager", fieldManager).Body(buf).Do(ctx).Error()
+		if known && apierrors.IsNotFound(err) {
+			// Removed meanwhile (by the garbage collector, or by hand).
+			err = w.create(ctx, d, owner, decision)
 		}
-		obj.Metadata.ResourceVersion = cur.Metadata.ResourceVersion
-		raw, err = w.put(ctx, &obj)
 	}
 	if err != nil {
-		return err
-	}
-	var done record
-	if err := json.Unmarshal(raw, &done); err != nil {
-		return fmt.Errorf("schedrecord: written %s: %w", key, err)
+		return buf, fmt.Errorf("schedrecord: write %s: %w", key, err)
 	}
 	w.mu.Lock()
 	if len(w.last) >= maxRemembered {
 		clear(w.last)
 	}
-	w.last[key] = written{fingerprint: fp, uid: d.UID, resourceVersion: done.Metadata.ResourceVersion}
+	w.last[key] = written{fingerprint: fp, uid: d.UID}
 	w.mu.Unlock()
+	return buf, nil
+}
+
+// The JSON patch that replaces a record's decision and owner, around the
+// encoded decision and owner references.
+const (
+	patchHead  = `[{"op":"add","path":"/decision","value":`
+	patchOwner = `},{"op":"add","path":"/metadata/ownerReferences","value":`
+)
+
+// create posts a new record holding the encoded decision.
+func (w *Writer) create(ctx context.Context, d *Decision, owner, decision []byte) error {
+	body := make([]byte, 0, len(decision)+len(owner)+len(d.Pod)+160)
+	body = append(body, `{"apiVersion":"`+Group+"/"+Version+`","kind":"`+Kind+`","metadata":{"name":`...)
+	body = appendString(body, d.Pod)
+	body = append(body, `,"ownerReferences":`...)
+	body = append(body, owner...)
+	body = append(body, `},"decision":`...)
+	body = append(body, decision...)
+	body = append(body, '}')
+	err := w.rest.Post().Namespace(d.Namespace).Resource(Resource).Param("fieldManager", fieldManager).
+		SetHeader("Content-Type", "application/json").Body(body).Do(ctx).Error()
+	if err != nil {
+		return fmt.Errorf("schedrecord: create %s/%s: %w", d.Namespace, d.Pod, err)
+	}
 	return nil
 }
 
-func (w *Writer) put(ctx context.Context, obj *record) ([]byte, error) {
-	return w.send(ctx, w.rest.Put().Namespace(obj.Metadata.Namespace).Resource(Resource).Name(obj.Metadata.Name), obj)
-}
-
-func (w *Writer) send(ctx context.Context, req *rest.Request, obj *record) ([]byte, error) {
-	body, err := json.Marshal(obj)
-	if err != nil {
-		return nil, fmt.Errorf("schedrecord: encode %s/%s: %w", obj.Metadata.Namespace, obj.Metadata.Name, err)
-	}
-	return req.Param("fieldManager", fieldManager).SetHeader("Content-Type", "application/json").Body(body).Do(ctx).Raw()
-}
-
-// record is the stored object, encoded without going through
-// unstructured maps.
-type record struct {
-	APIVersion string            `json:"apiVersion"`
-	Kind       string            `json:"kind"`
-	Metadata   metav1.ObjectMeta `json:"metadata"`
-	Decision   *Decision         `json:"decision,omitempty"`
-}
-
-// fingerprint is a decision without its time.
-func fingerprint(d *Decision) string {
-	c := *d
-	c.Time = ""
-	b, _ := json.Marshal(c)
-	return string(b)
+// fingerprint hashes an encoded decision, given as the bytes before and
+// after its time (the only field that differs between two attempts that
+// found the same).
+func (w *Writer) fingerprint(before, after []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(w.seed)
+	_, _ = h.Write(before)
+	_, _ = h.Write(after)
+	return h.Sum64()
 }
 
 var (
@@ -224,14 +252,17 @@ var (
 // learner edits: the pod's top controller (a Deployment rather than its
 // ReplicaSet, a CronJob rather than its Job), whose pod template takes the
 // same patch one level down.
-func (w *Writer) retarget(ctx context.Context, d *Decision) {
+//
+// It reports whether it changed any suggestion.
+func (w *Writer) retarget(ctx context.Context, d *Decision) bool {
 	if len(d.Suggestions) == 0 {
-		return
+		return false
 	}
 	target, path := w.topOwner(ctx, d.Namespace, d.Pod)
 	if target == nil {
-		return
+		return false
 	}
+	changed := false
 	for i := range d.Suggestions {
 		s := &d.Suggestions[i]
 		if s.Target.Kind != "Pod" {
@@ -243,7 +274,9 @@ func (w *Writer) retarget(ctx context.Context, d *Decision) {
 			patch = map[string]any{path[j]: patch}
 		}
 		s.Target, s.Patch = *target, patch
+		changed = true
 	}
+	return changed
 }
 
 func (w *Writer) topOwner(ctx context.Context, ns, pod string) (*Target, []string) {
