@@ -99,6 +99,7 @@ func (l *learner) provision() {
 	defer cancel()
 	_, _ = l.s.cfg.Store.UpsertSandbox(ctx, store.Sandbox{UserID: l.user.ID, Name: l.name,
 		Backend: l.s.cfg.Provider.Name(), State: store.SandboxStarting})
+	l.s.rewarm() // this learner has arrived: the classes expect one fewer
 	box, err := l.s.cfg.Provider.Acquire(ctx, l.name)
 	var w *watch.Watcher
 	if err == nil {

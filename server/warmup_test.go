@@ -66,6 +66,12 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 	if err != nil || len(members) != 1 {
 		t.Fatalf("members after a join: %v %v", members, err)
 	}
+	// The join re-counts the class's expected arrivals: the student who
+	// joined has no sandbox yet, so both warm ones stay.
+	time.Sleep(2 * time.Second)
+	if ready, starting := prov.WarmStatus(); ready+starting != 2 {
+		t.Fatalf("after a join, before the student's page asked: %d warm ready, %d starting; want the 2 kept", ready, starting)
+	}
 	began := time.Now()
 	box, err := prov.Acquire(context.Background(), sandboxName(store.User{ID: members[0].UserID}))
 	if err != nil {

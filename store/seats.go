@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Errors of JoinClass besides ErrClassClosed.
@@ -141,11 +142,22 @@ func (s *Store) BumpSessionGen(ctx context.Context, userID int64) (int64, error)
 	return gen, wrapf(err, "new session generation of user %d", userID)
 }
 
+// arrivingFor is how long a member who joined counts as still arriving
+// when no sandbox has been made for them yet (their page opens it).
+const arrivingFor = time.Hour
+
 // ExpectedArrivals is how many students the open classes still expect:
-// for each open class, its seat limit less its active members.
+// for each open class, its seat limit less its active members who already
+// have a sandbox. A member who joined within the last hour and has no
+// sandbox yet is still on the way to their page, so a warm sandbox stays
+// kept for them: counting them as arrived at the join would stop the very
+// sandbox they are about to take.
 func (s *Store) ExpectedArrivals(ctx context.Context) (int, error) {
 	var n int
+	since := toMS(s.clock().Add(-arrivingFor))
 	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(MAX(c.seat_limit - (SELECT COUNT(*) FROM class_members m
-		WHERE m.class_id = c.id AND m.removed_at IS NULL), 0)), 0) FROM classes c WHERE c.closed_at IS NULL`).Scan(&n)
+		WHERE m.class_id = c.id AND m.removed_at IS NULL
+		AND (m.joined_at < ? OR EXISTS (SELECT 1 FROM sandboxes b WHERE b.user_id = m.user_id))), 0)), 0)
+		FROM classes c WHERE c.closed_at IS NULL`, since).Scan(&n)
 	return n, wrapf(err, "expected arrivals")
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestSeatLimit: joins past a class's seat limit are refused, concurrent
@@ -112,4 +113,42 @@ func TestSessionGen(t *testing.T) {
 	}
 	_, err = s.BumpSessionGen(ctx, 9999)
 	wantErr(t, err, ErrNotFound)
+}
+
+// TestExpectedArrivals: a class expects its free seats plus the members
+// who joined but have no sandbox yet (their page is about to ask for one);
+// a member counts as arrived once a sandbox is made for them, or an hour
+// after joining without one.
+func TestExpectedArrivals(t *testing.T) {
+	ctx := context.Background()
+	s, clk, _ := newStore(t)
+	teacher := mustUser(t, s, "teacher", RoleInstructor)
+	c, err := s.CreateClass(ctx, teacher.ID, "Monday")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSeatLimit(ctx, c.ID, 5); err != nil {
+		t.Fatal(err)
+	}
+	want := func(n int) {
+		t.Helper()
+		if got, err := s.ExpectedArrivals(ctx); err != nil || got != n {
+			t.Fatalf("expected arrivals %d (%v), want %d", got, err, n)
+		}
+	}
+	want(5)
+	a, err := s.CreateLearnerInClass(ctx, c.ID, User{DisplayName: "a", Role: RoleLearner}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateLearnerInClass(ctx, c.ID, User{DisplayName: "b", Role: RoleLearner}, nil); err != nil {
+		t.Fatal(err)
+	}
+	want(5) // both joined, neither has a sandbox yet: their warm ones must stay
+	if _, err := s.UpsertSandbox(ctx, Sandbox{UserID: a.ID, Name: "u1", Backend: "embedded", State: SandboxStarting}); err != nil {
+		t.Fatal(err)
+	}
+	want(4)
+	clk.Advance(2 * time.Hour)
+	want(3) // b joined long ago without ever opening a page
 }
