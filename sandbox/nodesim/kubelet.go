@@ -21,8 +21,10 @@ const SimulatedMessage = "kubelab: this node is simulated (embedded sandbox): co
 	"Use the kind backend for real containers. / kubelab: 이 노드는 시뮬레이션입니다(embedded 샌드박스). 컨테이너가 실제로 실행되지 않으므로 %s 기능을 쓸 수 없습니다."
 
 // KubeletServer answers the API server's requests to the simulated nodes'
-// kubelets: container logs are simulated; exec, attach and port-forward
-// get a clear refusal instead of a network timeout.
+// kubelets: container logs are simulated; exec and attach reach the
+// simulated shell, port-forward a simulated HTTP answer from the pod's
+// server container; anything else gets a clear refusal instead of a
+// network timeout.
 func (s *Simulator) KubeletServer() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/containerLogs/{ns}/{pod}/{container}", s.serveLogs)
@@ -35,6 +37,8 @@ func (s *Simulator) KubeletServer() http.Handler {
 	mux.HandleFunc("/exec/", refuse("kubectl exec"))
 	mux.HandleFunc("/attach/{ns}/{pod}/{container}", s.serveAttach)
 	mux.HandleFunc("/attach/", refuse("kubectl attach"))
+	mux.HandleFunc("/portForward/{ns}/{pod}", s.servePortForward)
+	mux.HandleFunc("/portForward/{ns}/{pod}/{uid}", s.servePortForward)
 	mux.HandleFunc("/portForward/", refuse("kubectl port-forward"))
 	mux.HandleFunc("/run/", refuse("kubectl exec"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
