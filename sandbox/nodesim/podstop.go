@@ -5,6 +5,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubelab/kubelab/sandbox/nodesim/internal/shell"
 )
 
 // Stopping containers: kills, exits, restarts, and the termination of a
@@ -84,7 +86,7 @@ func (r *podRun) exited(cs *ctrState, t time.Time, code int32, reason string) {
 		started, id = in.started, in.id
 	}
 	cs.term = &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason, StartedAt: metav1.NewTime(started.Truncate(time.Second)),
-		FinishedAt: metav1.NewTime(t.Truncate(time.Second)), ContainerID: id}
+		FinishedAt: metav1.NewTime(t.Truncate(time.Second)), ContainerID: id, Message: terminationMessage(in, containerSpec(r.pod, cs), t)}
 	cs.phase, cs.ready, cs.until = cExited, false, time.Time{}
 	if r.st.killing {
 		cs.done = true
@@ -218,4 +220,46 @@ func deref(p *int64) int64 {
 		return 0
 	}
 	return *p
+}
+
+// maxTerminationMessage is how much of a termination message file the
+// kubelet keeps.
+const maxTerminationMessage = 4096
+
+// terminationMessage is what the run wrote, by the time it ended at t, to
+// the container's terminationMessagePath (/dev/termination-log unless set):
+// the kubelet puts it in the terminated state's message.
+func terminationMessage(in *instance, c *corev1.Container, t time.Time) string {
+	if in == nil || c == nil {
+		return ""
+	}
+	path := c.TerminationMessagePath
+	if path == "" {
+		path = corev1.TerminationMessagePathDefault
+	}
+	elapsed := t.Sub(in.started)
+	msg := ""
+	apply := func(ops []shell.Op, offset time.Duration) {
+		for _, op := range ops {
+			if op.Path != path || op.At+offset > elapsed {
+				continue
+			}
+			switch {
+			case op.Remove:
+				msg = ""
+			case op.Append:
+				msg += op.Data
+			default:
+				msg = op.Data
+			}
+		}
+	}
+	if in.plan != nil {
+		apply(in.plan.ops, 0)
+	}
+	apply(in.execOps, 0)
+	if len(msg) > maxTerminationMessage {
+		msg = msg[:maxTerminationMessage]
+	}
+	return msg
 }
