@@ -158,8 +158,9 @@ func (c *Cluster) MustKubectl(t testing.TB, args ...string) string {
 
 // Main runs a test binary around one shared sandbox: it starts the
 // sandbox, stores it in *shared, runs the tests and stops it. Use it from
-// TestMain: `func TestMain(m *testing.M) { testcluster.Main(m, &shared) }`.
-func Main(m *testing.M, shared **Cluster) {
+// TestMain: `func TestMain(m *testing.M) { testcluster.Main(m, &shared) }`;
+// args are more flags of `kubelab sandbox up`.
+func Main(m *testing.M, shared **Cluster, args ...string) {
 	bin, err := BinaryPath()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -170,7 +171,7 @@ func Main(m *testing.M, shared **Cluster) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	c, err := Start(context.Background(), bin, dir)
+	c, err := Start(context.Background(), bin, dir, args...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

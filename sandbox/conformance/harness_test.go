@@ -28,7 +28,11 @@ import (
 // shared is the sandbox the tests of this package use, one after the other.
 var shared *testcluster.Cluster
 
-func TestMain(m *testing.M) { testcluster.Main(m, &shared) }
+// TestMain runs the conformance tests on one sandbox. They make about 150
+// namespaces (the documentation corpus and the scenarios, one each, and a
+// deleted namespace counts until it is gone), more than the 100 a
+// learner's sandbox holds at the default object quota: this one holds 200.
+func TestMain(m *testing.M) { testcluster.Main(m, &shared, "--object-quota", "400") }
 
 // corpusDir is ../shared/corpus/k8s-docs-examples from the repository root.
 func corpusDir() string {
