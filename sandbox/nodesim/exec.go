@@ -64,6 +64,11 @@ func (s *Simulator) recordExec(t *execTarget, ops []shell.Op, at time.Time) {
 		t.in.execOps = cs.cur.execOps
 	}
 	t.vol = st.volView(t.pod, t.c, nil)
+	// What the exec wrote may change what a probe sees: the pod's next
+	// transitions are worked out again.
+	if key, err := cache.MetaNamespaceKeyFunc(t.pod); err == nil {
+		s.queue.Add(key)
+	}
 }
 
 func (s *Simulator) execTarget(pod *corev1.Pod, cname string) (*execTarget, string) {

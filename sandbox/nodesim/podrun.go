@@ -90,8 +90,10 @@ func (r *podRun) runningSteps(cs *ctrState, c *corev1.Container, now time.Time, 
 			period, _, _, _ := probeDefaults(pr)
 			since := at.Sub(in.started)
 			var change time.Duration = -1
+			// A change since the probe before (a kubectl exec that removed
+			// a file, say) is seen by the next one.
 			for _, ch := range r.probeChanges(r.pod, c, kind, in, r.st.volView(r.pod, c, in)) {
-				if ch >= since && (change < 0 || ch < change) {
+				if ch > since-period && (change < 0 || ch < change) {
 					change = ch
 				}
 			}

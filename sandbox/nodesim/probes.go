@@ -186,6 +186,9 @@ func (s *Simulator) probeChanges(p *corev1.Pod, c *corev1.Container, k probeKind
 	for _, op := range inst.plan.ops {
 		out = append(out, op.At)
 	}
+	for _, op := range inst.execOps { // what kubectl exec wrote or removed
+		out = append(out, op.At)
+	}
 	// What the pod's other containers write to the volumes it reads.
 	if vol != nil {
 		for _, e := range vol.events {
