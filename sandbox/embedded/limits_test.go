@@ -133,14 +133,14 @@ func TestSandboxLimitsCannotBeDeleted(t *testing.T) {
 		t.Fatalf("%d Events, then %v", len(events.Items), evErr)
 	}
 	t.Logf("Events: %d in the sandbox at the refusal (limit 100)", len(events.Items))
-	// Namespaces: at most 10, the 4 of the system included. Without the
-	// limit all 30 would be made.
+	// Namespaces: exactly 10, the 4 of the system included: no more (without
+	// the limit all 30 would be made) and no fewer (a miscount refuses early).
 	nsErr := flood(30, func(i int) error {
 		_, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ns%d", i)}}, metav1.CreateOptions{})
 		return err
 	})
 	list, _ := c.Client.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
-	if nsErr == nil || !strings.Contains(nsErr.Error(), "limit of 10 namespaces") || len(list.Items) > 10 {
+	if nsErr == nil || !strings.Contains(nsErr.Error(), "limit of 10 namespaces") || len(list.Items) != 10 {
 		t.Fatalf("%d namespaces, then %v", len(list.Items), nsErr)
 	}
 	t.Logf("namespaces: %d made before the refusal (limit 10)", len(list.Items))

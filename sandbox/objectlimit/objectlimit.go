@@ -141,9 +141,11 @@ func (p *Plugin) Validate(_ context.Context, a admission.Attributes, _ admission
 	if !p.WaitForReady() {
 		return admission.NewForbidden(a, fmt.Errorf("the sandbox is not ready to count %s yet", gr.Resource))
 	}
-	key := a.GetName()
-	if ns := a.GetNamespace(); ns != "" {
-		key = ns + "/" + key
+	// The key as the informer's store has it, from the object: for a
+	// Namespace the request's namespace is its own name, not a scope.
+	key, err := cache.MetaNamespaceKeyFunc(a.GetObject())
+	if err != nil {
+		return admission.NewForbidden(a, fmt.Errorf("the sandbox cannot count this object: %w", err))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
