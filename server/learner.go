@@ -42,7 +42,10 @@ type learner struct {
 	// held is when each step's pass being held happened (by lab/step): a step
 	// that passed reads as passed until the learner resets it or the sandbox.
 	// heldLoaded reports whether it was read from the store yet.
-	held       map[string]time.Time
+	held map[string]time.Time
+	// stepKept lists the step snapshot files known to exist, so grading
+	// does not look at the disk again.
+	stepKept   map[string]bool
 	heldLoaded bool
 	kick       chan struct{}
 	// busy admits one console command or apply at a time per learner,

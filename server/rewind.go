@@ -65,12 +65,18 @@ func (l *learner) keepStepSnapshot(lab *labs.Lab, results []labs.StepResult) {
 			break
 		}
 	}
-	l.mu.Unlock()
 	if current == "" {
+		l.mu.Unlock()
 		return
 	}
 	path := l.stepSnapshot(lab.ID, current)
+	kept := l.stepKept[path]
+	l.mu.Unlock()
+	if kept {
+		return
+	}
 	if _, err := os.Stat(path); err == nil {
+		l.keptStep(path)
 		return
 	}
 	if _, busy := taking.LoadOrStore(l, struct{}{}); busy {
@@ -80,8 +86,20 @@ func (l *learner) keepStepSnapshot(lab *labs.Lab, results []labs.StepResult) {
 		defer taking.Delete(l)
 		if err := l.takeStepSnapshot(path); err != nil {
 			l.s.log.Warn("step snapshot", "learner", l.name, "lab", lab.ID, "step", current, "err", err)
+			return
 		}
+		l.keptStep(path)
 	}()
+}
+
+// keptStep notes that the step snapshot at path exists.
+func (l *learner) keptStep(path string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stepKept == nil {
+		l.stepKept = map[string]bool{}
+	}
+	l.stepKept[path] = true
 }
 
 func (l *learner) takeStepSnapshot(path string) error {
@@ -110,6 +128,9 @@ func (l *learner) takeStepSnapshot(path string) error {
 
 // forgetStepSnapshots deletes the learner's step snapshots (with their sandbox).
 func (l *learner) forgetStepSnapshots() error {
+	l.mu.Lock()
+	l.stepKept = nil
+	l.mu.Unlock()
 	if dir := l.stepsDir(); dir != "" {
 		if err := os.RemoveAll(dir); err != nil {
 			return fmt.Errorf("step snapshots: %w", err)
