@@ -77,8 +77,9 @@ func main() {
 	warm := flag.Bool("warm", false, "wait until the warm sandboxes (-seats + -pool) are ready before the learners arrive")
 	warmTimeout := flag.Duration("warm-timeout", 20*time.Minute, "how long -warm waits")
 	arrive := flag.Duration("arrive", 0, "spread the arrivals over this window (0 = one every 200 ms)")
+	cpuProfile := flag.String("cpuprofile", "", "profile the server's CPU into this file and report the history recording's share of it")
 	flag.Parse()
-	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive}
+	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive, cpuProfile: *cpuProfile}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -137,6 +138,7 @@ type options struct {
 	warm           bool
 	warmTimeout    time.Duration
 	arrive         time.Duration
+	cpuProfile     string
 }
 
 // descendants lists the processes below pid (its sandboxes), read from /proc.
@@ -242,8 +244,12 @@ func run(o options) error {
 	port := freePort()
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	memBefore := memAvailableMiB()
-	srv := exec.Command(bin, "serve", "--mode", "class", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port),
-		"--insecure-cookies", "--max-sandboxes", strconv.Itoa(n+pool+1), "--pool", strconv.Itoa(pool), "--idle", "1h")
+	args := []string{"serve", "--mode", "class", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"--insecure-cookies", "--max-sandboxes", strconv.Itoa(n + pool + 1), "--pool", strconv.Itoa(pool), "--idle", "1h"}
+	if o.cpuProfile != "" {
+		args = append(args, "--cpuprofile", o.cpuProfile)
+	}
+	srv := exec.Command(bin, args...)
 	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	srv.Stdout, srv.Stderr = io.Discard, io.Discard
 	if err := srv.Start(); err != nil {
@@ -349,6 +355,17 @@ func run(o options) error {
 		errs, peakRSS, cpu, peakUsed, peakUsed/max(n, 1))
 	fmt.Printf("server and sandboxes: peak anonymous memory %.0f MiB (%d sandbox processes, %.0f MiB per learner), CPU %.1f%% of one core on average (sandboxes alive at the end)\n",
 		peakAnon, peakProcs, peakAnon/float64(max(n, 1)), treeCPU)
+	if o.cpuProfile != "" {
+		// The profile is written when the server stops.
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		_ = srv.Wait()
+		total, rec, err := profileShare(bin, o.cpuProfile, recordingFrames)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("server CPU profile: %.2f s, of which history recording %.2f s: recording adds %.1f%% to the rest of the server's CPU\n",
+			total, rec, rec/max(total-rec, 1e-9)*100)
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 	"time"
@@ -37,6 +38,7 @@ func serveCommand() *cobra.Command {
 	var pool, maxSandboxes, classSeats int
 	var freezeAfter time.Duration
 	var idle time.Duration
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the kubelab web server (local mode: one learner, no login; class mode: instructors and their classes)",
@@ -45,6 +47,13 @@ func serveCommand() *cobra.Command {
 			defer stop()
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			quietKlog()
+			if cpuProfile != "" {
+				stop, err := profileCPU(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			if err := os.MkdirAll(dataDir, 0o700); err != nil {
 				return fmt.Errorf("data directory: %w", err)
 			}
@@ -108,6 +117,8 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "class mode: the address students open, for join and resume links (default: as requested)")
 	cmd.Flags().StringArrayVar(&sandboxArgs, "sandbox-arg", nil, "an extra `kubelab sandbox up` flag for embedded sandboxes (repeatable; e.g. --sandbox-arg=--node-grace-period=10s)")
 	_ = cmd.Flags().MarkHidden("sandbox-arg")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server (not its sandboxes) to this file until it stops (bench/load -cpuprofile)")
+	_ = cmd.Flags().MarkHidden("cpuprofile")
 	cmd.Flags().StringVar(&topology, "topology", "", "simulated nodes configuration file for embedded sandboxes")
 	cmd.Flags().StringVar(&backendName, "backend", "embedded", "sandbox backend: embedded (simulated nodes, no Docker), kind (needs Docker) or remote (namespaces on an existing cluster)")
 	cmd.Flags().StringVar(&remoteKubeconfig, "remote-kubeconfig", "", "remote backend: an administrator kubeconfig of the existing cluster")
@@ -117,6 +128,19 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().DurationVar(&idle, "idle", 30*time.Minute, "stop a sandbox nobody used for this long (its state is kept)")
 	cmd.Flags().DurationVar(&freezeAfter, "freeze-after", 2*time.Minute, "embedded: freeze a sandbox with no page open and no activity for this long (no CPU; thawed in milliseconds); 0 = never")
 	return cmd
+}
+
+// profileCPU profiles the server's CPU into path until stop is called.
+func profileCPU(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // quietKlog keeps client-go's informer chatter (a sandbox that stops ends
