@@ -8,11 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -224,7 +225,7 @@ func TestStreamAsDocumented(t *testing.T) {
 	common, perKind := docFields(t)
 	for _, f := range []string{"kind", "namespace", "name", "uid", "rv", "labels", "owner", "created", "deleting"} {
 		if !common[f] {
-			t.Errorf("docs/stream.md's Obj example lacks the common field %q (read: %v)", f, keys(common))
+			t.Errorf("docs/stream.md's Obj example lacks the common field %q (read: %v)", f, slices.Sorted(maps.Keys(common)))
 		}
 	}
 	byKind := map[string][]Obj{}
@@ -284,13 +285,4 @@ func isZero(v any) bool {
 		return rv.Len() == 0
 	}
 	return rv.IsZero()
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
