@@ -208,9 +208,7 @@ func TestSlowReaderConverges(t *testing.T) {
 		select {
 		case c := <-sub.C():
 			st.apply(c)
-			if len(st)%5 == 0 {
-				time.Sleep(50 * time.Microsecond) // slower than the writer
-			}
+			time.Sleep(20 * time.Microsecond) // slower than the writer
 			return true
 		case <-sub.Overflowed():
 			st = stateOf(sub.Resync())
