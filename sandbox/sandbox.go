@@ -238,13 +238,13 @@ func (p *Provider) reserve(name string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.maxRunning > 0 && !p.keeper && p.pending[name] == 0 {
-		running := map[string]bool{}
-		for _, st := range p.b.List() {
-			if st.State.Running() {
-				running[st.Name] = true
+		if st, err := p.b.Status(name); err != nil || !st.State.Running() {
+			running := map[string]bool{}
+			for _, st := range p.b.List() {
+				if st.State.Running() {
+					running[st.Name] = true
+				}
 			}
-		}
-		if !running[name] {
 			for n := range p.pending {
 				running[n] = true
 			}

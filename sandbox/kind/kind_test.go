@@ -606,3 +606,36 @@ func TestPrepareWaitsForEveryNode(t *testing.T) {
 		t.Errorf("prepare with two nodes of four: %v", err)
 	}
 }
+
+// BenchmarkAcquireRunning measures Acquire of a running cluster among 40,
+// from the backend itself and through a Provider with a cap of 40 (which
+// lists the running sandboxes to count them).
+func BenchmarkAcquireRunning(b *testing.B) {
+	f := newFakeEngine()
+	be, err := newBackend(Options{Prefix: "t1", Dir: b.TempDir()}, f, noPrepare)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = be.Close(context.Background()) })
+	ctx := context.Background()
+	for i := range 40 {
+		if _, err := be.Acquire(ctx, fmt.Sprintf("l%d", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		acq  func(context.Context, string) (*sandbox.Sandbox, error)
+	}{
+		{"backend", be.Acquire},
+		{"provider", sandbox.NewProvider(be, sandbox.WithMaxRunning(40)).Acquire},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.acq(ctx, "l7"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
