@@ -372,6 +372,35 @@ func TestAcquireDeleteAndCapacity(t *testing.T) {
 	}
 }
 
+// Two learners arriving together under a cap of one: the provider counts
+// the first while its cluster is being created, so the second is refused.
+func TestProviderCountsClustersBeingCreated(t *testing.T) {
+	f := newFakeEngine()
+	f.block = make(chan struct{})
+	b := testBackend(t, f, Options{})
+	p := sandbox.NewProvider(b, sandbox.WithMaxRunning(1))
+	ctx := context.Background()
+	first := make(chan error, 1)
+	go func() {
+		_, err := p.Acquire(ctx, "alice")
+		first <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if st, err := b.Status("alice"); err == nil && st.State == sandbox.StateStarting {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := p.Acquire(ctx, "bob"); !errors.Is(err, sandbox.ErrCapacity) {
+		t.Errorf("second learner while the first starts: %v, want ErrCapacity", err)
+	}
+	close(f.block)
+	if err := <-first; err != nil {
+		t.Fatalf("first learner: %v", err)
+	}
+}
+
 // noticeLog records a provider's state notices.
 type noticeLog struct {
 	mu  sync.Mutex
