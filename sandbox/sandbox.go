@@ -73,9 +73,9 @@ type Status struct {
 	Since time.Time
 	// LastUsed is the last time a learner touched it.
 	LastUsed time.Time
-	// Held is set while the backend holds the sandbox for a client of its
-	// own (a kubectl connection through the embedded backend's front): it
-	// is in use, whatever LastUsed says.
+	// Held is set while the backend holds the sandbox (Holder), for the
+	// Provider or for a client of its own (a kubectl connection through the
+	// embedded backend's front): it is in use, whatever LastUsed says.
 	Held bool
 }
 
@@ -260,9 +260,21 @@ func (p *Provider) reserve(name string) error {
 // Stop stops a sandbox and keeps its state for a later Acquire; the
 // functions registered with Notify are told when it stopped.
 func (p *Provider) Stop(ctx context.Context, name string) error {
+	return p.stop(ctx, name, "")
+}
+
+// stop stops a sandbox; why, when set, is what its status says then.
+func (p *Provider) stop(ctx context.Context, name, why string) error {
 	if err := ValidName(name); err != nil {
 		return err
 	}
+	p.mu.Lock()
+	if why != "" {
+		p.idled[name] = why
+	} else {
+		delete(p.idled, name)
+	}
+	p.mu.Unlock()
 	if err := p.b.Stop(ctx, name); err != nil {
 		return fmt.Errorf("stop sandbox %s: %w", name, err)
 	}
@@ -445,12 +457,11 @@ func (p *Provider) stopIdle(ctx context.Context, now time.Time) {
 		}
 		if now.Sub(p.overlayLocked(st).LastUsed) > p.idle {
 			idle = append(idle, st.Name)
-			p.idled[st.Name] = fmt.Sprintf("stopped after %s without activity", p.idle)
 		}
 	}
 	p.mu.Unlock()
 	for _, name := range idle {
-		_ = p.Stop(ctx, name)
+		_ = p.stop(ctx, name, fmt.Sprintf("stopped after %s without activity", p.idle))
 	}
 }
 
