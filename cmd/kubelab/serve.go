@@ -70,7 +70,7 @@ func serveCommand() *cobra.Command {
 				args = []string{"--topology", topology}
 			}
 			args = append(args, sandboxArgs...)
-			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, freezeAfter, remoteKubeconfig)
+			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, maxSandboxes, freezeAfter, remoteKubeconfig)
 			if err != nil {
 				return err
 			}
@@ -134,12 +134,13 @@ func quietKlog() {
 }
 
 // newBackend builds the sandbox backend named by --backend; the policy
-// (--max-sandboxes, --idle) is the provider's.
-func newBackend(name, dataDir, exe string, args []string, topology string, pool int, freezeAfter time.Duration, remoteKubeconfig string) (sandbox.Backend, error) {
+// (--max-sandboxes, --idle) is the provider's. The embedded backend gets
+// the cap from its start too, so that its first warm sandboxes respect it.
+func newBackend(name, dataDir, exe string, args []string, topology string, pool, maxSandboxes int, freezeAfter time.Duration, remoteKubeconfig string) (sandbox.Backend, error) {
 	switch name {
 	case "embedded":
 		return embedded.New(embedded.Options{Dir: filepath.Join(dataDir, "sandboxes"), Binary: exe, Args: args,
-			WarmPool: pool, FreezeAfter: freezeAfter})
+			WarmPool: pool, MaxRunning: maxSandboxes, FreezeAfter: freezeAfter})
 	case "kind":
 		dir := filepath.Join(dataDir, "kind")
 		prefix, err := kind.LoadPrefix(dir)
