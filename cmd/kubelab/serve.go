@@ -79,11 +79,15 @@ func serveCommand() *cobra.Command {
 				args = []string{"--topology", topology}
 			}
 			args = append(args, sandboxArgs...)
-			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, maxSandboxes, idle, freezeAfter, remoteKubeconfig)
+			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, maxSandboxes, freezeAfter, remoteKubeconfig)
 			if err != nil {
 				return err
 			}
-			provider := sandbox.NewProvider(backend)
+			policy := []sandbox.Option{sandbox.WithMaxRunning(maxSandboxes)}
+			if backendName != "remote" { // nothing of a remote sandbox runs on its own: its namespace stays
+				policy = append(policy, sandbox.WithIdleTimeout(idle))
+			}
+			provider := sandbox.NewProvider(backend, policy...)
 			defer func() {
 				cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
@@ -153,25 +157,26 @@ func quietKlog() {
 	klog.SetOutputBySeverity("INFO", io.Discard)
 }
 
-// newBackend builds the sandbox backend named by --backend.
-func newBackend(name, dataDir, exe string, args []string, topology string, pool, maxSandboxes int, idle, freezeAfter time.Duration, remoteKubeconfig string) (sandbox.Backend, error) {
+// newBackend builds the sandbox backend named by --backend; the policy
+// (--max-sandboxes, --idle) is the provider's. The embedded backend gets
+// the cap from its start too, so that its first warm sandboxes respect it.
+func newBackend(name, dataDir, exe string, args []string, topology string, pool, maxSandboxes int, freezeAfter time.Duration, remoteKubeconfig string) (sandbox.Backend, error) {
 	switch name {
 	case "embedded":
 		return embedded.New(embedded.Options{Dir: filepath.Join(dataDir, "sandboxes"), Binary: exe, Args: args,
-			WarmPool: pool, MaxRunning: maxSandboxes, IdleTimeout: idle, FreezeAfter: freezeAfter})
+			WarmPool: pool, MaxRunning: maxSandboxes, FreezeAfter: freezeAfter})
 	case "kind":
 		dir := filepath.Join(dataDir, "kind")
 		prefix, err := kind.LoadPrefix(dir)
 		if err != nil {
 			return nil, err
 		}
-		return kind.New(kind.Options{Prefix: prefix, Dir: dir, Topology: topology, IdleTimeout: idle, MaxRunning: maxSandboxes})
+		return kind.New(kind.Options{Prefix: prefix, Dir: dir, Topology: topology})
 	case "remote":
 		if remoteKubeconfig == "" {
 			return nil, fmt.Errorf("--backend remote needs --remote-kubeconfig")
 		}
-		return remote.New(remote.Options{Kubeconfig: remoteKubeconfig, Dir: filepath.Join(dataDir, "remote"), Quota: remote.DefaultQuota(),
-			MaxSandboxes: maxSandboxes})
+		return remote.New(remote.Options{Kubeconfig: remoteKubeconfig, Dir: filepath.Join(dataDir, "remote"), Quota: remote.DefaultQuota()})
 	}
 	return nil, fmt.Errorf("unknown --backend %q: use embedded, kind or remote", name)
 }
