@@ -244,17 +244,23 @@ func (l *Log) stateAt(t int64) (map[string]Obj, error) {
 	if l.baseAt != 0 && t < l.baseAt {
 		return nil, ErrTooOld
 	}
-	st := make(map[string]Obj, len(l.base))
-	for k, o := range l.base {
+	return replay(l.base, l.entries, t), nil
+}
+
+// replay is the state at t: base with the entries applied in their order
+// up to the first one after t.
+func replay(base map[string]Obj, entries []Entry, t int64) map[string]Obj {
+	st := make(map[string]Obj, len(base))
+	for k, o := range base {
 		st[k] = o
 	}
-	for _, e := range l.entries {
+	for _, e := range entries {
 		if e.At > t {
 			break
 		}
 		apply(st, e)
 	}
-	return st, nil
+	return st
 }
 
 // epochs makes each opening of a log in this process unique, even within

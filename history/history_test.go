@@ -170,19 +170,7 @@ func (r *reader) catchUp(l *Log) {
 	r.next = t.From + len(t.Entries)
 }
 
-func (r *reader) at(t int64) map[string]Obj {
-	st := map[string]Obj{}
-	for k, o := range r.base {
-		st[k] = o
-	}
-	for _, e := range r.entries {
-		if e.At > t {
-			break
-		}
-		apply(st, e)
-	}
-	return st
-}
+func (r *reader) at(t int64) map[string]Obj { return replay(r.base, r.entries, t) }
 
 // A reader that keeps the log and asks only for what it lacks (Since)
 // rebuilds every moment as the log does, across compaction (it is sent
