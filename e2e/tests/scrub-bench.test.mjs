@@ -75,6 +75,7 @@ describe('scrubber redraw over 10 000 changes', { timeout: 10 * 60_000 }, () => 
       const host = document.getElementById('diagram')
       const frame = () => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)))
       const out = []; const split = []; const drawn = []
+      const liveMap = host.querySelector('.kl-cluster-map')
       // the pods the map draws (their chips' titles start with namespace/name), not those fading out
       const pods = () => [...host.querySelectorAll('.kl-cluster-map g.kl-chip:not(.kl-leave) title')].map(t => t.textContent.split('\n')[0]).sort()
       for (let k = 0; k < n; k++) {
@@ -82,10 +83,11 @@ describe('scrubber redraw over 10 000 changes', { timeout: 10 * 60_000 }, () => 
         const t0 = performance.now()
         input.value = String(at)
         input.dispatchEvent(new Event('input', { bubbles: true }))
-        // drawn: the diagram shows that moment (the slider rounds to its step of 100 ms)
+        // drawn: the map mounted on the moments' store (not the live one, which stays until the first
+        // moment's map replaces it) shows that moment (the slider rounds to its step of 100 ms)
         for (let w = 0; w < 500; w++) {
           const m = +(host.dataset.moment || 0)
-          if (Math.abs(m - at) <= 100 && host.querySelector('.kl-cluster-map')) break
+          if (Math.abs(m - at) <= 100 && host.querySelector('.kl-cluster-map') !== liveMap) break
           await new Promise(resolve => setTimeout(resolve, 2))
         }
         const t1 = performance.now()
