@@ -17,7 +17,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -56,6 +58,12 @@ type Log struct {
 	baseAt   int64          // 0: the log starts at the sandbox's beginning
 	entries  []Entry
 	appender *os.File
+	// epoch names this opening of the log and dropped counts the entries
+	// compacted away since, so that entry number n (counted from the
+	// opening) is entries[n-dropped]: a page that keeps the log asks only
+	// for what it lacks (Since).
+	epoch   string
+	dropped int
 }
 
 var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -72,7 +80,7 @@ func Open(dir, name string, maxEntries int) (*Log, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	l := &Log{path: filepath.Join(dir, name+".jsonl"), max: maxEntries, base: map[string]Obj{}}
+	l := &Log{path: filepath.Join(dir, name+".jsonl"), max: maxEntries, base: map[string]Obj{}, epoch: newEpoch()}
 	f, err := os.Open(l.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -159,6 +167,7 @@ func (l *Log) compactLocked() error {
 	}
 	l.baseAt = l.entries[cut-1].At
 	l.entries = append([]Entry(nil), l.entries[cut:]...)
+	l.dropped += cut
 	tmp := l.path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -235,17 +244,62 @@ func (l *Log) stateAt(t int64) (map[string]Obj, error) {
 	if l.baseAt != 0 && t < l.baseAt {
 		return nil, ErrTooOld
 	}
-	st := make(map[string]Obj, len(l.base))
-	for k, o := range l.base {
+	return replay(l.base, l.entries, t), nil
+}
+
+// replay is the state at t: base with the entries applied in their order
+// up to the first one after t.
+func replay(base map[string]Obj, entries []Entry, t int64) map[string]Obj {
+	st := make(map[string]Obj, len(base))
+	for k, o := range base {
 		st[k] = o
 	}
-	for _, e := range l.entries {
+	for _, e := range entries {
 		if e.At > t {
 			break
 		}
 		apply(st, e)
 	}
-	return st, nil
+	return st
+}
+
+// epochs makes each opening of a log in this process unique, even within
+// one clock tick.
+var epochs atomic.Int64
+
+func newEpoch() string {
+	return strconv.FormatInt(time.Now().UnixNano(), 36) + "." + strconv.FormatInt(epochs.Add(1), 36)
+}
+
+// Tail is a part of the log for a reader that keeps its own copy
+// (the scrubber's page): entries From, From+1, ... of the opening Epoch
+// and, when Full, the base the entries start from (the reader drops
+// what it had).
+type Tail struct {
+	Epoch   string  `json:"epoch"`
+	Full    bool    `json:"full"`
+	BaseAt  int64   `json:"baseAt"`
+	Base    []Obj   `json:"base,omitempty"`
+	From    int     `json:"from"`
+	Entries []Entry `json:"entries"`
+}
+
+// Since returns the entries from number from on, for a reader that has
+// the ones before from the same opening (epoch) of the log. When it does
+// not (another epoch, a number compaction dropped, or one not reached yet),
+// the answer is Full: the base and every kept entry. The state at a moment
+// t is the base with the entries applied, in their order, up to the first
+// entry after t (as At rebuilds it).
+func (l *Log) Since(epoch string, from int) Tail {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := Tail{Epoch: l.epoch, BaseAt: l.baseAt}
+	if epoch != l.epoch || from < l.dropped || from > l.dropped+len(l.entries) {
+		t.Full, t.Base, from = true, sorted(l.base), l.dropped
+	}
+	t.From = from
+	t.Entries = append([]Entry{}, l.entries[from-l.dropped:]...)
+	return t
 }
 
 // Range returns the first and last recorded moments and the entry count.
@@ -268,6 +322,7 @@ func (l *Log) Delete() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.entries, l.base, l.baseAt = nil, map[string]Obj{}, 0
+	l.epoch, l.dropped = newEpoch(), 0
 	if err := os.Remove(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("history: delete: %w", err)
 	}

@@ -144,3 +144,105 @@ func TestDeleteRemovesTheFile(t *testing.T) {
 		t.Fatal("a path as a sandbox name")
 	}
 }
+
+// reader keeps a copy of the log as the scrubber's page does: it asks
+// Since for what it lacks and rebuilds moments from its copy.
+type reader struct {
+	epoch   string
+	next    int
+	base    map[string]Obj
+	baseAt  int64
+	entries []Entry
+	fulls   int
+}
+
+func (r *reader) catchUp(l *Log) {
+	t := l.Since(r.epoch, r.next)
+	if t.Full {
+		r.fulls++
+		r.base, r.entries = map[string]Obj{}, nil
+		for _, o := range t.Base {
+			r.base[Key(o)] = o
+		}
+	}
+	r.epoch, r.baseAt = t.Epoch, t.BaseAt
+	r.entries = append(r.entries, t.Entries...)
+	r.next = t.From + len(t.Entries)
+}
+
+func (r *reader) at(t int64) map[string]Obj { return replay(r.base, r.entries, t) }
+
+// A reader that keeps the log and asks only for what it lacks (Since)
+// rebuilds every moment as the log does, across compaction (it is sent
+// everything again only when what it lacks was compacted away) and a
+// reopen (a new epoch: everything again).
+func TestSinceKeepsAReaderInStep(t *testing.T) {
+	for seed := range uint64(10) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(seed, 11))
+			dir := t.TempDir()
+			max := 60 + rnd.IntN(100)
+			l, err := Open(dir, "u1", max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd := &reader{}
+			at := int64(1_000_000)
+			check := func(l *Log) {
+				t.Helper()
+				first, last, _ := l.Range()
+				for t0 := first; t0 <= last; t0++ {
+					want, err := l.stateAt(t0)
+					if err != nil {
+						t.Fatalf("at %d: %v", t0, err)
+					}
+					if got := rd.at(t0); jsonState(got) != jsonState(want) {
+						t.Fatalf("reader at %d:\n got %s\nwant %s", t0, jsonState(got), jsonState(want))
+					}
+				}
+			}
+			for i := 0; i < 500; i++ {
+				at += int64(rnd.IntN(3))
+				e := Entry{At: at, Op: "upsert", Obj: randomObj(rnd)}
+				switch n := rnd.IntN(20); {
+				case n == 0:
+					e = Entry{At: at, Op: "snapshot", Objects: []Obj{randomObj(rnd), randomObj(rnd)}}
+				case n < 6:
+					e.Op = "delete"
+				case n == 6:
+					e = Entry{At: at, Op: "mark", Mark: &Mark{Kind: MarkCommand, Text: "kubectl get pods"}}
+				}
+				if err := l.Append(e); err != nil {
+					t.Fatal(err)
+				}
+				if rnd.IntN(15) == 0 {
+					before := rd.fulls
+					n := rd.next
+					rd.catchUp(l)
+					if rd.fulls > before && n >= l.dropped && rd.epoch != "" && before > 0 {
+						t.Fatalf("sent everything again although entries from %d were kept (dropped %d)", n, l.dropped)
+					}
+					check(l)
+				}
+			}
+			rd.catchUp(l)
+			check(l)
+			// asking for nothing new sends nothing
+			if tail := l.Since(rd.epoch, rd.next); tail.Full || len(tail.Entries) != 0 {
+				t.Fatalf("caught up, yet sent full=%v, %d entries", tail.Full, len(tail.Entries))
+			}
+			l.Close()
+			l2, err := Open(dir, "u1", max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l2.Close()
+			fulls := rd.fulls
+			rd.catchUp(l2)
+			if rd.fulls != fulls+1 {
+				t.Fatal("a reopened log did not send everything again")
+			}
+			check(l2)
+		})
+	}
+}

@@ -122,6 +122,7 @@ func (s *Server) classRoutes(r chi.Router) {
 					r.Get("/history/diff", s.historyDiff)
 					r.Get("/history/range", s.historyRange)
 					r.Get("/history/marks", s.historyMarks)
+					r.Get("/history/log", s.historyLog)
 				})
 			})
 		})

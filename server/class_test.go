@@ -384,6 +384,8 @@ func matrix() []route {
 	add("GET", "/api/history/range", nil, learnerRoute)
 	add("GET", "/api/history/marks", nil, learnerRoute)
 	add("GET", "/api/history/marks?from=1&to=2", nil, learnerRoute)
+	add("GET", "/api/history/log", nil, learnerRoute)
+	add("GET", "/api/history/log?epoch=x&from=3", nil, learnerRoute)
 	add("GET", "/api/labs/kubectl-activity/rewind", nil, learnerRoute)
 	add("POST", "/api/labs/kubectl-activity/steps/create-namespace/rewind", nil, learnerRoute) // 503: no sandbox in the matrix, after authentication
 	add("POST", "/api/drills/zones/us-east-1a", nil, learnerRoute)                             // 400: no JSON body, after authentication
@@ -407,7 +409,7 @@ func matrix() []route {
 	// Class 1's routes: Ina only.
 	for _, p := range []string{"/class/{c1}", "/class/{c1}/heatmap", "/class/{c1}/quiz", "/class/{c1}/completion.svg",
 		"/class/{c1}/results.csv", "/class/{c1}/students/{a}", "/class/{c1}/students/{b}", "/class/{c1}/students/{a}/history/range",
-		"/class/{c1}/students/{a}/history/marks"} {
+		"/class/{c1}/students/{a}/history/marks", "/class/{c1}/students/{a}/history/log"} {
 		add("GET", p, nil, ownerOnly)
 	}
 	// Forged: a class that does not exist, a student of another class, ids
@@ -415,7 +417,8 @@ func matrix() []route {
 	for _, p := range []string{"/class/999999", "/class/{c1}/students/{c}", "/class/{c2}/students/{a}", "/class/{c1}/students/{i}",
 		"/class/{c1}/students/999999", "/class/abc", "/class/{c1}/students/abc", "/class/-1", "/class/{c1}/students/0",
 		"/class/{c1}/results.csv/../../class/{c2}", "/class/{c1}/students/{c}/history/range", "/class/{c2}/students/{a}/history?at=1",
-		"/class/{c2}/students/{a}/history/diff?from=1&to=2", "/class/{c2}/students/{a}/history/marks", "/class/{c1}/students/{c}/history/marks"} {
+		"/class/{c2}/students/{a}/history/diff?from=1&to=2", "/class/{c2}/students/{a}/history/marks", "/class/{c1}/students/{c}/history/marks",
+		"/class/{c2}/students/{a}/history/log", "/class/{c1}/students/{c}/history/log"} {
 		add("GET", p, nil, nobodyReaches)
 	}
 	// Class 2's dashboard: Jun only.

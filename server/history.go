@@ -23,6 +23,7 @@ func (s *Server) historyRoutes(r chi.Router) {
 	r.Get("/history/diff", s.historyDiff)
 	r.Get("/history/range", s.historyRange)
 	r.Get("/history/marks", s.historyMarks)
+	r.Get("/history/log", s.historyLog)
 }
 
 // historyLog opens the learner's history log once ("" dir: not recorded).
@@ -192,4 +193,28 @@ func (s *Server) historyRange(w http.ResponseWriter, r *http.Request) {
 	}
 	first, last, n := h.Range()
 	writeJSON(w, http.StatusOK, map[string]any{"first": first, "last": last, "changes": n, "now": time.Now().UnixMilli()})
+}
+
+// historyLog answers GET /api/history/log?epoch=E&from=N: the recorded
+// entries from number N of the log's opening E on (history.Tail), or the
+// whole kept log (full) when the asker has nothing of that opening. The
+// scrubber keeps the log and rebuilds moments without asking again.
+func (s *Server) historyLog(w http.ResponseWriter, r *http.Request) {
+	from := 0
+	if v := r.URL.Query().Get("from"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			writeJSON(w, http.StatusBadRequest, apiError{Error: "from: want an entry number", Code: "bad_from"})
+			return
+		}
+		from = n
+	}
+	h, ok := s.askedLog(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		history.Tail
+		Now int64 `json:"now"`
+	}{h.Since(r.URL.Query().Get("epoch"), from), time.Now().UnixMilli()})
 }

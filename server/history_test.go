@@ -75,6 +75,7 @@ func TestHistoryAtAndDiff(t *testing.T) {
 		return r == 3 && p == 3
 	})
 	three := time.Now().UnixMilli()
+	e.logAgrees(before, one, three)
 	if got := e.replicasAt(before); got != -1 {
 		t.Fatalf("before the create: web has %d replicas", got)
 	}
@@ -114,7 +115,7 @@ func TestHistoryAtAndDiff(t *testing.T) {
 		t.Fatalf("diff from 1 to 3 replicas: replicas change found %v, %d pods added:\n%s", found, pods, body)
 	}
 	// Bad input.
-	for _, q := range []string{"/api/history", "/api/history?at=soon", "/api/history/diff?from=1"} {
+	for _, q := range []string{"/api/history", "/api/history?at=soon", "/api/history/diff?from=1", "/api/history/log?from=-1", "/api/history/log?from=x"} {
 		if resp, body := e.do("GET", q, "", nil, nil); resp.StatusCode != 400 {
 			t.Fatalf("%s: %d %s", q, resp.StatusCode, body)
 		}
@@ -131,5 +132,95 @@ func TestHistoryAtAndDiff(t *testing.T) {
 	}
 	if got := e.replicasAt(three); got != -1 {
 		t.Fatalf("after a reset: web still recorded with %d replicas", got)
+	}
+}
+
+// historyTail is GET /api/history/log's answer.
+type historyTail struct {
+	Epoch   string           `json:"epoch"`
+	Full    bool             `json:"full"`
+	Base    []map[string]any `json:"base"`
+	From    int              `json:"from"`
+	Entries []struct {
+		At      int64            `json:"t"`
+		Op      string           `json:"op"`
+		Obj     map[string]any   `json:"obj"`
+		Objects []map[string]any `json:"objects"`
+	} `json:"entries"`
+}
+
+func (e *env) historyTail(q string) historyTail {
+	e.t.Helper()
+	resp, body := e.do("GET", "/api/history/log"+q, "", nil, nil)
+	if resp.StatusCode != 200 {
+		e.t.Fatalf("history log%s: %d %s", q, resp.StatusCode, body)
+	}
+	var out historyTail
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// logAgrees checks that the page's way of scrubbing (GET /api/history/log
+// kept, each moment rebuilt from it, as scrubber.js does) gives at each
+// moment what GET /api/history?at= answers, and that asking again from
+// where the copy ends sends only what came since.
+func (e *env) logAgrees(moments ...int64) {
+	e.t.Helper()
+	tail := e.historyTail("")
+	if !tail.Full || tail.Epoch == "" || len(tail.Entries) == 0 {
+		e.t.Fatalf("first log: full %v, epoch %q, %d entries", tail.Full, tail.Epoch, len(tail.Entries))
+	}
+	key := func(o map[string]any) string { return fmt.Sprint(o["kind"], "/", o["namespace"], "/", o["name"]) }
+	for _, at := range moments {
+		st := map[string]map[string]any{}
+		for _, o := range tail.Base {
+			st[key(o)] = o
+		}
+		for _, x := range tail.Entries {
+			if x.At > at {
+				break
+			}
+			switch x.Op {
+			case "snapshot":
+				clear(st)
+				for _, o := range x.Objects {
+					st[key(o)] = o
+				}
+			case "upsert":
+				st[key(x.Obj)] = x.Obj
+			case "delete":
+				delete(st, key(x.Obj))
+			}
+		}
+		resp, body := e.do("GET", fmt.Sprintf("/api/history?at=%d", at), "", nil, nil)
+		if resp.StatusCode != 200 {
+			e.t.Fatalf("history at %d: %d %s", at, resp.StatusCode, body)
+		}
+		var want struct {
+			Objects []map[string]any `json:"objects"`
+		}
+		if err := json.Unmarshal([]byte(body), &want); err != nil {
+			e.t.Fatal(err)
+		}
+		if len(want.Objects) != len(st) {
+			e.t.Fatalf("at %d: the kept log rebuilds %d objects, the server answers %d", at, len(st), len(want.Objects))
+		}
+		for _, o := range want.Objects {
+			got, _ := json.Marshal(st[key(o)])
+			w, _ := json.Marshal(o)
+			if string(got) != string(w) {
+				e.t.Fatalf("at %d: %s rebuilt as %s, answered as %s", at, key(o), got, w)
+			}
+		}
+	}
+	next := tail.From + len(tail.Entries)
+	more := e.historyTail(fmt.Sprintf("?epoch=%s&from=%d", tail.Epoch, next))
+	if more.Full || more.From != next || more.Epoch != tail.Epoch {
+		e.t.Fatalf("asked from %d of %s: full %v, from %d, epoch %s", next, tail.Epoch, more.Full, more.From, more.Epoch)
+	}
+	if other := e.historyTail(fmt.Sprintf("?epoch=other&from=%d", next)); !other.Full || other.From != tail.From {
+		e.t.Fatalf("another epoch: full %v from %d", other.Full, other.From)
 	}
 }

@@ -89,8 +89,21 @@ func (l *learner) keepStepSnapshot(lab *labs.Lab, results []labs.StepResult) {
 			return
 		}
 		l.keptStep(path)
+		// the open pages show "start this step again" now, not after a reload
+		l.send(rewindMsg{Type: "rewind", Lab: lab.ID, Step: current, At: time.Now().UnixMilli()})
 	}()
 }
+
+// rewindMsg tells the learner's pages that a step's start was kept
+// (docs/stream.md): its "start this step again" control can show.
+type rewindMsg struct {
+	Type string `json:"type"` // "rewind"
+	Lab  string `json:"lab"`
+	Step string `json:"step"`
+	At   int64  `json:"at"` // Unix milliseconds
+}
+
+func (rewindMsg) forDashboard(int64) any { return nil }
 
 // keptStep notes that the step snapshot at path exists.
 func (l *learner) keptStep(path string) {

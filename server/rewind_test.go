@@ -55,7 +55,11 @@ func TestRewindStep(t *testing.T) {
 	ws.until(30*time.Second, "create-namespace passed", func(m map[string]any) bool {
 		return m["type"] == "verdict" && m["step"] == "create-namespace" && m["passed"] == true
 	})
-	// The next step has started: its snapshot appears.
+	// The next step has started: the page is told its start was kept, and
+	// the snapshot is listed from then on.
+	ws.until(30*time.Second, "list-namespaces's start kept", func(m map[string]any) bool {
+		return m["type"] == "rewind" && m["lab"] == lab && m["step"] == "list-namespaces" && m["at"].(float64) > 0
+	})
 	var listed struct {
 		Steps []struct {
 			Step  string
@@ -63,17 +67,12 @@ func TestRewindStep(t *testing.T) {
 			Bytes int64
 		}
 	}
-	for end := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		_, body := e.do("GET", "/api/labs/"+lab+"/rewind", "", nil, nil)
-		if err := json.Unmarshal([]byte(body), &listed); err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(body, `"step":"list-namespaces"`) {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatalf("no snapshot of list-namespaces: %s", body)
-		}
+	_, body := e.do("GET", "/api/labs/"+lab+"/rewind", "", nil, nil)
+	if err := json.Unmarshal([]byte(body), &listed); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(body, `"step":"list-namespaces"`) {
+		t.Fatalf("told of list-namespaces's start, but it is not listed: %s", body)
 	}
 	path := filepath.Join(dir, "history", "steps", "u1", lab+".list-namespaces.json")
 	saved, err := snapshot.Load(path)

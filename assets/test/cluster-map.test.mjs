@@ -84,3 +84,33 @@ test('the stream\'s other states: a cordoned unreachable node; terminating, init
   // the initializing pod's 550m count on its node; the terminating one's do not
   assert.equal(m.nodes.find(n => n.name === 'ip-10-0-1-10.ec2.internal').bars[0].used, 850 + 550)
 })
+
+test('a store of the history\'s moments: another moment reuses the chips in place, nothing fades out', async () => {
+  const { parseHTML } = await import('linkedom')
+  const { document, window } = parseHTML('<!doctype html><html lang="en"><body><div id="d"></div></body></html>')
+  globalThis.document = document
+  globalThis.CustomEvent ??= window.CustomEvent
+  const { mount } = await import('../static/js/diagrams/cluster-map.js')
+  const nodes = all().filter(o => o.kind === 'Node')
+  const pod = (name, node) => ({ kind: 'Pod', namespace: 'default', name, uid: 'u-' + name, rv: '1', phase: 'Running', status: 'Running', node })
+  const at = names => ({ type: 'snapshot', seq: 1, objects: [...nodes, ...names.map(n => pod(n, nodes[0].name))] })
+  const titles = () => [...document.querySelectorAll('g.kl-chip title')].map(t => t.textContent.split('\n')[0]).sort()
+  for (const past of [false, true]) {
+    const s = createStore({ past })
+    s.apply(at(['a-1', 'a-2']))
+    const w = mount(document.getElementById('d'), s, {})
+    const before = [...document.querySelectorAll('g.kl-chip')]
+    s.apply(at(['b-1', 'b-2']))
+    w.update()
+    const after = [...document.querySelectorAll('g.kl-chip:not(.kl-leave)')]
+    assert.deepEqual(titles(), past ? ['default/b-1', 'default/b-2'] : ['default/a-1', 'default/a-2', 'default/b-1', 'default/b-2'])
+    if (past) {
+      assert.deepEqual(after, before, 'the same elements show the other moment\'s pods')
+      assert.equal(document.querySelectorAll('.kl-leave').length, 0, 'nothing left fading out')
+      assert.ok(document.querySelector('.kl-diagram').classList.contains('kl-past'))
+    } else {
+      assert.equal(document.querySelectorAll('g.kl-chip.kl-leave').length, 2, 'live: the pods that went fade out')
+    }
+    w.destroy()
+  }
+})

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseHTML } from 'linkedom'
-import { mountScrubber, storeAt, clock, diffLines, markSpots, markLabel } from '../static/js/scrubber.js'
+import { mountScrubber, storeAt, clock, diffLines, markSpots, markLabel, createKeptLog, CHECKPOINT } from '../static/js/scrubber.js'
 import { all } from '../testdata/fixtures.mjs'
 
 const page = () => {
@@ -126,4 +126,93 @@ test('markSpots and markLabel', () => {
   assert.deepEqual(markSpots(MARKS, null, null), [])
   assert.equal(markLabel({ kind: 'verdict', passed: false, step: 'scale' }), 'Step turned to failing: scale')
   assert.equal(markLabel({ kind: 'rewind', text: 'Scale out' }), 'Step started again: Scale out')
+})
+
+/** rebuild is the server's replay (history.Log.At): the base, then the changes in order up to the first one after t. */
+function rebuild (base, entries, t) {
+  const st = new Map(base.map(o => [`${o.kind}/${o.namespace || ''}/${o.name}`, o]))
+  for (const e of entries) {
+    if (e.t > t) break
+    if (e.op === 'snapshot') { st.clear(); for (const o of e.objects) st.set(`${o.kind}/${o.namespace || ''}/${o.name}`, o) }
+    if (e.op === 'upsert') st.set(`${e.obj.kind}/${e.obj.namespace || ''}/${e.obj.name}`, e.obj)
+    if (e.op === 'delete') st.delete(`${e.obj.kind}/${e.obj.namespace || ''}/${e.obj.name}`)
+  }
+  return [...st.values()].map(o => JSON.stringify(o)).sort()
+}
+
+/** logServer answers GET .../log like the server (history.Log.Since) over a log that grows. */
+function logServer (log, h) {
+  return async url => {
+    log.push(url)
+    const u = new URL(url, 'http://x')
+    if (u.pathname.endsWith('/range')) return { ok: true, status: 200, json: async () => ({ first: T0, last: h.now, changes: h.entries.length, now: h.now }) }
+    if (u.pathname.endsWith('/log')) {
+      const from = +u.searchParams.get('from'); const full = u.searchParams.get('epoch') !== 'e1' || from > h.entries.length
+      const start = full ? 0 : from
+      return { ok: true, status: 200, json: async () => ({ epoch: 'e1', full, base: full ? h.base : undefined, baseAt: 0, from: start, entries: h.entries.slice(start), now: h.now }) }
+    }
+    const at = +u.searchParams.get('at')
+    return { ok: true, status: 200, json: async () => ({ at, objects: rebuild(h.base, h.entries, at).map(s => JSON.parse(s)) }) }
+  }
+}
+
+function randomHistory (seed, n) {
+  let x = seed
+  const rnd = k => { x = (x * 1103515245 + 12345) % 2147483648; return x % k }
+  const pod = () => ({ kind: 'Pod', namespace: 'ns' + rnd(2), name: 'p' + rnd(9), rv: String(rnd(1e6)) })
+  const h = { base: [{ kind: 'Node', name: 'n1', rv: '1' }], entries: [], now: T0 }
+  for (let i = 0; i < n; i++) {
+    h.now += rnd(4) // several changes may share a millisecond
+    const t = h.now - (rnd(10) === 0 ? 2 : 0) // and a change's time may step back a little
+    const k = rnd(30)
+    h.entries.push(k === 0
+      ? { t, op: 'snapshot', objects: [pod(), pod()] }
+      : k === 1 ? { t, op: 'mark', mark: { kind: 'command', text: 'kubectl get pods' } } : { t, op: k < 10 ? 'delete' : 'upsert', obj: pod() })
+  }
+  h.now += 5000
+  return h
+}
+
+test('the kept log rebuilds every moment as the server does, over checkpoints and what came since', async () => {
+  for (const seed of [1, 2, 3]) {
+    const h = randomHistory(seed, 1500)
+    const log = []
+    const k = createKeptLog(async url => (await logServer(log, h)(url)).json(), '/api/history')
+    assert.equal(k.at(T0 + 10), null, 'nothing kept yet')
+    await k.load()
+    assert.ok(k.size === 1500 && k.size > 5 * CHECKPOINT)
+    for (let t = T0 - 1; t <= h.now - 5000; t += 3) {
+      assert.deepEqual(k.at(t).map(o => JSON.stringify(o)).sort(), rebuild(h.base, h.entries, t), `seed ${seed}, at ${t - T0}`)
+    }
+    assert.equal(k.at(h.now - 10), null, 'too close to the end: asked for again')
+    // more changes recorded: only those are fetched
+    const more = randomHistory(seed + 10, 300).entries.map(e => ({ ...e, t: e.t + (h.now - T0) }))
+    h.entries.push(...more); h.now = more.at(-1).t + 5000
+    await k.load()
+    assert.match(log.at(-1), /epoch=e1&from=1500$/)
+    assert.equal(k.size, 1800)
+    for (let t = T0; t <= h.now - 5000; t += 7) {
+      assert.deepEqual(k.at(t).map(o => JSON.stringify(o)).sort(), rebuild(h.base, h.entries, t), `seed ${seed}, after more, at ${t - T0}`)
+    }
+  }
+})
+
+test('once the log is kept, dragging asks the server nothing and shows the moment', async () => {
+  const doc = page()
+  const h = randomHistory(7, 600)
+  const log = []; const moments = []
+  const s = mountScrubber(doc.getElementById('s'), { doc, fetchImpl: logServer(log, h), onMoment: (st, at) => moments.push({ st, at }) })
+  await tick(10)
+  doc.querySelector('.kl-scrubber').dispatchEvent(new doc.defaultView.Event('pointerover', { bubbles: true }))
+  await tick(10)
+  assert.ok(log.some(u => u.includes('/log?')), 'the log is fetched when the pointer reaches the scrubber')
+  const asked = log.length
+  for (const t of [T0 + 100, T0 + 900, T0 + 300, T0 + 1200]) {
+    await s.show(t)
+    assert.equal(moments.at(-1).at, t)
+    assert.deepEqual(moments.at(-1).st.get('Pod').map(o => JSON.stringify(o)).sort(), rebuild(h.base, h.entries, t).filter(x => x.includes('"Pod"')))
+  }
+  assert.equal(log.length, asked, 'no request per moment')
+  assert.equal(moments.at(-1).st.past, true, 'a store of the history\'s moments')
+  s.destroy()
 })

@@ -8,7 +8,9 @@ import { clock } from './scrubber.js'
 
 /**
  * mountRewind draws the control into el for step of lab. It shows nothing until the server
- * has the step's snapshot. onDone(result) is called after a rewind.
+ * has the step's snapshot: it asks when mounted, when the stream says a step's start was kept
+ * (kubelab:rewind on doc) and when the stream opens again (a message may have been missed).
+ * onDone(result) is called after a rewind.
  */
 export function mountRewind (el, { lab, step, fetchImpl = globalThis.fetch, doc = globalThis.document, onDone } = {}) {
   const box = doc.createElement('div')
@@ -56,7 +58,20 @@ export function mountRewind (el, { lab, step, fetchImpl = globalThis.fetch, doc 
           st.message ? h('p', { role: 'status' }, st.message) : null
         ])
   }
+  const onKept = e => { if (e.detail?.lab === lab && e.detail?.step === step && st.at == null) refresh() }
+  const onConn = e => { if (e.detail?.state === 'open') refresh() }
+  doc.addEventListener('kubelab:rewind', onKept)
+  doc.addEventListener('kubelab:connection', onConn)
   draw()
   refresh()
-  return { refresh, rewind, state: st, destroy () { box.remove() } }
+  return {
+    refresh,
+    rewind,
+    state: st,
+    destroy () {
+      doc.removeEventListener('kubelab:rewind', onKept)
+      doc.removeEventListener('kubelab:connection', onConn)
+      box.remove()
+    }
+  }
 }

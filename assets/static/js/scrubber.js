@@ -5,7 +5,7 @@
 
 import { h, patch } from './view.js'
 import { t } from './i18n.js'
-import { createStore } from './store.js'
+import { createStore, keyOf } from './store.js'
 
 export const SPEEDS = [0.25, 0.5, 1, 2, 4]
 const TICK = 250 // ms between frames while playing
@@ -58,6 +58,72 @@ export function storeAt (objects, seq = 1) {
   return s
 }
 
+/** CHECKPOINT is how many recorded changes lie between two states the kept log keeps whole. */
+export const CHECKPOINT = 256
+/** FRESH (ms): a moment this close to the kept log's end is asked for again (later changes may share it). */
+const FRESH = 1000
+
+function replay (state, e) {
+  if (e.op === 'snapshot') {
+    state.clear()
+    for (const o of e.objects || []) state.set(keyOf(o), o)
+  } else if (e.op === 'upsert' && e.obj) state.set(keyOf(e.obj), e.obj)
+  else if (e.op === 'delete' && e.obj) state.delete(keyOf(e.obj))
+}
+
+/**
+ * createKeptLog keeps the recorded history in the page (GET {base}/log once, then only the changes
+ * recorded since: docs/history.md) and rebuilds any moment from it without asking the server: the
+ * state every CHECKPOINT changes is kept whole, so a moment is the nearest one before it plus at
+ * most CHECKPOINT changes replayed, as the server replays them (in order, up to the first change
+ * after the moment). get(url) fetches JSON.
+ */
+export function createKeptLog (get, base) {
+  let epoch = ''; let next = 0; let baseAt = 0; let until = 0
+  let entries = []; let top = []; let checkpoints = []; let tip = new Map()
+  let loading = null
+  function reset (objects = []) {
+    tip = new Map(objects.map(o => [keyOf(o), o]))
+    entries = []; top = []; checkpoints = [new Map(tip)]
+  }
+  function add (list) {
+    for (const e of list) {
+      if (entries.length && entries.length % CHECKPOINT === 0) checkpoints.push(new Map(tip))
+      entries.push(e)
+      top.push(Math.max(top.length ? top[top.length - 1] : -Infinity, e.t)) // times may step back a little
+      replay(tip, e)
+    }
+  }
+  /** load fetches what the page lacks (everything the first time); calls made meanwhile share it. */
+  function load () {
+    loading ??= (async () => {
+      try {
+        const d = await get(`${base}/log?epoch=${encodeURIComponent(epoch)}&from=${next}`)
+        if (d.full || d.epoch !== epoch) reset(d.base || [])
+        epoch = d.epoch; baseAt = d.baseAt || 0
+        add(d.entries || [])
+        next = (d.from || 0) + (d.entries || []).length
+        until = d.now || 0
+      } finally { loading = null }
+    })()
+    return loading
+  }
+  /**
+   * at returns the objects at moment t, or null when the kept log cannot say (not loaded, t older
+   * than its base, or too close to its end: load() again).
+   */
+  function at (t) {
+    if (!until || t > until - FRESH || (baseAt && t < baseAt)) return null
+    let lo = 0; let hi = top.length // the first change after t
+    while (lo < hi) { const m = (lo + hi) >> 1; if (top[m] > t) hi = m; else lo = m + 1 }
+    const c = Math.floor(lo / CHECKPOINT)
+    const state = new Map(checkpoints[c])
+    for (let i = c * CHECKPOINT; i < lo; i++) replay(state, entries[i])
+    return [...state.values()]
+  }
+  return { load, at, get size () { return entries.length }, get loaded () { return until > 0 } }
+}
+
 /**
  * mountScrubber draws the scrubber into el. onMoment(store, at) is called with a store of the
  * moment's objects (the same store for every moment until Live, so a diagram on it redraws only
@@ -73,6 +139,15 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
   // one store for the moments shown until Live: a diagram mounted on it redraws only what changed
   // from one moment to the next instead of being drawn anew
   let moments = null; let momentSeq = 0
+  // the history kept in the page once the learner reaches for the scrubber: moments are then
+  // rebuilt here, without a round trip per position
+  let kept = null
+  const keep = () => {
+    kept ??= createKeptLog(get, base)
+    if (!kept.loaded) kept.load().catch(() => {})
+  }
+  box.addEventListener('pointerover', keep)
+  box.addEventListener('focusin', keep)
 
   const get = async url => {
     const res = await fetchImpl(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
@@ -90,16 +165,24 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
     } catch (e) { st.message = String(e.message || e) }
     draw()
   }
+  function moment (objects) {
+    st.loading = false; st.message = ''
+    moments ??= createStore({ past: true })
+    moments.apply({ type: 'snapshot', seq: ++momentSeq, objects })
+    onMoment?.(moments, st.at)
+  }
   async function show (at) {
     const ticket = ++want
-    st.at = Math.round(at); st.live = false; st.loading = true; draw()
+    st.at = Math.round(at); st.live = false
+    keep()
+    const objects = kept.at(st.at)
+    if (objects) { moment(objects); draw(); return }
+    if (kept.loaded) kept.load().catch(() => {}) // a moment past the kept log's end: fetch what came since
+    st.loading = true; draw()
     try {
       const data = await get(`${base}?at=${st.at}`)
       if (dead || ticket !== want) return
-      st.loading = false; st.message = ''
-      if (!moments) moments = createStore()
-      moments.apply({ type: 'snapshot', seq: ++momentSeq, objects: data.objects || [] })
-      onMoment?.(moments, st.at)
+      moment(data.objects || [])
     } catch (e) {
       if (ticket !== want) return
       st.loading = false; st.message = String(e.message || e)

@@ -8,11 +8,12 @@ export const keyOf = o => `${o.kind}/${o.namespace || ''}/${o.name}`
 const same = (a, b) => (a.rv && b.rv) ? a.rv === b.rv && !!a.deleting === !!b.deleting : JSON.stringify(a) === JSON.stringify(b)
 
 /**
- * createStore returns a store. A change passed to subscribers looks like
+ * createStore returns a store; past marks one that holds moments of the recorded history (its
+ * diagrams jump from one moment to another instead of animating changes). A change passed to subscribers looks like
  * {type: 'snapshot'|'upsert'|'delete', seq, added: [obj], changed: [obj], removed: [obj],
  *  prev: Map(key -> previous obj), kinds: Set(kind)}.
  */
-export function createStore ({ historyLimit = 200 } = {}) {
+export function createStore ({ historyLimit = 200, past = false } = {}) {
   const byKind = new Map() // kind -> Map(key -> obj)
   const sorted = new Map() // kind -> cached sorted array
   const subs = new Set()
@@ -84,6 +85,8 @@ export function createStore ({ historyLimit = 200 } = {}) {
 
   return {
     apply,
+    /** past reports a store of the history's moments rather than the live cluster. */
+    past,
     /** get returns the objects of one kind, sorted by namespace then name. Do not mutate. */
     get (kind) {
       let a = sorted.get(kind)

@@ -1,13 +1,13 @@
-// The page's one websocket (docs/stream.md): object messages go to the store; verdict, sandbox
-// and hint messages become CustomEvents on document (kubelab:verdict, kubelab:sandbox,
-// kubelab:hint). Connection changes are kubelab:connection events ({state, attempt, delay}): delay
+// The page's one websocket (docs/stream.md): object messages go to the store; verdict, sandbox,
+// hint and rewind messages become CustomEvents on document (kubelab:verdict, kubelab:sandbox,
+// kubelab:hint, kubelab:rewind). Connection changes are kubelab:connection events ({state, attempt, delay}): delay
 // is the wait in ms before the next try.
 
 import { keepOpen, wsURL } from './reconnect.js'
 
 export { wsURL }
 
-const EVENTS = { verdict: 'kubelab:verdict', sandbox: 'kubelab:sandbox', hint: 'kubelab:hint' }
+const EVENTS = { verdict: 'kubelab:verdict', sandbox: 'kubelab:sandbox', hint: 'kubelab:hint', rewind: 'kubelab:rewind' }
 
 /** dispatch hands one parsed message to the store or the event target. It returns false on a seq gap. */
 export function dispatch (msg, store, target, lastSeq) {

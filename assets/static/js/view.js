@@ -20,22 +20,41 @@ export const empty = text => ({ w: 720, h: 90, label: text, nodes: [h('text', { 
 /** text returns a <text> kept within width by fit() (mid: shorten in the middle, for pod names). */
 export const text = (attrs, s, width, m) => h('text', { ...attrs, 'data-fit': Math.floor(width), 'data-mid': m || null }, (m ? mid : trunc)(s, Math.floor(width / 6)))
 
+// fitted remembers what fit() made of a text (by class, width and full text), so that a redraw of
+// the same texts (the next moment of a scrubbed history, a live update) measures nothing again:
+// each measure forces a layout, and one per text made a redraw of a full map take seconds.
+const fitted = new Map()
+const FITTED_MAX = 5000
+
 /** fit shortens texts with a data-fit="<width>" attribute that are wider than that (data-mid: keep the end). */
 export function fit (root) {
+  const todo = []
   for (const el of root.querySelectorAll('text[data-fit]')) {
     const t = el.firstChild
     if (typeof el.getComputedTextLength !== 'function' || !t || t.nodeType !== 3) return
+    const key = `${el.getAttribute('class') || ''}|${el.getAttribute('data-fit')}|${el.hasAttribute('data-mid') ? 1 : 0}|${t.data}`
+    const known = fitted.get(key)
+    if (known !== undefined) { if (t.data !== known) t.data = known; continue }
+    todo.push({ el, t, key })
+  }
+  // measure every new text first (one layout), then shorten the few that are too wide
+  for (const x of todo) x.w = x.el.getComputedTextLength()
+  if (fitted.size + todo.length > FITTED_MAX) fitted.clear()
+  for (const { el, t, key, w: w0 } of todo) {
     const max = +el.getAttribute('data-fit'); const full = t.data
-    let w = el.getComputedTextLength(); let n = full.length
-    if (w <= max) continue
-    n = Math.floor(n * max / w)
-    const cut = k => el.hasAttribute('data-mid') && k > 10 ? full.slice(0, k - 7) + '…' + full.slice(-6) : full.slice(0, k - 1) + '…'
-    while (n > 3) { t.data = cut(n); if ((w = el.getComputedTextLength()) <= max) break; n-- }
+    let w = w0; let n = full.length
+    if (w > max) {
+      n = Math.floor(n * max / w)
+      const cut = k => el.hasAttribute('data-mid') && k > 10 ? full.slice(0, k - 7) + '…' + full.slice(-6) : full.slice(0, k - 1) + '…'
+      while (n > 3) { t.data = cut(n); if ((w = el.getComputedTextLength()) <= max) break; n-- }
+    }
+    if (w > 0) fitted.set(key, t.data) // a text not laid out (hidden) measures 0: measure it again later
   }
 }
 
 /** reducedMotion reports whether the user asked for less motion. */
-export const reducedMotion = () => !!globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches
+let motionQuery
+export const reducedMotion = () => !!(motionQuery ??= globalThis.matchMedia?.('(prefers-reduced-motion: reduce)') || false).matches
 
 function setAttrs (el, a, old = {}) {
   for (const k in old) {
@@ -62,8 +81,12 @@ function create (doc, v, ns) {
 
 const keyFor = (v, i) => typeof v !== 'object' ? '#t' + i : (v.attrs.key != null ? 'k' + v.attrs.key : v.tag + '#' + i)
 
-/** patch makes parent's children match the virtual list vs. */
-export function patch (parent, vs) {
+/**
+ * patch makes parent's children match the virtual list vs. quick removes what goes away at once
+ * (no fade-out): under reduced motion, and for a diagram that jumps between moments of the
+ * history rather than following the live cluster.
+ */
+export function patch (parent, vs, quick = reducedMotion()) {
   vs = clean(vs)
   const doc = parent.ownerDocument
   const ns = parent.namespaceURI
@@ -85,7 +108,7 @@ export function patch (parent, vs) {
       old.delete(k)
       if (typeof v !== 'object') { if (el.data !== String(v)) el.data = String(v) } else {
         setAttrs(el, v.attrs, el.__a); el.__a = v.attrs
-        patch(el, v.kids)
+        patch(el, v.kids, quick)
       }
     } else el = create(doc, v, ns)
     el.__k = k
@@ -94,7 +117,6 @@ export function patch (parent, vs) {
     if (want !== el) parent.insertBefore(el, want)
     ref = el
   })
-  const quick = reducedMotion()
   for (const [k, el] of old) {
     if (quick || !k.startsWith('k') || el.nodeType !== 1) { el.remove(); continue }
     el.__leaving = true
@@ -114,6 +136,10 @@ export function mountDiagram (el, store, options = {}, { name, model, render, ki
   const doc = el.ownerDocument
   const root = doc.createElement('div')
   root.className = 'kl-diagram kl-' + name
+  // a store of the history's moments (store.past) jumps from one moment to another: nothing pops
+  // in or fades out, the drawing is that moment at once
+  const past = !!store.past
+  if (past) root.classList.add('kl-past')
   el.replaceChildren(root)
   // a finished pop-in must not replay when its element moves in the DOM
   root.addEventListener('animationend', e => e.animationName === 'kl-in' && e.target.classList.remove('kl-pop'))
@@ -131,7 +157,7 @@ export function mountDiagram (el, store, options = {}, { name, model, render, ki
       if (ctx.svg) { ctx.svg.remove(); ctx.svg = null }
       let box = [...root.children].find(c => c.className === 'kl-html')
       if (!box) { box = doc.createElement('div'); box.className = 'kl-html'; root.append(box) }
-      patch(box, out.html)
+      patch(box, out.html, past || reducedMotion())
       onRender?.(ctx)
       return
     }
@@ -149,7 +175,7 @@ export function mountDiagram (el, store, options = {}, { name, model, render, ki
     }
     ctx.svg.setAttribute('viewBox', `0 0 ${out.w} ${out.h}`)
     ctx.svg.firstChild.textContent = out.label || ''
-    patch(ctx.layer, out.nodes)
+    patch(ctx.layer, out.nodes, past || reducedMotion())
     fit(ctx.layer)
     onRender?.(ctx)
   }

@@ -92,8 +92,12 @@ export function model (state, opts = {}) {
   }
 }
 
-function drawChip (c, q, explain) {
-  return h('g', { key: 'p' + c.key, class: `kl-chip tone-${c.tone}`, style: `transform:translate(${c.x}px,${c.y}px)`, onclick: () => explain(c) },
+// A chip is keyed by its pod, so a pod that moves slides and a new one pops in. A store of the
+// history's moments (store.past) jumps to another moment instead, where most pods may differ: there
+// a chip is keyed by its place, so the same elements are reused with new texts rather than all
+// removed and made again.
+function drawChip (c, q, explain, past) {
+  return h('g', { key: past ? `@${Math.round(c.x)},${Math.round(c.y)}` : 'p' + c.key, class: `kl-chip tone-${c.tone}`, style: `transform:translate(${c.x}px,${c.y}px)`, onclick: () => explain(c) },
     h('g', { class: 'kl-pop' },
       h('title', null, `${c.namespace}/${c.name}\n${c.status}${c.ip ? '\nIP ' + c.ip : ''}${c.reason ? '\n' + c.reason : ''}`),
       h('rect', { width: c.w, height: c.h, rx: 6 }),
@@ -133,7 +137,8 @@ function render (m, ctx) {
       })))
   }
   const queued = new Map(m.queue.map(q => [q.key, q]))
-  for (const c of m.chips) nodes.push(drawChip(c, queued.get(c.key), explain))
+  const past = !!ctx.store?.past
+  for (const c of m.chips) nodes.push(drawChip(c, queued.get(c.key), explain, past))
   return { w: m.w, h: m.h, label: t('cm.summary', m.counts), nodes }
 }
 
