@@ -68,16 +68,17 @@ spec:
 	addr, stop, _ := forward(":80")
 	defer stop()
 	client := &http.Client{Timeout: 20 * time.Second}
-	for _, path := range []string{"/", "/index.html"} {
+	// nginx serves its own pages; any other path answers 404, as nginx does.
+	for path, want := range map[string]int{"/": http.StatusOK, "/index.html": http.StatusOK, "/no-such-page": http.StatusNotFound} {
 		resp, err := client.Get("http://" + addr + path)
 		if err != nil {
 			t.Fatalf("GET %s through the forward: %v", path, err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "container nginx of pod web on port 80") ||
+		if resp.StatusCode != want || !strings.Contains(string(body), "container nginx of pod web on port 80") ||
 			!strings.Contains(string(body), "path "+path) {
-			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+			t.Fatalf("GET %s: %d %s, want %d", path, resp.StatusCode, body, want)
 		}
 	}
 	stop()

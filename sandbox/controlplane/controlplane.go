@@ -76,8 +76,8 @@ type Config struct {
 	// Tuning holds settings that trade memory for speed (docs/performance.md).
 	Tuning Tuning
 	// ObjectLimits caps, inside the API server's admission, how many
-	// objects of each listed resource the sandbox may hold (package
-	// objectlimit); nil sets none.
+	// objects of each listed resource the sandbox, or one namespace, may
+	// hold (package objectlimit); empty limits set none.
 	ObjectLimits objectlimit.Limits
 }
 
@@ -279,7 +279,7 @@ func (c *ControlPlane) startEtcd(dir string, quota int64, snapshotCount uint64) 
 func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string, tuning Tuning, limits objectlimit.Limits) error {
 	s := apiserveroptions.NewServerRunOptions()
 	admissionPlugins := "NodeRestriction"
-	if len(limits) > 0 {
+	if !limits.Empty() {
 		objectlimit.Register(s.Admission.GenericAdmission.Plugins, limits)
 		s.Admission.GenericAdmission.RecommendedPluginOrder = append(s.Admission.GenericAdmission.RecommendedPluginOrder, objectlimit.PluginName)
 		admissionPlugins += "," + objectlimit.PluginName

@@ -35,7 +35,8 @@ type Options struct {
 	// Log receives the components' logs; nil discards them.
 	Log io.Writer
 	// ObjectQuota caps the objects of each kind a namespace may hold
-	// (ResourceQuota QuotaName); 0 means DefaultObjectQuota, <0 no cap.
+	// (held by the API server's admission, package objectlimit); 0 means
+	// DefaultObjectQuota, <0 no cap.
 	ObjectQuota int
 	// NodeGracePeriod is how long a node may stay silent before it is
 	// marked NotReady; 0 = 40 s.
@@ -133,7 +134,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 		return nil, err
 	}
 	go sim.ServeKubelet(ctx, kl, cert)
-	if err := enforceQuota(ctx, client, simCfg, quota); err != nil {
+	if err := removeOldLimits(ctx, client); err != nil {
 		cp.Close()
 		return nil, err
 	}

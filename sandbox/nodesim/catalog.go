@@ -34,6 +34,8 @@ type ImageSpec struct {
 	Logs     map[string]string `json:"logs,omitempty"`
 	Ports    []int32           `json:"ports,omitempty"`
 	Health   *ImageHealth      `json:"health,omitempty"`
+	// HTTP is what its HTTP server serves; nil: any path answers 200.
+	HTTP *ImageHTTP `json:"http,omitempty"`
 	// IdleCPU is what its server uses with no traffic (instead of the
 	// share of its request of default.yaml's metrics).
 	IdleCPU *resource.Quantity `json:"idleCPU,omitempty"`

@@ -58,7 +58,7 @@ type forwarder struct {
 // PortForward serves one forwarded connection.
 func (f forwarder) PortForward(ctx context.Context, _ string, _ string, port int32, stream io.ReadWriteCloser) error {
 	defer func() { _ = stream.Close() }()
-	ctr, server := f.listener(port)
+	ctr, server, status := f.listener(port)
 	if ctr == "" {
 		return fmt.Errorf("pod %s: nothing listens on port %d (kubelab: simulated node; only a running server container's ports answer)", f.pod.Name, port)
 	}
@@ -70,11 +70,17 @@ func (f forwarder) PortForward(ctx context.Context, _ string, _ string, port int
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(req.Body, 1<<20))
 		_ = req.Body.Close()
+		code := status(req.URL.RequestURI())
+		title := server
+		if code != http.StatusOK {
+			title = fmt.Sprintf("%d %s", code, http.StatusText(code))
+		}
 		body := fmt.Sprintf("<!DOCTYPE html>\n<html><head><title>%[1]s</title></head>\n<body>\n<h1>%[1]s</h1>\n"+
 			"<p>Answered by container %[2]s of pod %[3]s on port %[4]d, path %[5]s.</p>\n"+
 			"<p>(kubelab: a simulated response; this node runs no containers. / 시뮬레이션 응답입니다. 이 노드는 컨테이너를 실제로 실행하지 않습니다.)</p>\n"+
-			"</body></html>\n", html.EscapeString(server), html.EscapeString(ctr), html.EscapeString(f.pod.Name), port, html.EscapeString(req.URL.Path))
-		resp := &http.Response{StatusCode: http.StatusOK, ProtoMajor: 1, ProtoMinor: 1, Request: req,
+			"<hr><center>%[6]s</center>\n</body></html>\n", html.EscapeString(title), html.EscapeString(ctr), html.EscapeString(f.pod.Name), port,
+			html.EscapeString(req.URL.Path), html.EscapeString(server))
+		resp := &http.Response{StatusCode: code, ProtoMajor: 1, ProtoMinor: 1, Request: req,
 			Header:        http.Header{"Content-Type": {"text/html; charset=utf-8"}, "Server": {server}, "Content-Length": {strconv.Itoa(len(body))}},
 			ContentLength: int64(len(body)), Close: req.Close, Body: io.NopCloser(strings.NewReader(body))}
 		if err := resp.Write(stream); err != nil || req.Close {
@@ -84,12 +90,13 @@ func (f forwarder) PortForward(ctx context.Context, _ string, _ string, port int
 	return nil
 }
 
-// listener returns the running server container that listens on port, and
-// the server's name ("" when none does).
-func (f forwarder) listener(port int32) (container, server string) {
+// listener returns the running server container that listens on port,
+// the server's name ("" when none does), and the status it answers for a
+// request target (the paths it serves, as its probes see them).
+func (f forwarder) listener(port int32) (container, server string, status func(target string) int) {
 	st := f.s.lookupState(string(f.pod.UID))
 	if st == nil {
-		return "", ""
+		return "", "", nil
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -109,8 +116,14 @@ func (f forwarder) listener(port int32) (container, server string) {
 			ports = append(ports, p.ContainerPort)
 		}
 		if slices.Contains(ports, port) {
-			return c.Name, cs.cur.plan.server
+			in := cs.cur
+			status = func(target string) int {
+				st.mu.Lock()
+				defer st.mu.Unlock()
+				return catalog.httpStatus(c.Image, c, target, in.envAt(f.s.now().Sub(in.started), st.volView(f.pod, c, nil)))
+			}
+			return c.Name, cs.cur.plan.server, status
 		}
 	}
-	return "", ""
+	return "", "", nil
 }

@@ -131,10 +131,17 @@ func (s *Simulator) probeResult(p *corev1.Pod, c *corev1.Container, k probeKind,
 			// An image whose health endpoint fails after a while (the liveness example).
 			return false, failMessage(pr, ip, true)
 		}
-		if inst.plan.server != "" {
-			return true, ""
+		if inst.plan.server == "" {
+			return false, failMessage(pr, ip, false)
 		}
-		return false, failMessage(pr, ip, false)
+		if pr.HTTPGet != nil {
+			// A server answers only the paths it serves (nginx: 404 for others).
+			code := catalog.httpStatus(c.Image, c, pr.HTTPGet.Path, inst.envAt(since, vol))
+			if code < 200 || code >= 400 {
+				return false, fmt.Sprintf("HTTP probe failed with statuscode: %d", code)
+			}
+		}
+		return true, ""
 	}
 	return true, ""
 }
@@ -179,7 +186,7 @@ func (s *Simulator) probeChanges(p *corev1.Pod, c *corev1.Container, k probeKind
 	if after, ok := catalog.healthFailsAfter(c.Image, inst.plan.argv); ok && pr.HTTPGet != nil {
 		return []time.Duration{after}
 	}
-	if pr.Exec == nil {
+	if pr.Exec == nil && (pr.HTTPGet == nil || !catalog.servesFiles(c.Image)) {
 		return nil
 	}
 	var out []time.Duration

@@ -128,9 +128,12 @@ func (vm *interp) continueLoop(call) int {
 // export sets the variables given as NAME=value.
 func (vm *interp) export(c call) int {
 	for _, a := range c.args {
+		name := a
 		if i := strings.IndexByte(a, '='); i > 0 {
-			vm.vars[a[:i]] = a[i+1:]
+			name = a[:i]
+			vm.vars[name] = a[i+1:]
 		}
+		vm.exports[name] = true
 	}
 	return 0
 }

@@ -139,7 +139,7 @@ func (vm *interp) ps(c call) int {
 // exported reports whether a variable is in the environment.
 func (vm *interp) exported(name string) bool {
 	_, ok := vm.env.Vars[name]
-	return ok || vm.vars[name] != ""
+	return ok || vm.exports[name] || vm.vars[name] != ""
 }
 
 // environ is the environment as env prints it: in the container's order,
@@ -156,6 +156,11 @@ func (vm *interp) environ() string {
 	var rest []string
 	for k := range vm.env.Vars {
 		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	for k := range vm.exports {
+		if _, ok := vm.env.Vars[k]; !ok && !seen[k] {
 			rest = append(rest, k)
 		}
 	}

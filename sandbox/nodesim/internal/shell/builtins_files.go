@@ -43,14 +43,49 @@ func (vm *interp) touch(c call) int {
 	return 0
 }
 
-// mkdir makes directories.
+// mkdir makes directories; with -p, their parents too. Outside the
+// pod's volumes the image's directories are not known, so a missing
+// parent is made as well; inside a volume, it is an error without -p.
 func (vm *interp) mkdir(c call) int {
+	parents := false
+	var dirs []string
 	for _, a := range c.args {
-		if !strings.HasPrefix(a, "-") {
-			vm.makeDir(a)
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			parents = parents || strings.Contains(a, "p")
+			continue
+		}
+		dirs = append(dirs, a)
+	}
+	st := 0
+	for _, a := range dirs {
+		p := vm.abs(a)
+		parent := path.Dir(p)
+		if _, _, in := vm.inVol(parent); in && !parents {
+			if f, ok, _ := vm.volStat(parent); !ok || !f.Dir {
+				vm.write(2, fmt.Sprintf("mkdir: can't create directory '%s': No such file or directory\n", a))
+				st = 1
+				continue
+			}
+		}
+		if !parents {
+			vm.makeDir(p)
+			continue
+		}
+		var chain []string
+		for d := p; d != "/" && d != "."; d = path.Dir(d) {
+			chain = append(chain, d)
+		}
+		for i := len(chain) - 1; i >= 0; i-- {
+			if f, ok, in := vm.volStat(chain[i]); in && ok && f.Dir {
+				continue // already there
+			}
+			if _, _, in := vm.inVol(chain[i]); !in && vm.dirs[chain[i]] {
+				continue
+			}
+			vm.makeDir(chain[i])
 		}
 	}
-	return 0
+	return st
 }
 
 // rm removes files and directories (rmdir too); kubectl exec refuses to

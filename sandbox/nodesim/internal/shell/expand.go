@@ -2,6 +2,8 @@ package shell
 
 import (
 	"fmt"
+	"path"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +32,77 @@ func (vm *interp) expand(w word) string { return strings.Join(vm.expandParts(w, 
 // expandFields expands a word into fields (unquoted expansions split on spaces).
 func (vm *interp) expandFields(w word) []string {
 	return vm.expandParts(w, true)
+}
+
+// expandArgs expands a command's words into its arguments: fields, then
+// pathnames for words with an unquoted *, ? or [ (not inside [[ ]], where
+// they are patterns).
+func (vm *interp) expandArgs(words []word) []string {
+	var out []string
+	cond := len(words) > 0 && isCond(words[0])
+	for _, w := range words {
+		fields := vm.expandFields(w)
+		if cond || !hasGlob(w) {
+			out = append(out, fields...)
+			continue
+		}
+		for _, f := range fields {
+			out = append(out, vm.glob(f)...)
+		}
+	}
+	return out
+}
+
+// isCond reports the word [[.
+func isCond(w word) bool {
+	s, ok := w.literal()
+	return ok && s == "[["
+}
+
+// hasGlob reports a word with an unquoted pattern character.
+func hasGlob(w word) bool {
+	for _, p := range w {
+		if p.kind == partLit && strings.ContainsAny(p.text, "*?[") {
+			return true
+		}
+	}
+	return false
+}
+
+// glob is the pathnames pattern matches, sorted, or the pattern itself if
+// none does. Patterns may be in the last part of the path only
+// (/dir/*.txt, *.log); names starting with a dot match only a pattern
+// that starts with one.
+func (vm *interp) glob(pattern string) []string {
+	dir, base := path.Split(pattern)
+	if strings.ContainsAny(dir, "*?[") || !strings.ContainsAny(base, "*?[") {
+		return []string{pattern}
+	}
+	if _, err := path.Match(base, ""); err != nil {
+		return []string{pattern}
+	}
+	list := dir
+	if list == "" {
+		list = "."
+	}
+	names, ok := vm.listDir(list)
+	if !ok {
+		return []string{pattern}
+	}
+	var out []string
+	for _, n := range names {
+		if strings.HasPrefix(n, ".") && !strings.HasPrefix(base, ".") {
+			continue
+		}
+		if ok, _ := path.Match(base, n); ok {
+			out = append(out, dir+n)
+		}
+	}
+	if len(out) == 0 {
+		return []string{pattern}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (vm *interp) expandParts(w word, split bool) []string {

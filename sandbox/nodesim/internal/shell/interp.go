@@ -34,14 +34,18 @@ type interp struct {
 	continuing bool
 
 	discardErr bool
-	own        []Event // its own writes to the pod's shared volumes
-	written    int     // bytes of writes recorded (bounded by maxWrittenBytes)
+	// exports are variables put in the environment of the commands it
+	// runs besides the container's (export, or an assignment before a
+	// command).
+	exports map[string]bool
+	own     []Event // its own writes to the pod's shared volumes
+	written int     // bytes of writes recorded (bounded by maxWrittenBytes)
 }
 
 // newVM is a run against env that stops at the horizon.
 func newVM(env *Env, horizon time.Duration) *interp {
 	vm := &interp{env: env, vars: map[string]string{}, arrays: map[string][]string{}, files: map[string]*string{},
-		dirs: map[string]bool{}, horizon: horizon}
+		dirs: map[string]bool{}, horizon: horizon, exports: map[string]bool{}}
 	for k, v := range env.Vars {
 		vm.vars[k] = v
 	}
@@ -136,22 +140,43 @@ func (vm *interp) runPipe(p *pipeline, stdin *string) int {
 	return st
 }
 
-// capture runs f with its output collected instead of written.
+// capture runs f with its standard output collected instead of written;
+// what it writes on stderr still goes to the shell's stderr.
 func (vm *interp) capture(f func()) string {
-	saved, savedPartial, savedDropped := vm.res.Lines, vm.partial.String(), vm.res.Dropped
-	vm.res.Lines = nil
-	vm.partial.Reset()
-	f()
-	vm.flush()
+	savedDiscard := vm.discardErr
+	lines, tail := vm.captureLines(f)
+	vm.discardErr = savedDiscard
 	var b strings.Builder
-	for _, l := range vm.res.Lines {
+	for _, l := range lines {
+		if l.Fd == 2 {
+			if !vm.discardErr {
+				vm.res.Lines = append(vm.res.Lines, l)
+			}
+			continue
+		}
 		b.WriteString(l.Text)
 		b.WriteByte('\n')
 	}
-	vm.res.Lines, vm.res.Dropped = saved, savedDropped
+	b.WriteString(tail)
+	if tail != "" {
+		b.WriteByte('\n') // as before: a captured last line ends with a newline
+	}
+	return b.String()
+}
+
+// captureLines runs f with everything it writes collected: its lines on
+// either descriptor, and a last stdout line without its newline.
+func (vm *interp) captureLines(f func()) (lines []Line, tail string) {
+	saved, savedPartial, savedDropped, savedDiscard := vm.res.Lines, vm.partial.String(), vm.res.Dropped, vm.discardErr
+	vm.res.Lines = nil
+	vm.partial.Reset()
+	vm.discardErr = false
+	f()
+	lines, tail = vm.res.Lines, vm.partial.String()
+	vm.res.Lines, vm.res.Dropped, vm.discardErr = saved, savedDropped, savedDiscard
 	vm.partial.Reset()
 	vm.partial.WriteString(savedPartial)
-	return b.String()
+	return lines, tail
 }
 
 // runNode runs one command: simple, group, if, while/until or for.
@@ -165,9 +190,9 @@ func (vm *interp) runNode(n node, stdin *string) int {
 	case *group:
 		if n.subshell {
 			// A subshell's variables and working directory are its own.
-			saved, vars, arrays := vm.exited, maps.Clone(vm.vars), maps.Clone(vm.arrays)
+			saved, vars, arrays, exports := vm.exited, maps.Clone(vm.vars), maps.Clone(vm.arrays), maps.Clone(vm.exports)
 			st := vm.runList(n.body, stdin)
-			vm.exited, vm.vars, vm.arrays = saved, vars, arrays
+			vm.exited, vm.vars, vm.arrays, vm.exports = saved, vars, arrays, exports
 			return st
 		}
 		return vm.runList(n.body, stdin)
@@ -212,10 +237,7 @@ func (vm *interp) runNode(n node, stdin *string) int {
 	case *forCmd:
 		vm.loops++
 		defer func() { vm.loops-- }()
-		var items []string
-		for _, w := range n.items {
-			items = append(items, vm.expandFields(w)...)
-		}
+		items := vm.expandArgs(n.items)
 		st := 0
 		for _, it := range items {
 			if !vm.tick() {
@@ -237,10 +259,15 @@ func (vm *interp) runNode(n node, stdin *string) int {
 // runSimple expands a simple command, applies its assignments and
 // redirections and runs it.
 func (vm *interp) runSimple(c *simpleCmd, stdin *string) int {
-	var argv []string
-	for _, w := range c.words {
-		argv = append(argv, vm.expandFields(w)...)
+	argv := vm.expandArgs(c.words)
+	// Assignments before a command are for that command only (and in its
+	// environment); alone, they set the shell's variables.
+	type saved struct {
+		v      string
+		had    bool
+		export bool
 	}
+	restore := map[string]saved{}
 	for _, a := range c.assigns {
 		if a.array != nil {
 			var vals []string
@@ -251,50 +278,131 @@ func (vm *interp) runSimple(c *simpleCmd, stdin *string) int {
 			continue
 		}
 		v := vm.expand(a.value)
-		if len(argv) == 0 {
-			vm.vars[a.name] = v
+		if len(argv) > 0 {
+			if _, done := restore[a.name]; !done {
+				old, had := vm.vars[a.name]
+				restore[a.name] = saved{old, had, vm.exports[a.name]}
+			}
+			vm.exports[a.name] = true
 		}
+		vm.vars[a.name] = v
 	}
+	defer func() {
+		for name, o := range restore {
+			if o.had {
+				vm.vars[name] = o.v
+			} else {
+				delete(vm.vars, name)
+			}
+			if !o.export {
+				delete(vm.exports, name)
+			}
+		}
+	}()
 	if len(argv) == 0 {
 		return 0
 	}
-	// Redirections.
-	var outFile string
-	appendTo, discard := false, false
-	savedDiscard := vm.discardErr
-	defer func() { vm.discardErr = savedDiscard }()
+	if len(c.redirs) == 0 {
+		return vm.command(argv, stdin, c.last)
+	}
+	// Redirections, left to right: where descriptors 1 and 2 lead.
+	out := [3]sink{1: {fd: 1}, 2: {fd: 2}}
 	for _, r := range c.redirs {
 		target := vm.expand(r.target)
-		if r.fd == 2 {
-			vm.discardErr = true
-			continue
+		fd := r.fd
+		if fd != 2 {
+			fd = 1
 		}
 		switch r.op {
-		case ">", ">|":
-			outFile, appendTo = target, false
-		case ">>":
-			outFile, appendTo = target, true
+		case ">", ">|", ">>":
+			out[fd] = vm.fileSink(target, r.op == ">>")
+		case "&>":
+			out[1] = vm.fileSink(target, false)
+			out[2] = out[1]
+		case ">&":
+			if target == "1" || target == "2" {
+				n := 1
+				if target == "2" {
+					n = 2
+				}
+				out[fd] = out[n]
+			}
 		case "<":
-			if s, ok := vm.readFile(target); ok {
-				stdin = &s
-			} else {
+			s, ok := vm.readFile(target)
+			if !ok {
 				vm.write(2, fmt.Sprintf("sh: can't open %s: no such file\n", target))
 				return 1
 			}
-		case "&>":
-			outFile = target
+			stdin = &s
+		case "<<":
+			s := vm.expand(r.target)
+			stdin = &s
 		}
 	}
-	if outFile == "/dev/null" {
-		discard = true
+	if out[1].fd == 1 && out[2].fd == 2 {
+		return vm.command(argv, stdin, c.last)
 	}
-	if outFile != "" || discard {
-		var st int
-		out := vm.capture(func() { st = vm.command(argv, stdin, c.last) })
-		if !discard {
-			vm.writeFile(outFile, out, appendTo)
+	var st int
+	lines, tail := vm.captureLines(func() { st = vm.command(argv, stdin, c.last) })
+	files := map[string]*strings.Builder{}
+	var order []sink
+	send := func(k sink, text string, at time.Duration) {
+		switch {
+		case k.discard:
+		case k.file != "":
+			b := files[k.file]
+			if b == nil {
+				b = &strings.Builder{}
+				files[k.file] = b
+				order = append(order, k)
+			}
+			b.WriteString(text)
+		case k.fd == 2 && vm.discardErr:
+		default:
+			vm.res.Lines = append(vm.res.Lines, Line{At: at, Text: strings.TrimSuffix(text, "\n"), Fd: k.fd})
 		}
-		return st
 	}
-	return vm.command(argv, stdin, c.last)
+	for _, l := range lines {
+		send(out[l.Fd], l.Text+"\n", l.At)
+	}
+	if tail != "" {
+		if k := out[1]; k.file != "" || k.discard {
+			send(k, tail, vm.t)
+		} else {
+			vm.write(k.fd, tail)
+		}
+	}
+	for _, k := range order {
+		vm.writeFile(k.file, files[k.file].String(), k.appendTo)
+	}
+	for _, k := range out[1:] { // a file opened with > is emptied even if nothing is written
+		if k.file != "" && files[k.file] == nil && !k.appendTo {
+			files[k.file] = &strings.Builder{}
+			vm.writeFile(k.file, "", false)
+		}
+	}
+	return st
+}
+
+// sink is where a descriptor of a command leads: the shell's stdout or
+// stderr (fd), a file, or nowhere.
+type sink struct {
+	fd       int
+	file     string
+	appendTo bool
+	discard  bool
+}
+
+// fileSink is a redirection to the file p (appending or not): /dev/null
+// discards, /dev/stdout and /dev/stderr are the shell's own.
+func (vm *interp) fileSink(p string, appendTo bool) sink {
+	switch p {
+	case "/dev/null":
+		return sink{discard: true}
+	case "/dev/stdout", "/proc/self/fd/1":
+		return sink{fd: 1}
+	case "/dev/stderr", "/proc/self/fd/2":
+		return sink{fd: 2}
+	}
+	return sink{file: p, appendTo: appendTo}
 }

@@ -109,11 +109,78 @@ type token struct {
 	word word
 }
 
+// heredoc is a here-document whose body follows the next newline: the
+// token that gets it, its delimiter, and how its body is read.
+type heredoc struct {
+	tok    int
+	delim  string
+	tabs   bool // <<-: leading tabs are removed
+	quoted bool // a quoted delimiter: the body is not expanded
+}
+
+// heredocDelim reads a here-document's delimiter at src[i:] (after << or
+// <<-): it returns the delimiter without its quotes, whether it was
+// quoted, and where it ends.
+func heredocDelim(src string, i int) (delim string, quoted bool, end int) {
+	for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
+		i++
+	}
+	var b strings.Builder
+	for ; i < len(src) && strings.IndexByte(" \t\n;&|()<>", src[i]) < 0; i++ {
+		switch c := src[i]; c {
+		case '\'', '"':
+			quoted = true
+			if j := strings.IndexByte(src[i+1:], c); j >= 0 {
+				b.WriteString(src[i+1 : i+1+j])
+				i += j + 1
+			}
+		case '\\':
+			quoted = true
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), quoted, i
+}
+
+// heredocBody reads the lines of a here-document from src[i:] up to its
+// delimiter's line: the body, and where reading goes on. A body without
+// its delimiter line ends with the script.
+func heredocBody(src string, i int, h heredoc) (string, int) {
+	var b strings.Builder
+	for i < len(src) {
+		j := strings.IndexByte(src[i:], '\n')
+		line, next := src[i:], len(src)
+		if j >= 0 {
+			line, next = src[i:i+j], i+j+1
+		}
+		if h.tabs {
+			line = strings.TrimLeft(line, "\t")
+		}
+		if line == h.delim {
+			return b.String(), next
+		}
+		b.WriteString(line + "\n")
+		i = next
+	}
+	return b.String(), i
+}
+
+// heredocWord is a here-document's body as a word: expanded as in double
+// quotes, unless its delimiter was quoted.
+func heredocWord(body string, quoted bool) word {
+	if quoted || !strings.ContainsAny(body, "$`\\") {
+		return word{{kind: partSingle, text: body}}
+	}
+	return word{{kind: partDouble, text: body}}
+}
+
 func tokenize(src string) ([]token, error) {
 	var toks []token
 	var cur word
 	var lit strings.Builder
 	inWord := false
+	var pending []heredoc // here-documents whose bodies follow the next newline
 	flushLit := func() {
 		if lit.Len() > 0 {
 			cur = append(cur, part{kind: partLit, text: lit.String()})
@@ -145,7 +212,9 @@ func tokenize(src string) ([]token, error) {
 					i++
 					continue
 				}
-				lit.WriteByte(src[i+1])
+				// A quoted character: not a glob, not an operator.
+				flushLit()
+				cur = append(cur, part{kind: partSingle, text: src[i+1 : i+2]})
 				inWord = true
 				i++
 			}
@@ -216,6 +285,13 @@ func tokenize(src string) ([]token, error) {
 		case c == '\n':
 			endWord()
 			toks = append(toks, token{op: "\n"})
+			for _, h := range pending {
+				var body string
+				body, i = heredocBody(src, i+1, h)
+				i--
+				toks[h.tok].word = heredocWord(body, h.quoted)
+			}
+			pending = nil
 		case strings.IndexByte(";&|()<>", c) >= 0:
 			// A redirection with a file descriptor: 2>, 2>&1, 1>>.
 			fdPrefix := ""
@@ -234,6 +310,24 @@ func tokenize(src string) ([]token, error) {
 				}
 			}
 			i += len(op) - 1
+			if op == "<<" {
+				// A here-document: its delimiter now, its body after the
+				// line.
+				h := heredoc{tok: len(toks)}
+				if i+1 < len(src) && src[i+1] == '-' {
+					h.tabs = true
+					i++
+				}
+				var end int
+				h.delim, h.quoted, end = heredocDelim(src, i+1)
+				if h.delim == "" {
+					return nil, fmt.Errorf("here-document without a delimiter")
+				}
+				toks = append(toks, token{op: "<<", word: word{}})
+				pending = append(pending, h)
+				i = end - 1
+				continue
+			}
 			if op == ">&" {
 				// >&2, 2>&1: duplicate onto another descriptor.
 				j := i + 1
@@ -251,6 +345,9 @@ func tokenize(src string) ([]token, error) {
 		}
 	}
 	endWord()
+	for _, h := range pending { // bodies cut short by the end of the script
+		toks[h.tok].word = word{{kind: partSingle}}
+	}
 	return toks, nil
 }
 
@@ -535,13 +632,13 @@ func (p *parser) simple(stops []string) (*simpleCmd, error) {
 				c.redirs = append(c.redirs, redir{op: op, fd: fd, target: nt.word})
 				continue
 			case strings.HasPrefix(op, ">&"):
+				// >&2, 1>&2, 2>&1: fd onto the descriptor after &.
 				p.i++
+				c.redirs = append(c.redirs, redir{op: ">&", fd: fd, target: word{{kind: partLit, text: strings.TrimPrefix(op, ">&")}}})
 				continue
 			case op == "<<":
 				p.i++
-				if nt := p.peek(); nt != nil && nt.op == "" {
-					p.i++
-				}
+				c.redirs = append(c.redirs, redir{op: "<<", fd: 0, target: t.word})
 				continue
 			}
 			break

@@ -123,6 +123,9 @@ func testEnv() *Env {
 	}
 }
 
+// withVolumes gives a run the shared volume at /shared.
+func withVolumes(e *Env) { e.Volumes = testVolumes{} }
+
 // scriptCase is one run of the shell and what it gives.
 type scriptCase struct {
 	name    string
@@ -251,8 +254,34 @@ var parsingCases = []scriptCase{
 	{name: "redirect to /dev/null discards", script: "echo hidden > /dev/null"},
 	{name: "redirect to /dev/stdout prints", script: "echo shown > /dev/stdout", stdout: "shown\n"},
 	{name: "stderr to /dev/null", script: "cat /nope 2>/dev/null", code: 1},
-	{name: "2>&1 leaves stderr on stderr (logs merge both)", script: "cat /nope 2>&1", code: 1,
-		stderr: "cat: can't open '/nope': No such file or directory\n"},
+	{name: "2>&1 sends stderr to stdout", script: "cat /nope 2>&1", code: 1,
+		stdout: "cat: can't open '/nope': No such file or directory\n"},
+	{name: "stdout to stderr", script: "echo oops >&2", stderr: "oops\n"},
+	{name: "1>&2 is the same", script: "echo oops 1>&2; echo fine", stdout: "fine\n", stderr: "oops\n"},
+	{name: "stderr to a file", script: "cat /nope 2>/tmp/err; echo $?; cat /tmp/err", code: 0,
+		stdout: "1\ncat: can't open '/nope': No such file or directory\n", check: wrote("/tmp/err", "cat: can't open '/nope': No such file or directory\n")},
+	{name: "stderr appended to a file", script: "echo first > /tmp/err; cat /nope 2>>/tmp/err; cat /tmp/err",
+		stdout: "first\ncat: can't open '/nope': No such file or directory\n"},
+	{name: "stderr to a file leaves stdout alone", script: "echo out 2>/tmp/err; cat /tmp/err", stdout: "out\n", check: wrote("/tmp/err", "")},
+	{name: "both streams to a file with 2>&1", script: "echo out > /tmp/o; cat /nope >> /tmp/o 2>&1; cat /tmp/o",
+		stdout: "out\ncat: can't open '/nope': No such file or directory\n"},
+	{name: "2>&1 before > keeps stderr on the terminal", script: "cat /nope 2>&1 > /tmp/o", code: 1,
+		stdout: "cat: can't open '/nope': No such file or directory\n", check: wrote("/tmp/o", "")},
+	{name: "2>&1 into a pipe", script: "cat /nope 2>&1 | wc -l", stdout: "1\n"},
+	{name: "stderr does not go down a pipe", script: "cat /nope | wc -l", stdout: "0\n", stderr: "cat: can't open '/nope': No such file or directory\n"},
+	{name: "printf without a newline into a file", script: "printf hi > /tmp/f", check: wrote("/tmp/f", "hi")},
+	{name: "prefix assignment is for the command", script: `A=b printenv A; echo "[$A]"`, stdout: "b\n[]\n"},
+	{name: "prefix assignment is in the environment", script: "A=b env | grep A=", stdout: "A=b\n"},
+	{name: "prefix assignment keeps the old value after", script: "A=1; A=2 true; echo $A", stdout: "1\n"},
+	{name: "two prefix assignments", script: "A=1 B=2 printenv A B", stdout: "1\n2\n"},
+	{name: "assignments alone set the shell's variables", script: "A=1 B=2; echo $A$B", stdout: "12\n"},
+	{name: "here-document", script: "cat <<EOF\nhello $MY_POD_NAME\nline 2\nEOF\necho after", stdout: "hello web-0\nline 2\nafter\n"},
+	{name: "here-document with a quoted delimiter is not expanded", script: "cat <<'EOF'\nhello $MY_POD_NAME\nEOF", stdout: "hello $MY_POD_NAME\n"},
+	{name: "here-document with <<- drops leading tabs", script: "cat <<-END\n\tindented\n\tEND\necho done", stdout: "indented\ndone\n"},
+	{name: "here-document into a file", script: "cat > /tmp/conf <<EOF\nkey=value\nEOF\ncat /tmp/conf", stdout: "key=value\n", check: wrote("/tmp/conf", "key=value\n")},
+	{name: "here-document into a pipe", script: "cat <<EOF | wc -l\na\nb\nc\nEOF", stdout: "3\n"},
+	{name: "here-document lines are not commands", script: "cat <<EOF > /dev/null\nexit 3\nEOF\necho still here", stdout: "still here\n"},
+	{name: "here-document without its delimiter line ends with the script", script: "cat <<EOF\nlast", stdout: "last\n"},
 	{name: "input redirect", script: "echo data > /tmp/in; cat < /tmp/in", stdout: "data\n"},
 	{name: "input redirect from a missing file", script: "cat < /missing", code: 1, stderr: "sh: can't open /missing: no such file\n"},
 	{name: "subshell", script: "(echo inside)", stdout: "inside\n"},
@@ -460,8 +489,21 @@ var builtinCases = []scriptCase{
 	{name: "tee -a", script: "echo a > /tmp/t; echo b | tee -a /tmp/t > /dev/null; cat /tmp/t", stdout: "a\nb\n"},
 	{name: "touch and ls", script: "touch /tmp/a /tmp/b; ls /tmp", stdout: "a\nb\n", check: wrote("/tmp/a", "")},
 	{name: "touch keeps content", script: "echo x > /tmp/a; touch /tmp/a; cat /tmp/a", stdout: "x\n"},
+	{name: "mkdir -p makes the parents", script: "mkdir -p /a/b/c && ls /a /a/b", stdout: "/a:\nb\n\n/a/b:\nc\n"},
+	{name: "mkdir -p of a directory that exists", script: "mkdir -p /a; mkdir -p /a; echo $?", stdout: "0\n"},
+	{name: "mkdir in a volume needs the parent", script: "mkdir /shared/a/b", code: 1, env: withVolumes,
+		stderr: "mkdir: can't create directory '/shared/a/b': No such file or directory\n"},
+	{name: "mkdir -p in a volume", script: "mkdir -p /shared/a/b && ls /shared/a", stdout: "b\n", env: withVolumes},
+	{name: "glob in a directory", script: "mkdir -p /d; echo 1 > /d/a.txt; echo 2 > /d/b.txt; echo 3 > /d/c.log; ls /d/*.txt", stdout: "/d/a.txt\n/d/b.txt\n"},
+	{name: "glob in the working directory", script: "mkdir -p /logs; cd /logs; echo x > a.log; echo y > b.log; cat *.log", stdout: "x\ny\n"},
+	{name: "glob in a for loop", script: "echo 1 > /tmp/a.txt; echo 2 > /tmp/b.txt; for f in /tmp/*.txt; do echo $f; done", stdout: "/tmp/a.txt\n/tmp/b.txt\n"},
+	{name: "glob with ? and a class", script: "touch /tmp/a1 /tmp/a2 /tmp/b1; echo /tmp/a? /tmp/[b]1", stdout: "/tmp/a1 /tmp/a2 /tmp/b1\n"},
+	{name: "glob matching nothing stays as written", script: "echo /nomatch/*.txt", stdout: "/nomatch/*.txt\n"},
+	{name: "quoted and escaped globs are not expanded", script: `touch /tmp/a.txt; echo "/tmp/*.txt" /tmp/\*.txt`, stdout: "/tmp/*.txt /tmp/*.txt\n"},
+	{name: "glob skips dot files", script: "touch /tmp/.hidden /tmp/shown; echo /tmp/*", stdout: "/tmp/shown\n"},
+	{name: "glob in a shared volume", script: "sleep 2; echo x > /shared/one.txt; ls /shared/*.txt", stdout: "/shared/one.txt\n", env: withVolumes},
 	{name: "mkdir and ls", script: "mkdir -p /data/x; ls /data/x", check: func(t *testing.T, res Result) {
-		if len(res.Ops) != 1 || !res.Ops[0].Dir || res.Ops[0].Path != "/data/x" {
+		if len(res.Ops) != 2 || !res.Ops[0].Dir || res.Ops[0].Path != "/data" || !res.Ops[1].Dir || res.Ops[1].Path != "/data/x" {
 			t.Errorf("ops %+v", res.Ops)
 		}
 	}},
