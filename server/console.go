@@ -8,9 +8,9 @@ import (
 
 	"github.com/kubelab/kubelab/console"
 	"github.com/kubelab/kubelab/history"
-	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 type consoleRequest struct {
@@ -93,8 +93,7 @@ func (l *learner) acquireTurn(w http.ResponseWriter, r *http.Request) bool {
 	case l.busy <- struct{}{}:
 		return true
 	default:
-		msg := labs.Text{Ko: "이전 명령이 아직 실행 중입니다. 끝난 뒤 다시 실행하세요.",
-			En: "your previous command is still running; run this one when it has finished."}.In(lang(r))
+		msg := web.T(lang(r), "api.busy")
 		writeJSON(w, http.StatusTooManyRequests, apiError{Error: msg, Code: "busy"})
 		return false
 	}

@@ -31,7 +31,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	v.WarmReady, v.WarmStarting = s.cfg.Provider.WarmStatus()
 	v.Zones = s.cfg.Zones
 	for _, lab := range s.cfg.Catalog.Labs {
-		v.LabOptions = append(v.LabOptions, web.LabOption{ID: lab.ID, Title: lab.Title.In(lg)})
+		v.LabOptions = append(v.LabOptions, web.LabOption{ID: lab.ID, Title: lab.Title.Pick(lg)})
 	}
 	s.renderFresh(w, r, web.DashboardPage(v))
 }

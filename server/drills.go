@@ -10,9 +10,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox/drills"
 	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 // maxDrillBody bounds a drill request's JSON body.
@@ -34,9 +34,7 @@ func (s *Server) drillRoutes(r chi.Router) {
 func (s *Server) drillClient(w http.ResponseWriter, r *http.Request) (*learner, kubernetes.Interface, bool) {
 	if s.cfg.Provider.Name() == "remote" {
 		// The nodes are shared by every learner of the cluster.
-		writeJSON(w, http.StatusConflict, apiError{Error: labs.Text{
-			Ko: "공유 클러스터에서는 노드 장애 연습을 할 수 없습니다.",
-			En: "failure drills are not available on a shared cluster"}.In(lang(r)), Code: "not_available"})
+		writeJSON(w, http.StatusConflict, apiError{Error: web.T(lang(r), "api.noDrills"), Code: "not_available"})
 		return nil, nil, false
 	}
 	l, box, ok := s.readySandbox(w, r)

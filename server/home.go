@@ -42,7 +42,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	h := web.Home{Page: s.page(r, "")}
 	parts := map[string]int{}
 	for _, lab := range s.cfg.Catalog.Labs {
-		item := web.CourseItem{ID: lab.ID, Title: lab.Title.In(lg), Summary: lab.Summary.In(lg), Kind: lab.Kind, QuizID: lab.Quiz}
+		item := web.CourseItem{ID: lab.ID, Title: lab.Title.Pick(lg), Summary: lab.Summary.Pick(lg), Kind: lab.Kind, QuizID: lab.Quiz}
 		for _, st := range lab.Steps {
 			item.Steps++
 			if st.Graded() {

@@ -71,7 +71,7 @@ func (s *Server) historyMarks(w http.ResponseWriter, r *http.Request) {
 		if lab := s.cfg.Catalog.Lab(m.Lab); lab != nil {
 			for _, st := range lab.Steps {
 				if st.ID == m.Step {
-					marks[i].Text = st.Title.In(lang(r))
+					marks[i].Text = st.Title.Pick(lang(r))
 				}
 			}
 		}

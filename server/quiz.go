@@ -34,20 +34,20 @@ func (s *Server) quizPage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	v := web.QuizView{Page: s.page(r, q.Title.In(lg)), QuizID: q.ID, Title: q.Title.In(lg)}
+	v := web.QuizView{Page: s.page(r, q.Title.Pick(lg)), QuizID: q.ID, Title: q.Title.Pick(lg)}
 	for _, lab := range s.cfg.Catalog.Labs {
 		if lab.Quiz == q.ID {
 			v.LabID = lab.ID
 		}
 	}
 	for _, qu := range q.Questions {
-		qv := web.QuestionView{ID: qu.ID, Prompt: qu.Prompt.In(lg), Live: qu.Live()}
+		qv := web.QuestionView{ID: qu.ID, Prompt: qu.Prompt.Pick(lg), Live: qu.Live()}
 		for _, c := range qu.Choices {
-			qv.Choices = append(qv.Choices, web.ChoiceView{ID: c.ID, Text: c.Text.In(lg)})
+			qv.Choices = append(qv.Choices, web.ChoiceView{ID: c.ID, Text: c.Text.Pick(lg)})
 		}
 		if a, ok := latest[qu.ID]; ok {
 			qv.Answered, qv.Answer, qv.Correct = true, a.Answer, a.Correct
-			qv.Explanation = web.RenderMarkdown(qu.Explanation.In(lg))
+			qv.Explanation = web.RenderMarkdown(qu.Explanation.Pick(lg))
 			if !qu.Live() {
 				qv.Expected = qu.Answer
 			}

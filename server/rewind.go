@@ -15,6 +15,7 @@ import (
 	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox/snapshot"
+	"github.com/kubelab/kubelab/web"
 )
 
 // Rewinding a step (docs/history.md): a step starts when the grader first
@@ -189,8 +190,7 @@ func (s *Server) rewindStep(w http.ResponseWriter, r *http.Request) {
 	}
 	snap, err := snapshot.Load(l.stepSnapshot(lab.ID, step))
 	if errors.Is(err, snapshot.ErrNone) {
-		writeJSON(w, http.StatusNotFound, apiError{Error: map[string]string{
-			"ko": "이 단계의 시작 상태가 저장되어 있지 않습니다.", "en": "this step's starting state was not saved"}[lang(r)], Code: "no_snapshot"})
+		writeJSON(w, http.StatusNotFound, apiError{Error: web.T(lang(r), "api.noSnapshot"), Code: "no_snapshot"})
 		return
 	}
 	if err != nil {

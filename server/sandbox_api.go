@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/web"
 )
 
 // readySandbox returns the learner's running sandbox, or writes a clear
@@ -19,12 +19,11 @@ func (s *Server) readySandbox(w http.ResponseWriter, r *http.Request) (*learner,
 	st, msg, box, _ := l.snapshot()
 	if box == nil {
 		l.ensure()
-		text := labs.Text{Ko: "샌드박스가 아직 준비되지 않았습니다 (" + string(st) + "). 잠시 후 다시 시도하세요.",
-			En: "your sandbox is not ready yet (" + string(st) + "); try again in a moment."}.In(lang(r))
+		why := web.Tf(lang(r), "api.notReady", "state", string(st))
 		if msg != "" {
-			text += " " + msg
+			why += " " + msg
 		}
-		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: text, Code: "sandbox_" + string(st)})
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: why, Code: "sandbox_" + string(st)})
 		return nil, nil, false
 	}
 	s.cfg.Provider.Touch(l.name)
