@@ -166,3 +166,10 @@ func (s *Server) classNames(ctx context.Context, userID int64) []string {
 	}
 	return out
 }
+
+// accountRoutes are a signed-in learner's own pages.
+func (s *Server) accountRoutes(r chi.Router) {
+	r.Get("/welcome", s.welcome)
+	r.Get("/me", s.mePage)
+	r.Post("/me/resume", s.newResumeLink)
+}

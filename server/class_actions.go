@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kubelab/kubelab/store"
 )
 
@@ -60,4 +62,13 @@ func (s *Server) endSandboxes(w http.ResponseWriter, r *http.Request) {
 	s.forEachStudent(ctx, members, func(u store.User) { s.stopStudentSandbox(ctx, u, "dash.sbx_ended") })
 	s.log.Info("class sandboxes ended", "class", c.ID, "students", len(members))
 	redirectTo(w, r, classPath(c.ID), "ended")
+}
+
+// classActionRoutes are what an instructor does to a whole class (below
+// /class/{class}).
+func (s *Server) classActionRoutes(r chi.Router) {
+	r.Post("/close", s.closeClass)
+	r.Post("/end-sandboxes", s.endSandboxes)
+	r.Post("/seats", s.setSeats)
+	r.Post("/zones/{zone}", s.classZone)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kubelab/kubelab/console"
 	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/sandbox"
@@ -100,3 +102,10 @@ func (l *learner) acquireTurn(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (l *learner) releaseTurn() { <-l.busy }
+
+// consoleRoutes are the console's and the YAML editor's API (below /api).
+func (s *Server) consoleRoutes(r chi.Router) {
+	r.Post("/console", s.runConsole)
+	r.Get("/console/history", s.consoleHistory)
+	r.Post("/apply", s.apply)
+}

@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kubelab/kubelab/web"
 )
 
@@ -65,4 +67,13 @@ func (s *Server) completionSVG(w http.ResponseWriter, r *http.Request) {
 	}
 	lg := lang(r)
 	s.renderFresh(w, r, web.CompletionSVG(lg, s.completionPlot(lg, d, s.heatLabs(lg, s.labFilter(r), d))))
+}
+
+// dashboardRoutes are a class's dashboard, its stream and the fragments it
+// reloads (below /class/{class}).
+func (s *Server) dashboardRoutes(r chi.Router) {
+	r.Get("/", s.dashboard)
+	r.Get("/ws", s.dashboardWS)
+	r.Get("/heatmap", s.heatmapFragment)
+	r.Get("/quiz", s.quizFragment)
 }

@@ -23,9 +23,11 @@ const maxDrillBody = 1 << 10
 // and drain a node, and undo each.
 func (s *Server) drillRoutes(r chi.Router) {
 	r.Get("/drills", s.drillNodes)
-	r.Post("/drills/nodes/{node}/kubelet", s.drillKubelet)
-	r.Post("/drills/nodes/{node}/cordon", s.drillCordon)
-	r.Post("/drills/nodes/{node}/drain", s.drillDrain)
+	r.Route("/drills/nodes/{node}", func(r chi.Router) {
+		r.Post("/kubelet", s.drillKubelet)
+		r.Post("/cordon", s.drillCordon)
+		r.Post("/drain", s.drillDrain)
+	})
 	r.Post("/drills/zones/{zone}", s.drillZone)
 }
 

@@ -123,6 +123,25 @@ func (s *Server) askedLog(w http.ResponseWriter, r *http.Request) (*history.Log,
 	return h, true
 }
 
+// askedLogAt is askedLog after reading the request's Unix-millisecond
+// parameters names, in order (see msParam); when optional, one that is
+// absent reads 0.
+func (s *Server) askedLogAt(w http.ResponseWriter, r *http.Request, optional bool, names ...string) (*history.Log, []int64, bool) {
+	times := make([]int64, len(names))
+	for i, name := range names {
+		if optional && r.URL.Query().Get(name) == "" {
+			continue
+		}
+		v, ok := msParam(w, r, name)
+		if !ok {
+			return nil, nil, false
+		}
+		times[i] = v
+	}
+	h, ok := s.askedLog(w, r)
+	return h, times, ok
+}
+
 // msParam reads a Unix-millisecond query parameter.
 func msParam(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
 	v, err := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
@@ -144,14 +163,11 @@ func (s *Server) historyError(w http.ResponseWriter, r *http.Request, err error)
 // historyAt answers GET /api/history?at=UNIX_MS: {"objects": [...]}, the
 // normalized objects (docs/stream.md) as the stream showed them then.
 func (s *Server) historyAt(w http.ResponseWriter, r *http.Request) {
-	at, ok := msParam(w, r, "at")
+	h, t, ok := s.askedLogAt(w, r, false, "at")
 	if !ok {
 		return
 	}
-	h, ok := s.askedLog(w, r)
-	if !ok {
-		return
-	}
+	at := t[0]
 	objs, err := h.At(at)
 	if err != nil {
 		s.historyError(w, r, err)
@@ -163,18 +179,11 @@ func (s *Server) historyAt(w http.ResponseWriter, r *http.Request) {
 // historyDiff answers GET /api/history/diff?from=UNIX_MS&to=UNIX_MS: the
 // objects added, removed and changed (with their field changes).
 func (s *Server) historyDiff(w http.ResponseWriter, r *http.Request) {
-	from, ok := msParam(w, r, "from")
+	h, t, ok := s.askedLogAt(w, r, false, "from", "to")
 	if !ok {
 		return
 	}
-	to, ok := msParam(w, r, "to")
-	if !ok {
-		return
-	}
-	h, ok := s.askedLog(w, r)
-	if !ok {
-		return
-	}
+	from, to := t[0], t[1]
 	d, err := h.Between(from, to)
 	if err != nil {
 		s.historyError(w, r, err)

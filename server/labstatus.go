@@ -77,3 +77,9 @@ func hasStep(lab *labs.Lab, id string) bool {
 	}
 	return false
 }
+
+// labStatusRoutes are a lab's progress API (below /api).
+func (s *Server) labStatusRoutes(r chi.Router) {
+	r.Get("/labs/{lab}/status", s.labStatus)
+	r.Post("/labs/{lab}/reset", s.resetLabPasses)
+}

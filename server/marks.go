@@ -37,24 +37,11 @@ func applyMarkText(docs []manifest.Doc) string {
 // (both optional: the whole kept history): {"marks": [...]}, oldest first;
 // a verdict or rewind mark gets its step's title in the page's language.
 func (s *Server) historyMarks(w http.ResponseWriter, r *http.Request) {
-	var from, to int64
-	for _, p := range []struct {
-		name string
-		v    *int64
-	}{{"from", &from}, {"to", &to}} {
-		if r.URL.Query().Get(p.name) == "" {
-			continue
-		}
-		v, ok := msParam(w, r, p.name)
-		if !ok {
-			return
-		}
-		*p.v = v
-	}
-	h, ok := s.askedLog(w, r)
+	h, t, ok := s.askedLogAt(w, r, true, "from", "to")
 	if !ok {
 		return
 	}
+	from, to := t[0], t[1]
 	marks, err := h.Marks(from, to)
 	if errors.Is(err, history.ErrBadRange) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: "to: want a time after from", Code: "bad_range"})

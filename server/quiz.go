@@ -124,3 +124,9 @@ func checkAnswer(q *quizzes.Question, answer string) string {
 	}
 	return ""
 }
+
+// quizRoutes are the quizzes: a quiz's page and an answer to one question.
+func (s *Server) quizRoutes(r chi.Router) {
+	r.Get("/quizzes/{quiz}", s.quizPage)
+	r.Post("/quizzes/{quiz}/{question}", s.answerQuiz)
+}

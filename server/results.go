@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kubelab/kubelab/store"
 )
 
@@ -143,4 +145,11 @@ func csvSafe(v string) string {
 		}
 	}
 	return b.String()
+}
+
+// resultRoutes are a class's results as files: the completion plot and the
+// CSV export (below /class/{class}).
+func (s *Server) resultRoutes(r chi.Router) {
+	r.Get("/completion.svg", s.completionSVG)
+	r.Get("/results.csv", s.resultsCSV)
 }

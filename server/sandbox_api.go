@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/web"
 )
@@ -72,4 +74,11 @@ func (s *Server) kubeconfig(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
 	w.Header().Set("Content-Disposition", `attachment; filename="kubelab-kubeconfig.yaml"`)
 	_, _ = w.Write(data)
+}
+
+// sandboxRoutes are the learner's sandbox API (below /api).
+func (s *Server) sandboxRoutes(r chi.Router) {
+	r.Post("/sandbox/reset", s.resetSandbox)
+	r.Get("/sandbox", s.sandboxStatus)
+	r.Get("/kubeconfig", s.kubeconfig)
 }
