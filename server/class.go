@@ -131,6 +131,17 @@ func (s *Server) ownedClass(w http.ResponseWriter, r *http.Request) (store.Class
 	return c, true
 }
 
+// forClass adapts h, a handler of one class, to a route below
+// /class/{class}: h runs only for the instructor who owns the class
+// (ownedClass); anyone else gets 404.
+func (s *Server) forClass(h func(http.ResponseWriter, *http.Request, store.Class)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := s.ownedClass(w, r); ok {
+			h(w, r, c)
+		}
+	}
+}
+
 // classStudent returns the class and the student of the URL if the
 // signed-in instructor owns the class and the student is an active member
 // of it; otherwise 404.

@@ -174,11 +174,7 @@ func (s *Server) drillZone(w http.ResponseWriter, r *http.Request) {
 // classZone fails (failed=1) or recovers a zone in the sandbox of every
 // student of the class whose sandbox is running: an instructor's outage
 // for the whole class. Stopped sandboxes are left alone.
-func (s *Server) classZone(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.ownedClass(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) classZone(w http.ResponseWriter, r *http.Request, c store.Class) {
 	zone, failed := chi.URLParam(r, "zone"), r.FormValue("failed") == "1"
 	members, err := s.cfg.Store.Members(r.Context(), c.ID)
 	if err != nil {

@@ -3,20 +3,14 @@ package server
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
+	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/web"
 )
 
 // labPage is a lab: its steps, the verdicts so far, the step's diagram,
 // console and editor. Opening it makes it the lab the grader follows.
-func (s *Server) labPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) labPage(w http.ResponseWriter, r *http.Request, lab *labs.Lab) {
 	lg := lang(r)
-	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
-	if lab == nil {
-		s.errorPage(w, r, http.StatusNotFound, "no such lab")
-		return
-	}
 	u := userOf(r)
 	l := s.learnerFor(u)
 	l.ensure()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -16,24 +17,9 @@ import (
 )
 
 // quizPage is a quiz with the learner's latest answers.
-func (s *Server) quizPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) quizPage(w http.ResponseWriter, r *http.Request, q *quizzes.Quiz) {
 	lg := lang(r)
-	q := s.cfg.Quizzes.Quiz(chi.URLParam(r, "quiz"))
-	if q == nil {
-		s.errorPage(w, r, http.StatusNotFound, "no such quiz")
-		return
-	}
-	u := userOf(r)
-	latest := map[string]store.QuizAnswer{}
-	if answers, err := s.cfg.Store.QuizAnswers(r.Context(), u.ID); err == nil {
-		for _, a := range answers {
-			if a.QuizID == q.ID {
-				if _, ok := latest[a.QuestionID]; !ok {
-					latest[a.QuestionID] = a
-				}
-			}
-		}
-	}
+	latest := s.latestAnswers(r.Context(), userOf(r).ID)[q.ID]
 	v := web.QuizView{Page: s.page(r, q.Title.Pick(lg)), QuizID: q.ID, Title: q.Title.Pick(lg)}
 	for _, lab := range s.cfg.Catalog.Labs {
 		if lab.Quiz == q.ID {
@@ -125,8 +111,27 @@ func checkAnswer(q *quizzes.Question, answer string) string {
 	return ""
 }
 
+// latestAnswers are the learner's latest answer to each question they
+// answered, by quiz and question ID (none when they cannot be read).
+func (s *Server) latestAnswers(ctx context.Context, userID int64) map[string]map[string]store.QuizAnswer {
+	answers, err := s.cfg.Store.QuizAnswers(ctx, userID)
+	if err != nil {
+		return nil
+	}
+	latest := map[string]map[string]store.QuizAnswer{}
+	for _, a := range answers { // one a question, the latest
+		if latest[a.QuizID] == nil {
+			latest[a.QuizID] = map[string]store.QuizAnswer{}
+		}
+		if _, ok := latest[a.QuizID][a.QuestionID]; !ok {
+			latest[a.QuizID][a.QuestionID] = a
+		}
+	}
+	return latest
+}
+
 // quizRoutes are the quizzes: a quiz's page and an answer to one question.
 func (s *Server) quizRoutes(r chi.Router) {
-	r.Get("/quizzes/{quiz}", s.quizPage)
+	r.Get("/quizzes/{quiz}", s.forQuiz(s.quizPage))
 	r.Post("/quizzes/{quiz}/{question}", s.answerQuiz)
 }

@@ -15,11 +15,7 @@ import (
 
 // resultsCSV exports the class's results: one row per student with their
 // sandbox, activity, every step's state and every quiz answer.
-func (s *Server) resultsCSV(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.ownedClassData(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) resultsCSV(w http.ResponseWriter, r *http.Request, d classData) {
 	c := d.class
 	ctx := r.Context()
 	answers, err := s.cfg.Store.ClassQuizAnswers(ctx, c.ID)
@@ -150,6 +146,6 @@ func csvSafe(v string) string {
 // resultRoutes are a class's results as files: the completion plot and the
 // CSV export (below /class/{class}).
 func (s *Server) resultRoutes(r chi.Router) {
-	r.Get("/completion.svg", s.completionSVG)
-	r.Get("/results.csv", s.resultsCSV)
+	r.Get("/completion.svg", s.forClassData(s.completionSVG))
+	r.Get("/results.csv", s.forClassData(s.resultsCSV))
 }

@@ -142,18 +142,13 @@ func (l *learner) forgetStepSnapshots() error {
 
 // rewindRoutes serve the learner's step snapshots.
 func (s *Server) rewindRoutes(r chi.Router) {
-	r.Get("/labs/{lab}/rewind", s.stepSnapshots)
-	r.Post("/labs/{lab}/steps/{step}/rewind", s.rewindStep)
+	r.Get("/labs/{lab}/rewind", s.forLab(s.stepSnapshots))
+	r.Post("/labs/{lab}/steps/{step}/rewind", s.forLab(s.rewindStep))
 }
 
 // stepSnapshots answers GET /api/labs/{lab}/rewind: the learner's steps of
 // the lab that can be started again, {"steps": [{"step", "at", "bytes"}]}.
-func (s *Server) stepSnapshots(w http.ResponseWriter, r *http.Request) {
-	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
-	if lab == nil {
-		writeJSON(w, http.StatusNotFound, apiError{Error: "no such lab"})
-		return
-	}
+func (s *Server) stepSnapshots(w http.ResponseWriter, r *http.Request, lab *labs.Lab) {
 	l := s.learnerFor(userOf(r))
 	steps := []map[string]any{}
 	if l.stepsDir() != "" {
@@ -169,12 +164,7 @@ func (s *Server) stepSnapshots(w http.ResponseWriter, r *http.Request) {
 // rewindStep answers POST /api/labs/{lab}/steps/{step}/rewind: the
 // learner's cluster is restored to the step's snapshot; the answer says
 // what was deleted, created and updated, and how long it took (ms).
-func (s *Server) rewindStep(w http.ResponseWriter, r *http.Request) {
-	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
-	if lab == nil {
-		writeJSON(w, http.StatusNotFound, apiError{Error: "no such lab"})
-		return
-	}
+func (s *Server) rewindStep(w http.ResponseWriter, r *http.Request, lab *labs.Lab) {
 	step := chi.URLParam(r, "step")
 	if !hasStep(lab, step) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "no such step"})

@@ -160,7 +160,7 @@ func (s *Server) routes() {
 	r.Group(func(r chi.Router) {
 		r.Use(s.authenticate, s.recordActivity)
 		r.Get("/", s.home)
-		r.Get("/labs/{lab}", s.labPage)
+		r.Get("/labs/{lab}", s.forLab(s.labPage))
 		s.quizRoutes(r)
 		r.Get("/ws", s.websocket)
 		s.classRoutes(r)
