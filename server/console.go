@@ -39,8 +39,8 @@ func (s *Server) runConsole(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		msg := err.Error()
 		var ce *console.Error
-		if errors.As(err, &ce) && lang(r) == "ko" {
-			msg = ce.Ko
+		if errors.As(err, &ce) {
+			msg = ce.Pick(lang(r))
 		}
 		writeJSON(w, http.StatusBadRequest, consoleResponse{Error: msg, ExitCode: -1})
 		return
