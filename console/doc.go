@@ -10,7 +10,7 @@
 //
 //	argv, err := console.Parse(line)
 //	if err != nil {
-//		var e *console.Error // errors.As(err, &e): show e.Ko or e.En
+//		var e *console.Error // errors.As(err, &e): show e.Pick(lang)
 //		...
 //	}
 //	res := runner.Run(ctx, sandboxKubeconfig, argv)

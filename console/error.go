@@ -1,17 +1,17 @@
 package console
 
+import "github.com/kubelab/kubelab/text"
+
 // Error is why Parse or Validate refused a console line. Code is stable
-// and meant for programs (the front end, tests, metrics); Ko and En are the
-// messages shown to the learner, in Korean and in English.
+// and meant for programs (the front end, tests, metrics); the Text (Ko and
+// En) is the message shown to the learner, in Korean and in English.
 type Error struct {
 	// Code names the kind of refusal, for example "shell-operator",
 	// "command-not-allowed" or "flag-not-allowed". The codes are the
 	// Code* constants of this package.
 	Code string
-	// Ko is the message for the learner in Korean.
-	Ko string
-	// En is the message for the learner in English.
-	En string
+	// Text is the message for the learner in both languages.
+	text.Text
 }
 
 // Error returns the English message.
@@ -69,4 +69,4 @@ const (
 	CodeCredentials = "credentials"
 )
 
-func newError(code, ko, en string) *Error { return &Error{Code: code, Ko: ko, En: en} }
+func newError(code, ko, en string) *Error { return &Error{Code: code, Text: text.New(ko, en)} }

@@ -17,50 +17,32 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubelab/kubelab/text"
 )
 
 //go:embed content
 var contentFS embed.FS
 
-// Text is a string in Korean and English.
-type Text struct {
-	Ko string `json:"ko"`
-	En string `json:"en"`
-}
-
-// In returns the text in lang ("ko" or "en"), falling back to Korean.
-func (t Text) In(lang string) string {
-	if lang == "en" && t.En != "" {
-		return t.En
-	}
-	if t.Ko == "" {
-		return t.En
-	}
-	return t.Ko
-}
-
-// Empty reports whether neither language has text.
-func (t Text) Empty() bool { return t.Ko == "" && t.En == "" }
-
 // Lab is one lab or concept page.
 type Lab struct {
-	ID      string   `json:"id"`
-	Order   int      `json:"order"`
-	Kind    string   `json:"kind"`
-	Part    string   `json:"part"`
-	Title   Text     `json:"title"`
-	Summary Text     `json:"summary"`
-	Sources []string `json:"sources"`
-	Quiz    string   `json:"quiz,omitempty"`
-	Steps   []Step   `json:"steps"`
+	ID      string    `json:"id"`
+	Order   int       `json:"order"`
+	Kind    string    `json:"kind"`
+	Part    string    `json:"part"`
+	Title   text.Text `json:"title"`
+	Summary text.Text `json:"summary"`
+	Sources []string  `json:"sources"`
+	Quiz    string    `json:"quiz,omitempty"`
+	Steps   []Step    `json:"steps"`
 }
 
 // Step is one step of a lab.
 type Step struct {
 	ID       string    `json:"id"`
-	Title    Text      `json:"title"`
+	Title    text.Text `json:"title"`
 	Diagram  string    `json:"diagram"`
-	Text     Text      `json:"text"`
+	Text     text.Text `json:"text"`
 	Checks   []Check   `json:"checks,omitempty"`
 	Solution []Action  `json:"solution,omitempty"`
 	Mistakes []Mistake `json:"mistakes,omitempty"`
@@ -74,9 +56,9 @@ type Check struct {
 	// Command, instead of Expr, passes when one of the learner's console
 	// commands matches (see CommandMatch).
 	Command           CommandMatches `json:"command,omitempty"`
-	Message           Text           `json:"message"`
-	MessageExpression *Text          `json:"messageExpression,omitempty"`
-	Hint              Text           `json:"hint"`
+	Message           text.Text      `json:"message"`
+	MessageExpression *text.Text     `json:"messageExpression,omitempty"`
+	Hint              text.Text      `json:"hint"`
 }
 
 // Resource selects the objects a check reads.
@@ -115,11 +97,11 @@ type Action struct {
 
 // Mistake is a realistic wrong attempt, kept to test the checks.
 type Mistake struct {
-	Name     Text     `json:"name"`
-	Do       []Action `json:"do"`
-	Fails    string   `json:"fails"`
-	Contains string   `json:"contains"`
-	Undo     []Action `json:"undo"`
+	Name     text.Text `json:"name"`
+	Do       []Action  `json:"do"`
+	Fails    string    `json:"fails"`
+	Contains string    `json:"contains"`
+	Undo     []Action  `json:"undo"`
 }
 
 // Catalog is the whole course's labs, in order.
@@ -248,7 +230,7 @@ func lint(l *Lab) []string {
 	if l.Kind != "lab" && l.Kind != "concept" {
 		add("kind %q is neither lab nor concept", l.Kind)
 	}
-	both := func(what string, t Text) {
+	both := func(what string, t text.Text) {
 		if strings.TrimSpace(t.Ko) == "" || strings.TrimSpace(t.En) == "" {
 			add("%s needs both ko and en text", what)
 		}

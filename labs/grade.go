@@ -11,6 +11,8 @@ import (
 	"github.com/google/cel-go/ext"
 	"k8s.io/apimachinery/pkg/util/version"
 	"k8s.io/apiserver/pkg/cel/environment"
+
+	"github.com/kubelab/kubelab/text"
 )
 
 // State is the live cluster as checks read it.
@@ -39,9 +41,9 @@ type CheckResult struct {
 	Passed bool   `json:"passed"`
 	// Skipped checks could not be graded here (see Activity.NoHistory);
 	// they count as passed and say why.
-	Skipped bool `json:"skipped,omitempty"`
-	Message Text `json:"message,omitempty"`
-	Hint    Text `json:"hint,omitempty"`
+	Skipped bool      `json:"skipped,omitempty"`
+	Message text.Text `json:"message,omitempty"`
+	Hint    text.Text `json:"hint,omitempty"`
 }
 
 // StepResult is one step's verdict: passed when every check passes, with
@@ -58,7 +60,7 @@ func (r StepResult) Messages(lang string) []string {
 	out := []string{}
 	for _, c := range r.Checks {
 		if !c.Passed || c.Skipped {
-			out = append(out, c.Message.In(lang))
+			out = append(out, c.Message.Pick(lang))
 		}
 	}
 	return out
@@ -230,7 +232,7 @@ func (c *Catalog) gradeCheck(ctx context.Context, ch Check, state State, act Act
 	cr := CheckResult{ID: ch.ID}
 	if act.NoHistory && (ch.ConsoleOnly() || usesCommands(ch.Expr)) {
 		cr.Passed, cr.Skipped = true, true
-		cr.Message = Text{Ko: ch.ID + ": 콘솔 기록이 필요한 검사라 건너뛰었습니다 (kubelab 밖에서 채점)",
+		cr.Message = text.Text{Ko: ch.ID + ": 콘솔 기록이 필요한 검사라 건너뛰었습니다 (kubelab 밖에서 채점)",
 			En: ch.ID + ": skipped, it reads the kubelab console history (graded from outside kubelab)"}
 		return cr
 	}
@@ -243,20 +245,20 @@ func (c *Catalog) gradeCheck(ctx context.Context, ch Check, state State, act Act
 	}
 	vars, missing, err := c.vars(ctx, ch.Resource, state, act)
 	if err != nil {
-		cr.Message = Text{Ko: "클러스터를 읽지 못했습니다: " + err.Error(), En: "could not read the cluster: " + err.Error()}
+		cr.Message = text.Text{Ko: "클러스터를 읽지 못했습니다: " + err.Error(), En: "could not read the cluster: " + err.Error()}
 		return cr
 	}
 	if missing {
 		r := ch.Resource
-		cr.Message = Text{Ko: r.Describe("ko") + "을(를) 찾을 수 없습니다", En: r.Describe("en") + " not found"}
+		cr.Message = text.Text{Ko: r.Describe("ko") + "을(를) 찾을 수 없습니다", En: r.Describe("en") + " not found"}
 		if !ch.Message.Empty() {
-			cr.Message = Text{Ko: cr.Message.Ko + " — " + ch.Message.Ko, En: cr.Message.En + " — " + ch.Message.En}
+			cr.Message = text.Join(" — ", cr.Message, ch.Message)
 		}
 		return cr
 	}
 	p, err := c.eval.compile(ch.Expr)
 	if err != nil {
-		cr.Message = Text{Ko: "검사식 오류: " + err.Error(), En: "check expression error: " + err.Error()}
+		cr.Message = text.Text{Ko: "검사식 오류: " + err.Error(), En: "check expression error: " + err.Error()}
 		return cr
 	}
 	out, _, err := p.ContextEval(ctx, vars)
@@ -268,7 +270,7 @@ func (c *Catalog) gradeCheck(ctx context.Context, ch Check, state State, act Act
 	}
 	cr.Message = ch.Message
 	if me := ch.MessageExpression; me != nil {
-		cr.Message = Text{Ko: c.message(ctx, me.Ko, vars, ch.Message.Ko), En: c.message(ctx, me.En, vars, ch.Message.En)}
+		cr.Message = text.Text{Ko: c.message(ctx, me.Ko, vars, ch.Message.Ko), En: c.message(ctx, me.En, vars, ch.Message.En)}
 	}
 	return cr
 }

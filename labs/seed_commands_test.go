@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubelab/kubelab/console"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/text"
 )
 
 // seedFence finds the kubectl code blocks of a step's text: the commands
@@ -25,8 +26,8 @@ func TestSeedCommandsRunInTheConsole(t *testing.T) {
 	n := 0
 	for _, lab := range cat.Labs {
 		for _, st := range lab.Steps {
-			for lang, text := range map[string]string{"ko": st.Text.Ko, "en": st.Text.En} {
-				for _, m := range seedFence.FindAllStringSubmatch(text, -1) {
+			for _, lang := range text.Langs {
+				for _, m := range seedFence.FindAllStringSubmatch(st.Text.Pick(lang), -1) {
 					for _, line := range strings.Split(m[1], "\n") {
 						line = strings.TrimSpace(line)
 						if !strings.HasPrefix(line, "kubectl ") || strings.ContainsAny(line, "<>") {

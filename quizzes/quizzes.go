@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/text"
 )
 
 //go:embed content
@@ -23,7 +24,7 @@ var contentFS embed.FS
 // Quiz is one knowledge check.
 type Quiz struct {
 	ID        string     `json:"id"`
-	Title     labs.Text  `json:"title"`
+	Title     text.Text  `json:"title"`
 	Sources   []string   `json:"sources"`
 	Questions []Question `json:"questions"`
 }
@@ -32,12 +33,12 @@ type Quiz struct {
 type Question struct {
 	ID          string         `json:"id"`
 	Origin      string         `json:"origin"` // module | original | live
-	Prompt      labs.Text      `json:"prompt"`
+	Prompt      text.Text      `json:"prompt"`
 	Choices     []Choice       `json:"choices,omitempty"`
 	Answer      string         `json:"answer,omitempty"`
 	Resource    *labs.Resource `json:"resource,omitempty"`
 	AnswerExpr  string         `json:"answerExpr,omitempty"`
-	Explanation labs.Text      `json:"explanation"`
+	Explanation text.Text      `json:"explanation"`
 }
 
 // Live reports whether the question is answered from the live cluster.
@@ -46,7 +47,7 @@ func (q *Question) Live() bool { return q.Origin == "live" }
 // Choice is one option of a multiple-choice question.
 type Choice struct {
 	ID   string    `json:"id"`
-	Text labs.Text `json:"text"`
+	Text text.Text `json:"text"`
 }
 
 // Set is all quizzes by id.
@@ -118,7 +119,7 @@ func LoadFS(fsys fs.FS, cat *labs.Catalog) (*Set, error) {
 func lint(q *Quiz, cat *labs.Catalog) []string {
 	var p []string
 	add := func(f string, a ...any) { p = append(p, fmt.Sprintf(f, a...)) }
-	both := func(what string, t labs.Text) {
+	both := func(what string, t text.Text) {
 		if strings.TrimSpace(t.Ko) == "" || strings.TrimSpace(t.En) == "" {
 			add("%s needs both ko and en", what)
 		}
@@ -181,7 +182,7 @@ type Result struct {
 	Correct bool `json:"correct"`
 	// Expected is the right answer (a choice id, or the live value).
 	Expected    string    `json:"expected"`
-	Explanation labs.Text `json:"explanation"`
+	Explanation text.Text `json:"explanation"`
 }
 
 // Score checks an answer. Live questions read the cluster through state at

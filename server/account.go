@@ -33,11 +33,7 @@ func resumeHash(secret string) string {
 
 // newResumeLink replaces the learner's resume link (the old one stops
 // working) and shows the new one.
-func (s *Server) newResumeLink(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.learnerOnly(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) newResumeLink(w http.ResponseWriter, r *http.Request, u store.User) {
 	secret, stored, err := newResumeSecret()
 	if err == nil {
 		err = s.cfg.Store.SetResumeToken(r.Context(), u.ID, stored)
@@ -121,11 +117,7 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
 }
 
 // welcome shows a learner their resume link, once, right after it was made.
-func (s *Server) welcome(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.learnerOnly(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) welcome(w http.ResponseWriter, r *http.Request, u store.User) {
 	lg := lang(r)
 	v := web.WelcomeView{Page: s.publicPage(r, web.T(lg, "welcome.title"))}
 	if secret := s.class.sessions.PopString(r.Context(), sessResume); secret != "" {
@@ -136,11 +128,7 @@ func (s *Server) welcome(w http.ResponseWriter, r *http.Request) {
 }
 
 // mePage shows a learner their classes and lets them make a new resume link.
-func (s *Server) mePage(w http.ResponseWriter, r *http.Request) {
-	u, ok := s.learnerOnly(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) mePage(w http.ResponseWriter, r *http.Request, u store.User) {
 	lg := lang(r)
 	v := web.WelcomeView{Page: s.publicPage(r, web.T(lg, "me.title")), Me: true, Classes: s.classNames(r.Context(), u.ID)}
 	s.render(w, r, http.StatusOK, web.WelcomePage(v))
@@ -157,6 +145,16 @@ func (s *Server) learnerOnly(w http.ResponseWriter, r *http.Request) (store.User
 	return u, true
 }
 
+// forLearner adapts h, a handler of a learner's own page, to a route: h
+// runs for the signed-in learner (learnerOnly); anyone else gets 404.
+func (s *Server) forLearner(h func(http.ResponseWriter, *http.Request, store.User)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if u, ok := s.learnerOnly(w, r); ok {
+			h(w, r, u)
+		}
+	}
+}
+
 // classNames are the names of the learner's classes.
 func (s *Server) classNames(ctx context.Context, userID int64) []string {
 	classes, _ := s.cfg.Store.ClassesByMember(ctx, userID)
@@ -165,4 +163,11 @@ func (s *Server) classNames(ctx context.Context, userID int64) []string {
 		out = append(out, c.Name)
 	}
 	return out
+}
+
+// accountRoutes are a signed-in learner's own pages.
+func (s *Server) accountRoutes(r chi.Router) {
+	r.Get("/welcome", s.forLearner(s.welcome))
+	r.Get("/me", s.forLearner(s.mePage))
+	r.Post("/me/resume", s.forLearner(s.newResumeLink))
 }

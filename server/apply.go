@@ -4,8 +4,8 @@ import (
 	"net/http"
 
 	"github.com/kubelab/kubelab/history"
-	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/manifest"
+	"github.com/kubelab/kubelab/web"
 )
 
 type applyRequest struct {
@@ -28,7 +28,7 @@ func (s *Server) apply(w http.ResponseWriter, r *http.Request) {
 	docs, errs := manifest.Parse(req.YAML)
 	if len(errs) > 0 || len(docs) == 0 {
 		if len(errs) == 0 {
-			errs = []manifest.LineError{{Message: labs.Text{Ko: "적용할 객체가 없습니다", En: "nothing to apply"}.In(lang(r))}}
+			errs = []manifest.LineError{{Message: web.T(lang(r), "api.nothingToApply")}}
 		}
 		writeJSON(w, http.StatusUnprocessableEntity, applyResponse{Results: []manifest.Result{}, Errors: errs})
 		return

@@ -76,54 +76,38 @@ func (c *classMode) close() {
 	c.hub.closeAll()
 }
 
-// classRoutes adds class mode's routes: sign-in, joining and resuming
-// (public), the learner's own page, and the instructor's classes. In local
-// mode there are none.
+// classPublicRoutes adds class mode's public routes: sign-in, joining and
+// resuming. In local mode there are none.
+func (s *Server) classPublicRoutes(r chi.Router) {
+	if s.class == nil {
+		return
+	}
+	s.loginRoutes(r)
+	s.joinRoutes(r)
+}
+
+// classRoutes adds class mode's routes for the signed-in (r authenticates):
+// the learner's own pages and the instructor's classes. In local mode there
+// are none.
 func (s *Server) classRoutes(r chi.Router) {
 	if s.class == nil {
 		return
 	}
-	r.Get("/login", s.loginPage)
-	r.Post("/login", s.login)
-	r.Post("/logout", s.logout)
-	r.Get("/join", s.joinPage)
-	r.Get("/join/{code}", s.joinPage)
-	r.Post("/join", s.join)
-	r.Get("/resume/{token}", s.resumePage)
-	r.Post("/resume/{token}", s.resume)
-	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate, s.recordActivity)
-		r.Get("/welcome", s.welcome)
-		r.Get("/me", s.mePage)
-		r.Post("/me/resume", s.newResumeLink)
-		r.Route("/class", func(r chi.Router) {
-			r.Use(s.requireInstructor)
-			r.Get("/", s.classList)
-			r.Post("/", s.createClass)
-			r.Route("/{class}", func(r chi.Router) {
-				r.Get("/", s.dashboard)
-				r.Get("/ws", s.dashboardWS)
-				r.Get("/heatmap", s.heatmapFragment)
-				r.Get("/quiz", s.quizFragment)
-				r.Get("/completion.svg", s.completionSVG)
-				r.Get("/results.csv", s.resultsCSV)
-				r.Post("/close", s.closeClass)
-				r.Post("/end-sandboxes", s.endSandboxes)
-				r.Post("/seats", s.setSeats)
-				r.Post("/zones/{zone}", s.classZone)
-				r.Route("/students/{student}", func(r chi.Router) {
-					r.Get("/", s.studentPage)
-					r.Get("/ws", s.studentWS)
-					r.Post("/reset", s.resetStudent)
-					r.Post("/hint", s.hintStudent)
-					r.Post("/remove", s.removeStudent)
-					r.Post("/signout", s.signOutStudent)
-					r.Get("/history", s.historyAt)
-					r.Get("/history/diff", s.historyDiff)
-					r.Get("/history/range", s.historyRange)
-					r.Get("/history/marks", s.historyMarks)
-					r.Get("/history/log", s.historyLog)
-				})
+	s.accountRoutes(r)
+	r.Route("/class", func(r chi.Router) {
+		r.Use(s.requireInstructor)
+		r.Get("/", s.classList)
+		r.Post("/", s.createClass)
+		r.Route("/{class}", func(r chi.Router) {
+			s.dashboardRoutes(r)
+			s.resultRoutes(r)
+			s.classActionRoutes(r)
+			r.Route("/students/{student}", func(r chi.Router) {
+				r.Get("/", s.studentPage)
+				r.Get("/ws", s.studentWS)
+				s.studentActionRoutes(r)
+				// The student's cluster history, as the student's own page asks for it.
+				s.historyRoutes(r)
 			})
 		})
 	})
@@ -145,6 +129,17 @@ func (s *Server) ownedClass(w http.ResponseWriter, r *http.Request) (store.Class
 		return store.Class{}, false
 	}
 	return c, true
+}
+
+// forClass adapts h, a handler of one class, to a route below
+// /class/{class}: h runs only for the instructor who owns the class
+// (ownedClass); anyone else gets 404.
+func (s *Server) forClass(h func(http.ResponseWriter, *http.Request, store.Class)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := s.ownedClass(w, r); ok {
+			h(w, r, c)
+		}
+	}
 }
 
 // classStudent returns the class and the student of the URL if the

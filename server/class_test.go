@@ -33,6 +33,7 @@ import (
 	"github.com/kubelab/kubelab/quizzes"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/text"
 )
 
 // fakeBackend never starts a sandbox (Acquire fails at once) and records
@@ -965,7 +966,7 @@ func TestDashboardFollowsStudents(t *testing.T) {
 	u, _ := w.e.st.UserByID(context.Background(), w.b.id)
 	l := w.e.srv.learnerFor(u)
 	res := labs.StepResult{ID: "create-namespace", Passed: false, Score: 0.5, Checks: []labs.CheckResult{
-		{ID: "ns", Passed: false, Message: labs.Text{Ko: "네임스페이스가 없습니다", En: "no namespace my-ns"}}}}
+		{ID: "ns", Passed: false, Message: text.Text{Ko: "네임스페이스가 없습니다", En: "no namespace my-ns"}}}}
 	l.send(verdictMessage("kubectl-activity", res, time.Time{}))
 	m := readUntil(t, d1, "Bob's failing cell", func(m map[string]any) bool { return m["type"] == "cell" })
 	if m["state"] != "failed" || m["messageEn"] != "no namespace my-ns" || int64(m["user"].(float64)) != w.b.id {

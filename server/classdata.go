@@ -32,6 +32,16 @@ func (s *Server) ownedClassData(w http.ResponseWriter, r *http.Request) (classDa
 	return d, true
 }
 
+// forClassData is forClass for a handler of the class's data
+// (ownedClassData).
+func (s *Server) forClassData(h func(http.ResponseWriter, *http.Request, classData)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if d, ok := s.ownedClassData(w, r); ok {
+			h(w, r, d)
+		}
+	}
+}
+
 func (s *Server) loadClassData(ctx context.Context, c store.Class) (classData, error) {
 	d := classData{class: c, progress: map[int64]map[string]store.StepProgress{}}
 	var err error

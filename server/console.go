@@ -6,11 +6,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kubelab/kubelab/console"
 	"github.com/kubelab/kubelab/history"
-	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 type consoleRequest struct {
@@ -37,8 +39,8 @@ func (s *Server) runConsole(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		msg := err.Error()
 		var ce *console.Error
-		if errors.As(err, &ce) && lang(r) == "ko" {
-			msg = ce.Ko
+		if errors.As(err, &ce) {
+			msg = ce.Pick(lang(r))
 		}
 		writeJSON(w, http.StatusBadRequest, consoleResponse{Error: msg, ExitCode: -1})
 		return
@@ -93,11 +95,17 @@ func (l *learner) acquireTurn(w http.ResponseWriter, r *http.Request) bool {
 	case l.busy <- struct{}{}:
 		return true
 	default:
-		msg := labs.Text{Ko: "이전 명령이 아직 실행 중입니다. 끝난 뒤 다시 실행하세요.",
-			En: "your previous command is still running; run this one when it has finished."}.In(lang(r))
+		msg := web.T(lang(r), "api.busy")
 		writeJSON(w, http.StatusTooManyRequests, apiError{Error: msg, Code: "busy"})
 		return false
 	}
 }
 
 func (l *learner) releaseTurn() { <-l.busy }
+
+// consoleRoutes are the console's and the YAML editor's API (below /api).
+func (s *Server) consoleRoutes(r chi.Router) {
+	r.Post("/console", s.runConsole)
+	r.Get("/console/history", s.consoleHistory)
+	r.Post("/apply", s.apply)
+}

@@ -37,11 +37,7 @@ func (s *Server) dashboardSnapshot(ctx context.Context, c store.Class) (dashSnap
 
 // dashboardWS streams a class's changes to its dashboard: a snapshot, then
 // cell, sandbox, activity, roster and quiz messages. It accepts no actions.
-func (s *Server) dashboardWS(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.ownedClass(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) dashboardWS(w http.ResponseWriter, r *http.Request, c store.Class) {
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return

@@ -3,7 +3,12 @@
 // cluster, the live grading of their labs and, in class mode, the
 // instructors' classes and dashboards.
 //
-// One file per page or API family:
+// One file per page or API family, each registering its own routes
+// (xRoutes, called from server.go's routes). A handler of one class, its
+// data, a learner's own page, a lab or a quiz gets it from a route adapter
+// (forClass, forClassData, forLearner, forLab, forQuiz) that answers 404
+// for anyone or anything else. Texts in both languages are text.Text; the
+// fixed ones are web/i18n.yaml's (web.T, web.Text).
 //
 //   - server.go: configuration, the routes, host checks; errors.go: the one
 //     answer to a request that failed on the server's side (logged under a
@@ -18,7 +23,8 @@
 //     pings, reader) under both streams; ws.go is a page's stream of its
 //     cluster, live.go the typed messages it carries besides objects
 //     (verdicts, sandbox states, hints, their texts in both languages).
-//   - Class mode: class.go (its state and routes, who owns a class),
+//   - Class mode: class.go (its state and routes, who owns a class:
+//     forClass),
 //     auth.go (sessions and authentication), activity.go (activity recorded
 //     after authentication), login.go, device.go, password.go, ratelimit.go,
 //     join.go, account.go (a learner's welcome, classes and resume links),

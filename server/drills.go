@@ -10,9 +10,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox/drills"
 	"github.com/kubelab/kubelab/store"
+	"github.com/kubelab/kubelab/web"
 )
 
 // maxDrillBody bounds a drill request's JSON body.
@@ -23,9 +23,11 @@ const maxDrillBody = 1 << 10
 // and drain a node, and undo each.
 func (s *Server) drillRoutes(r chi.Router) {
 	r.Get("/drills", s.drillNodes)
-	r.Post("/drills/nodes/{node}/kubelet", s.drillKubelet)
-	r.Post("/drills/nodes/{node}/cordon", s.drillCordon)
-	r.Post("/drills/nodes/{node}/drain", s.drillDrain)
+	r.Route("/drills/nodes/{node}", func(r chi.Router) {
+		r.Post("/kubelet", s.drillKubelet)
+		r.Post("/cordon", s.drillCordon)
+		r.Post("/drain", s.drillDrain)
+	})
 	r.Post("/drills/zones/{zone}", s.drillZone)
 }
 
@@ -34,9 +36,7 @@ func (s *Server) drillRoutes(r chi.Router) {
 func (s *Server) drillClient(w http.ResponseWriter, r *http.Request) (*learner, kubernetes.Interface, bool) {
 	if s.cfg.Provider.Name() == "remote" {
 		// The nodes are shared by every learner of the cluster.
-		writeJSON(w, http.StatusConflict, apiError{Error: labs.Text{
-			Ko: "공유 클러스터에서는 노드 장애 연습을 할 수 없습니다.",
-			En: "failure drills are not available on a shared cluster"}.In(lang(r)), Code: "not_available"})
+		writeJSON(w, http.StatusConflict, apiError{Error: web.T(lang(r), "api.noDrills"), Code: "not_available"})
 		return nil, nil, false
 	}
 	l, box, ok := s.readySandbox(w, r)
@@ -174,11 +174,7 @@ func (s *Server) drillZone(w http.ResponseWriter, r *http.Request) {
 // classZone fails (failed=1) or recovers a zone in the sandbox of every
 // student of the class whose sandbox is running: an instructor's outage
 // for the whole class. Stopped sandboxes are left alone.
-func (s *Server) classZone(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.ownedClass(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) classZone(w http.ResponseWriter, r *http.Request, c store.Class) {
 	zone, failed := chi.URLParam(r, "zone"), r.FormValue("failed") == "1"
 	members, err := s.cfg.Store.Members(r.Context(), c.ID)
 	if err != nil {

@@ -15,44 +15,6 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-const resilientYAML = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      topologySpreadConstraints:
-      - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: Honor, labelSelector: {matchLabels: {app: web}}}
-      containers:
-      - {name: web, image: nginx, resources: {requests: {cpu: 100m, memory: 64Mi}}}
----
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data, namespace: default}
-spec:
-  accessModes: [ReadWriteOnce]
-  resources: {requests: {storage: 1Gi}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: db, namespace: default}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: db}}
-  template:
-    metadata: {labels: {app: db}}
-    spec:
-      containers:
-      - name: db
-        image: postgres
-        volumeMounts: [{name: data, mountPath: /var/lib/postgresql/data}]
-      volumes:
-      - {name: data, persistentVolumeClaim: {claimName: data}}
-`
-
 // A zone fails from the page's drill controls: its nodes go NotReady, the
 // pods there are evicted after their (sandbox-shortened) toleration and
 // replaced in the other zone, while a pod whose volume lives in the failed
@@ -78,7 +40,11 @@ func TestZoneFailureDrill(t *testing.T) {
 	}
 	c := kubernetes.NewForConfigOrDie(cfg)
 	ctx := context.Background()
-	if code, out := e.postJSON("/api/apply", map[string]any{"yaml": resilientYAML}); code != 200 {
+	manifest, err := os.ReadFile("testdata/zone-drill.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out := e.postJSON("/api/apply", map[string]any{"yaml": string(manifest)}); code != 200 {
 		t.Fatalf("apply: %d %v", code, out)
 	}
 	zoneOf := map[string]string{}

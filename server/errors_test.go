@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,15 +12,6 @@ import (
 	"testing"
 
 	_ "github.com/mattn/go-sqlite3"
-
-	"github.com/kubelab/kubelab/console"
-	"github.com/kubelab/kubelab/internal/testcluster"
-	"github.com/kubelab/kubelab/labs"
-	"github.com/kubelab/kubelab/quizzes"
-	"github.com/kubelab/kubelab/sandbox"
-	"github.com/kubelab/kubelab/sandbox/embedded"
-	"github.com/kubelab/kubelab/server"
-	"github.com/kubelab/kubelab/store"
 )
 
 // syncBuffer is a log destination the handlers may write concurrently.
@@ -47,50 +37,18 @@ func (s *syncBuffer) String() string {
 // same reference, with the route.
 func TestInternalErrorsAreLoggedNotShown(t *testing.T) {
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "kubelab.db")
-	st, err := store.Open(dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	cat, err := labs.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	qs, err := quizzes.Load(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	backend, err := embedded.New(embedded.Options{Dir: filepath.Join(dir, "sandboxes"), Binary: testcluster.Binary(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := &syncBuffer{}
-	srv, err := server.New(server.Config{Mode: server.ModeLocal, Provider: sandbox.NewProvider(backend), Store: st, Catalog: cat,
-		Quizzes: qs, Console: &console.Runner{Binary: testcluster.Binary(t)}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-
+	e := startOpts(t, dir, envOptions{logger: slog.New(slog.NewTextHandler(logs, nil))})
 	get := func(path string) (int, string) {
 		t.Helper()
-		resp, err := http.Get(ts.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b bytes.Buffer
-		_, _ = b.ReadFrom(resp.Body)
-		return resp.StatusCode, b.String()
+		resp, body := e.do("GET", path, "", nil, nil)
+		return resp.StatusCode, body
 	}
 	if code, body := get("/api/console/history"); code != http.StatusOK {
 		t.Fatalf("history before the fault: %d %s", code, body)
 	}
 	// The fault: the table goes away under the running server.
-	db, err := sql.Open("sqlite3", dbPath)
+	db, err := sql.Open("sqlite3", filepath.Join(dir, "kubelab.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

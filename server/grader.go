@@ -8,6 +8,7 @@ import (
 	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/text"
 	"github.com/kubelab/kubelab/watch"
 )
 
@@ -15,13 +16,13 @@ import (
 const hintAfter = 3
 
 // firstHint is the hint of the first failing check.
-func firstHint(r labs.StepResult) labs.Text {
+func firstHint(r labs.StepResult) text.Text {
 	for _, c := range r.Checks {
 		if !c.Passed && !c.Hint.Empty() {
 			return c.Hint
 		}
 	}
-	return labs.Text{}
+	return text.Text{}
 }
 
 // gradeDelay lets a burst of watch events settle before grading once.

@@ -43,9 +43,9 @@ func (s *Server) heatLabs(lg, filter string, d classData) []web.HeatLab {
 				continue
 			}
 		}
-		hl := web.HeatLab{ID: lab.ID, Title: lab.Title.In(lg)}
+		hl := web.HeatLab{ID: lab.ID, Title: lab.Title.Pick(lg)}
 		for _, st := range lab.Steps {
-			hl.Steps = append(hl.Steps, web.HeatStep{ID: st.ID, Title: st.Title.In(lg), Graded: st.Graded()})
+			hl.Steps = append(hl.Steps, web.HeatStep{ID: st.ID, Title: st.Title.Pick(lg), Graded: st.Graded()})
 		}
 		out = append(out, hl)
 	}

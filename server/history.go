@@ -124,6 +124,34 @@ func (s *Server) askedLog(w http.ResponseWriter, r *http.Request) (*history.Log,
 	return h, true
 }
 
+// readHistory answers a history request: it reads the request's
+// Unix-millisecond parameters names, in order (see msParam; when optional,
+// one that is absent reads 0), then what read makes of the asked log
+// (askedLog) at those times, as JSON, or the history error (historyError).
+func (s *Server) readHistory(w http.ResponseWriter, r *http.Request, optional bool, names []string, read func(h *history.Log, t []int64) (map[string]any, error)) {
+	times := make([]int64, len(names))
+	for i, name := range names {
+		if optional && r.URL.Query().Get(name) == "" {
+			continue
+		}
+		v, ok := msParam(w, r, name)
+		if !ok {
+			return
+		}
+		times[i] = v
+	}
+	h, ok := s.askedLog(w, r)
+	if !ok {
+		return
+	}
+	answer, err := read(h, times)
+	if err != nil {
+		s.historyError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, answer)
+}
+
 // msParam reads a Unix-millisecond query parameter.
 func msParam(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
 	v, err := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
@@ -135,53 +163,35 @@ func msParam(w http.ResponseWriter, r *http.Request, name string) (int64, bool) 
 }
 
 func (s *Server) historyError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, history.ErrTooOld) {
+	switch {
+	case errors.Is(err, history.ErrTooOld):
 		writeJSON(w, http.StatusGone, apiError{Error: err.Error(), Code: "too_old"})
-		return
+	case errors.Is(err, history.ErrBadRange):
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "to: want a time after from", Code: "bad_range"})
+	default:
+		s.internalJSON(w, r, err)
 	}
-	s.internalJSON(w, r, err)
 }
 
 // historyAt answers GET /api/history?at=UNIX_MS: {"objects": [...]}, the
 // normalized objects (docs/stream.md) as the stream showed them then.
 func (s *Server) historyAt(w http.ResponseWriter, r *http.Request) {
-	at, ok := msParam(w, r, "at")
-	if !ok {
-		return
-	}
-	h, ok := s.askedLog(w, r)
-	if !ok {
-		return
-	}
-	objs, err := h.At(at)
-	if err != nil {
-		s.historyError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"at": at, "objects": objs})
+	s.readHistory(w, r, false, []string{"at"}, func(h *history.Log, t []int64) (map[string]any, error) {
+		objs, err := h.At(t[0])
+		return map[string]any{"at": t[0], "objects": objs}, err
+	})
 }
 
 // historyDiff answers GET /api/history/diff?from=UNIX_MS&to=UNIX_MS: the
 // objects added, removed and changed (with their field changes).
 func (s *Server) historyDiff(w http.ResponseWriter, r *http.Request) {
-	from, ok := msParam(w, r, "from")
-	if !ok {
-		return
-	}
-	to, ok := msParam(w, r, "to")
-	if !ok {
-		return
-	}
-	h, ok := s.askedLog(w, r)
-	if !ok {
-		return
-	}
-	d, err := h.Between(from, to)
-	if err != nil {
-		s.historyError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "added": d.Added, "removed": d.Removed, "changed": d.Changed})
+	s.readHistory(w, r, false, []string{"from", "to"}, func(h *history.Log, t []int64) (map[string]any, error) {
+		d, err := h.Between(t[0], t[1])
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"from": t[0], "to": t[1], "added": d.Added, "removed": d.Removed, "changed": d.Changed}, nil
+	})
 }
 
 // historyRange answers GET /api/history/range: the first and last recorded

@@ -29,20 +29,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	s.learnerFor(u).ensure()
 	prog := s.progressByStep(r.Context(), u)
-	answered := map[string]int{}
-	if answers, err := s.cfg.Store.QuizAnswers(r.Context(), u.ID); err == nil {
-		seen := map[string]bool{}
-		for _, a := range answers {
-			if k := a.QuizID + "/" + a.QuestionID; !seen[k] {
-				seen[k] = true
-				answered[a.QuizID]++
-			}
-		}
-	}
+	answers := s.latestAnswers(r.Context(), u.ID)
 	h := web.Home{Page: s.page(r, "")}
 	parts := map[string]int{}
 	for _, lab := range s.cfg.Catalog.Labs {
-		item := web.CourseItem{ID: lab.ID, Title: lab.Title.In(lg), Summary: lab.Summary.In(lg), Kind: lab.Kind, QuizID: lab.Quiz}
+		item := web.CourseItem{ID: lab.ID, Title: lab.Title.Pick(lg), Summary: lab.Summary.Pick(lg), Kind: lab.Kind, QuizID: lab.Quiz}
 		for _, st := range lab.Steps {
 			item.Steps++
 			if st.Graded() {
@@ -54,7 +45,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if q := s.cfg.Quizzes.Quiz(lab.Quiz); q != nil {
-			item.QuizTotal, item.QuizAnswered = len(q.Questions), answered[q.ID]
+			item.QuizTotal, item.QuizAnswered = len(q.Questions), len(answers[q.ID])
 		}
 		i, ok := parts[lab.Part]
 		if !ok {

@@ -162,3 +162,15 @@ func (s *Server) joinError(w http.ResponseWriter, r *http.Request, v web.JoinVie
 	}
 	s.internalError(w, r, err)
 }
+
+// joinRoutes let a student join a class with its code, and come back
+// with their resume link.
+func (s *Server) joinRoutes(r chi.Router) {
+	r.Get("/join", s.joinPage)
+	r.Get("/join/{code}", s.joinPage)
+	r.Post("/join", s.join)
+	r.Route("/resume/{token}", func(r chi.Router) {
+		r.Get("/", s.resumePage)
+		r.Post("/", s.resume)
+	})
+}

@@ -3,26 +3,20 @@ package server
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
+	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/web"
 )
 
 // labPage is a lab: its steps, the verdicts so far, the step's diagram,
 // console and editor. Opening it makes it the lab the grader follows.
-func (s *Server) labPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) labPage(w http.ResponseWriter, r *http.Request, lab *labs.Lab) {
 	lg := lang(r)
-	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
-	if lab == nil {
-		s.errorPage(w, r, http.StatusNotFound, "no such lab")
-		return
-	}
 	u := userOf(r)
 	l := s.learnerFor(u)
 	l.ensure()
 	l.openLabPage(r.Context(), lab.ID)
 	prog := s.progressByStep(r.Context(), u)
-	v := web.LabView{Page: s.page(r, lab.Title.In(lg)), LabID: lab.ID, Title: lab.Title.In(lg), Summary: lab.Summary.In(lg), QuizID: lab.Quiz}
+	v := web.LabView{Page: s.page(r, lab.Title.Pick(lg)), LabID: lab.ID, Title: lab.Title.Pick(lg), Summary: lab.Summary.Pick(lg), QuizID: lab.Quiz}
 	want := r.URL.Query().Get("step")
 	for i, st := range lab.Steps {
 		if st.ID == want {
@@ -30,9 +24,9 @@ func (s *Server) labPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for i, st := range lab.Steps {
-		sv := web.StepView{ID: st.ID, Title: st.Title.In(lg), Diagram: st.Diagram, Graded: st.Graded()}
+		sv := web.StepView{ID: st.ID, Title: st.Title.Pick(lg), Diagram: st.Diagram, Graded: st.Graded()}
 		if i == v.Current {
-			sv.HTML = web.RenderMarkdown(st.Text.In(lg))
+			sv.HTML = web.RenderMarkdown(st.Text.Pick(lg))
 		}
 		p, seen := prog[lab.ID+"/"+st.ID]
 		last := l.lastVerdict(lab.ID, st.ID)
@@ -54,9 +48,9 @@ func (s *Server) labPage(w http.ResponseWriter, r *http.Request) {
 			if last != nil {
 				for _, cr := range last.Checks {
 					if cr.ID == c.ID {
-						cv.Passed, cv.Message = cr.Passed, cr.Message.In(lg)
+						cv.Passed, cv.Message = cr.Passed, cr.Message.Pick(lg)
 						if !cr.Passed && p.Attempts >= 3 && !sv.Held {
-							sv.Hint = cr.Hint.In(lg)
+							sv.Hint = cr.Hint.Pick(lg)
 						}
 					}
 				}

@@ -13,12 +13,7 @@ import (
 )
 
 // labStatus returns the current verdicts of a lab's steps (grading now).
-func (s *Server) labStatus(w http.ResponseWriter, r *http.Request) {
-	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
-	if lab == nil {
-		writeJSON(w, http.StatusNotFound, apiError{Error: "no such lab"})
-		return
-	}
+func (s *Server) labStatus(w http.ResponseWriter, r *http.Request, lab *labs.Lab) {
 	l, _, ok := s.readySandbox(w, r)
 	if !ok {
 		return
@@ -41,12 +36,7 @@ func (s *Server) labStatus(w http.ResponseWriter, r *http.Request) {
 // resetLabPasses lets go of the learner's held passes of a lab (form or
 // query field step: of that step only) and grades it again on the cluster
 // as it is. A JSON client gets 204, a form goes back to the page.
-func (s *Server) resetLabPasses(w http.ResponseWriter, r *http.Request) {
-	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
-	if lab == nil {
-		writeJSON(w, http.StatusNotFound, apiError{Error: "no such lab"})
-		return
-	}
+func (s *Server) resetLabPasses(w http.ResponseWriter, r *http.Request, lab *labs.Lab) {
 	step := r.FormValue("step")
 	if step != "" && !hasStep(lab, step) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "no such step"})
@@ -76,4 +66,10 @@ func hasStep(lab *labs.Lab, id string) bool {
 		}
 	}
 	return false
+}
+
+// labStatusRoutes are a lab's progress API (below /api).
+func (s *Server) labStatusRoutes(r chi.Router) {
+	r.Get("/labs/{lab}/status", s.forLab(s.labStatus))
+	r.Post("/labs/{lab}/reset", s.forLab(s.resetLabPasses))
 }

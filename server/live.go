@@ -1,11 +1,11 @@
 package server
 
 import (
-	"strings"
 	"time"
 
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/text"
 	"github.com/kubelab/kubelab/web"
 )
 
@@ -18,8 +18,9 @@ type liveMsg interface {
 	forDashboard(userID int64) any
 }
 
-// The texts of live messages: the Korean text under the plain name (pages
-// that read only that one), and each language under its own name.
+// The texts of live messages, each made from a text.Text: the Korean text
+// under the plain name (pages that read only that one), and each language
+// under its own name (docs/stream.md).
 type (
 	checkText struct {
 		Message   string `json:"message"`
@@ -37,6 +38,16 @@ type (
 		NoteEn string `json:"noteEn,omitempty"`
 	}
 )
+
+func checkTextOf(t text.Text) checkText {
+	return checkText{Message: t.Ko, MessageKo: t.Ko, MessageEn: t.En}
+}
+
+func (c checkText) text() text.Text { return text.New(c.MessageKo, c.MessageEn) }
+
+func hintTextOf(t text.Text) hintText { return hintText{Hint: t.Ko, HintKo: t.Ko, HintEn: t.En} }
+
+func noteTextOf(t text.Text) noteText { return noteText{Note: t.Ko, NoteKo: t.Ko, NoteEn: t.En} }
 
 // checkMsg is one check of a verdict.
 type checkMsg struct {
@@ -65,23 +76,21 @@ type verdictMsg struct {
 func verdictMessage(lab string, r labs.StepResult, heldSince time.Time) verdictMsg {
 	m := verdictMsg{Type: "verdict", Lab: lab, Step: r.ID, Passed: r.Passed, Score: r.Score, Checks: make([]checkMsg, 0, len(r.Checks))}
 	for _, c := range r.Checks {
-		m.Checks = append(m.Checks, checkMsg{ID: c.ID, Passed: c.Passed,
-			checkText: checkText{Message: c.Message.Ko, MessageKo: c.Message.Ko, MessageEn: c.Message.En}})
+		m.Checks = append(m.Checks, checkMsg{ID: c.ID, Passed: c.Passed, checkText: checkTextOf(c.Message)})
 	}
 	if !heldSince.IsZero() {
 		m.PassedAt = heldSince.UTC().Format(time.RFC3339)
 		if !r.Passed {
 			m.Passed, m.Score, m.Changed = true, 1, true
-			ko, en := web.T("ko", "status.changed"), web.T("en", "status.changed")
-			m.noteText = noteText{Note: ko, NoteKo: ko, NoteEn: en}
+			m.noteText = noteTextOf(web.Text("status.changed"))
 		}
 	}
 	return m
 }
 
 // withHint adds a check's hint to the verdict.
-func (m verdictMsg) withHint(t labs.Text) verdictMsg {
-	m.hintText = hintText{Hint: t.Ko, HintKo: t.Ko, HintEn: t.En}
+func (m verdictMsg) withHint(t text.Text) verdictMsg {
+	m.hintText = hintTextOf(t)
 	return m
 }
 
@@ -93,19 +102,14 @@ func (m verdictMsg) forDashboard(userID int64) any {
 		return cm
 	}
 	cm.State = "failed"
-	var ko, en []string
+	var failing []text.Text
 	for _, c := range m.Checks {
-		if c.Passed {
-			continue
-		}
-		if c.MessageKo != "" {
-			ko = append(ko, c.MessageKo)
-		}
-		if c.MessageEn != "" {
-			en = append(en, c.MessageEn)
+		if !c.Passed {
+			failing = append(failing, c.text())
 		}
 	}
-	cm.MessageKo, cm.MessageEn = strings.Join(ko, "; "), strings.Join(en, "; ")
+	msg := text.Join("; ", failing...)
+	cm.MessageKo, cm.MessageEn = msg.Ko, msg.En
 	return cm
 }
 

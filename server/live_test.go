@@ -6,16 +6,17 @@ import (
 	"time"
 
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/text"
 )
 
 // A verdict on the stream carries every text in both languages (the plain
 // field in Korean), and its heat map cell joins the failing checks'.
 func TestVerdictMessageCarriesBothLanguages(t *testing.T) {
 	res := labs.StepResult{ID: "create-namespace", Passed: false, Score: 0.5, Checks: []labs.CheckResult{
-		{ID: "ns", Passed: false, Message: labs.Text{Ko: "없음", En: "missing"}},
-		{ID: "label", Passed: true, Message: labs.Text{Ko: "좋음", En: "fine"}}}}
+		{ID: "ns", Passed: false, Message: text.Text{Ko: "없음", En: "missing"}},
+		{ID: "label", Passed: true, Message: text.Text{Ko: "좋음", En: "fine"}}}}
 	t.Run("failing", func(t *testing.T) {
-		b, _ := json.Marshal(verdictMessage("lab1", res, time.Time{}).withHint(labs.Text{Ko: "힌트", En: "hint"}))
+		b, _ := json.Marshal(verdictMessage("lab1", res, time.Time{}).withHint(text.Text{Ko: "힌트", En: "hint"}))
 		var m map[string]any
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kubelab/kubelab/store"
 	"github.com/kubelab/kubelab/web"
 )
@@ -118,4 +120,11 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return safeBack(next)
+}
+
+// loginRoutes sign instructors in and anyone out.
+func (s *Server) loginRoutes(r chi.Router) {
+	r.Get("/login", s.loginPage)
+	r.Post("/login", s.login)
+	r.Post("/logout", s.logout)
 }

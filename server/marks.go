@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -37,46 +36,25 @@ func applyMarkText(docs []manifest.Doc) string {
 // (both optional: the whole kept history): {"marks": [...]}, oldest first;
 // a verdict or rewind mark gets its step's title in the page's language.
 func (s *Server) historyMarks(w http.ResponseWriter, r *http.Request) {
-	var from, to int64
-	for _, p := range []struct {
-		name string
-		v    *int64
-	}{{"from", &from}, {"to", &to}} {
-		if r.URL.Query().Get(p.name) == "" {
-			continue
+	s.readHistory(w, r, true, []string{"from", "to"}, func(h *history.Log, t []int64) (map[string]any, error) {
+		marks, err := h.Marks(t[0], t[1])
+		if err != nil {
+			return nil, err
 		}
-		v, ok := msParam(w, r, p.name)
-		if !ok {
-			return
-		}
-		*p.v = v
-	}
-	h, ok := s.askedLog(w, r)
-	if !ok {
-		return
-	}
-	marks, err := h.Marks(from, to)
-	if errors.Is(err, history.ErrBadRange) {
-		writeJSON(w, http.StatusBadRequest, apiError{Error: "to: want a time after from", Code: "bad_range"})
-		return
-	}
-	if err != nil {
-		s.historyError(w, r, err)
-		return
-	}
-	for i, m := range marks {
-		if m.Step == "" {
-			continue
-		}
-		if lab := s.cfg.Catalog.Lab(m.Lab); lab != nil {
-			for _, st := range lab.Steps {
-				if st.ID == m.Step {
-					marks[i].Text = st.Title.In(lang(r))
+		for i, m := range marks {
+			if m.Step == "" {
+				continue
+			}
+			if lab := s.cfg.Catalog.Lab(m.Lab); lab != nil {
+				for _, st := range lab.Steps {
+					if st.ID == m.Step {
+						marks[i].Text = st.Title.Pick(lang(r))
+					}
 				}
 			}
 		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": from, "to": to, "marks": marks})
+		return map[string]any{"from": t[0], "to": t[1], "marks": marks}, nil
+	})
 }
 
 // verdictMarked reports whether a verdict is worth a mark: the step's

@@ -36,11 +36,7 @@ func (e *env) marks(q string) []markOut {
 func TestHistoryMarks(t *testing.T) {
 	const lab = "kubectl-activity"
 	e := start(t, t.TempDir())
-	if resp, _ := e.do("GET", "/labs/"+lab, "", nil, nil); resp.StatusCode != 200 {
-		t.Fatalf("lab page: %d", resp.StatusCode)
-	}
-	e.waitReady()
-	ws := e.dial()
+	ws := e.openLab(lab)
 	before := time.Now().UnixMilli()
 	if code, out := e.console("kubectl create namespace my-ns"); code != 200 {
 		t.Fatalf("create namespace: %d %v", code, out)

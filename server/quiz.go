@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -16,38 +17,23 @@ import (
 )
 
 // quizPage is a quiz with the learner's latest answers.
-func (s *Server) quizPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) quizPage(w http.ResponseWriter, r *http.Request, q *quizzes.Quiz) {
 	lg := lang(r)
-	q := s.cfg.Quizzes.Quiz(chi.URLParam(r, "quiz"))
-	if q == nil {
-		s.errorPage(w, r, http.StatusNotFound, "no such quiz")
-		return
-	}
-	u := userOf(r)
-	latest := map[string]store.QuizAnswer{}
-	if answers, err := s.cfg.Store.QuizAnswers(r.Context(), u.ID); err == nil {
-		for _, a := range answers {
-			if a.QuizID == q.ID {
-				if _, ok := latest[a.QuestionID]; !ok {
-					latest[a.QuestionID] = a
-				}
-			}
-		}
-	}
-	v := web.QuizView{Page: s.page(r, q.Title.In(lg)), QuizID: q.ID, Title: q.Title.In(lg)}
+	latest := s.latestAnswers(r.Context(), userOf(r).ID)[q.ID]
+	v := web.QuizView{Page: s.page(r, q.Title.Pick(lg)), QuizID: q.ID, Title: q.Title.Pick(lg)}
 	for _, lab := range s.cfg.Catalog.Labs {
 		if lab.Quiz == q.ID {
 			v.LabID = lab.ID
 		}
 	}
 	for _, qu := range q.Questions {
-		qv := web.QuestionView{ID: qu.ID, Prompt: qu.Prompt.In(lg), Live: qu.Live()}
+		qv := web.QuestionView{ID: qu.ID, Prompt: qu.Prompt.Pick(lg), Live: qu.Live()}
 		for _, c := range qu.Choices {
-			qv.Choices = append(qv.Choices, web.ChoiceView{ID: c.ID, Text: c.Text.In(lg)})
+			qv.Choices = append(qv.Choices, web.ChoiceView{ID: c.ID, Text: c.Text.Pick(lg)})
 		}
 		if a, ok := latest[qu.ID]; ok {
 			qv.Answered, qv.Answer, qv.Correct = true, a.Answer, a.Correct
-			qv.Explanation = web.RenderMarkdown(qu.Explanation.In(lg))
+			qv.Explanation = web.RenderMarkdown(qu.Explanation.Pick(lg))
 			if !qu.Live() {
 				qv.Expected = qu.Answer
 			}
@@ -123,4 +109,29 @@ func checkAnswer(q *quizzes.Question, answer string) string {
 		return "quiz.bad_text"
 	}
 	return ""
+}
+
+// latestAnswers are the learner's latest answer to each question they
+// answered, by quiz and question ID (none when they cannot be read).
+func (s *Server) latestAnswers(ctx context.Context, userID int64) map[string]map[string]store.QuizAnswer {
+	answers, err := s.cfg.Store.QuizAnswers(ctx, userID)
+	if err != nil {
+		return nil
+	}
+	latest := map[string]map[string]store.QuizAnswer{}
+	for _, a := range answers { // one a question, the latest
+		if latest[a.QuizID] == nil {
+			latest[a.QuizID] = map[string]store.QuizAnswer{}
+		}
+		if _, ok := latest[a.QuizID][a.QuestionID]; !ok {
+			latest[a.QuizID][a.QuestionID] = a
+		}
+	}
+	return latest
+}
+
+// quizRoutes are the quizzes: a quiz's page and an answer to one question.
+func (s *Server) quizRoutes(r chi.Router) {
+	r.Get("/quizzes/{quiz}", s.forQuiz(s.quizPage))
+	r.Post("/quizzes/{quiz}/{question}", s.answerQuiz)
 }

@@ -21,7 +21,7 @@ func (s *Server) quizStats(ctx context.Context, lg string, classID int64) []web.
 	var out []web.QuizStat
 	for _, id := range s.cfg.Quizzes.IDs() {
 		q := s.cfg.Quizzes.Quiz(id)
-		qs := web.QuizStat{ID: q.ID, Title: q.Title.In(lg)}
+		qs := web.QuizStat{ID: q.ID, Title: q.Title.Pick(lg)}
 		for _, qu := range q.Questions {
 			st, ok := by[q.ID+"/"+qu.ID]
 			if !ok {
@@ -29,9 +29,9 @@ func (s *Server) quizStats(ctx context.Context, lg string, classID int64) []web.
 			}
 			text := map[string]string{}
 			for _, c := range qu.Choices {
-				text[c.ID] = c.Text.In(lg)
+				text[c.ID] = c.Text.Pick(lg)
 			}
-			view := web.QuestionStat{ID: qu.ID, Prompt: qu.Prompt.In(lg), Total: st.Total, Correct: st.Correct}
+			view := web.QuestionStat{ID: qu.ID, Prompt: qu.Prompt.Pick(lg), Total: st.Total, Correct: st.Correct}
 			for _, a := range st.Answers {
 				t, ok := text[a.Answer]
 				if !ok {

@@ -5,7 +5,10 @@ import (
 	"strings"
 
 	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
 
+	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/quizzes"
 	"github.com/kubelab/kubelab/web"
 )
 
@@ -74,6 +77,35 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.errorPage(w, r, http.StatusNotFound, "")
+}
+
+// forFound adapts h, a handler of one course item, to a route: h gets
+// what find makes of the URL parameter param (the lab of /labs/{lab}, the
+// quiz of /quizzes/{quiz}); when there is none, the answer is 404 "no such
+// <param>", as a page or as JSON (wantsJSON).
+func forFound[T any](s *Server, param string, find func(string) *T, h func(http.ResponseWriter, *http.Request, *T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if v := find(chi.URLParam(r, param)); v != nil {
+			h(w, r, v)
+			return
+		}
+		msg := "no such " + param
+		if wantsJSON(r) {
+			writeJSON(w, http.StatusNotFound, apiError{Error: msg})
+		} else {
+			s.errorPage(w, r, http.StatusNotFound, msg)
+		}
+	}
+}
+
+// forLab is forFound for a handler of the lab of /labs/{lab}.
+func (s *Server) forLab(h func(http.ResponseWriter, *http.Request, *labs.Lab)) http.HandlerFunc {
+	return forFound(s, "lab", s.cfg.Catalog.Lab, h)
+}
+
+// forQuiz is forFound for a handler of the quiz of /quizzes/{quiz}.
+func (s *Server) forQuiz(h func(http.ResponseWriter, *http.Request, *quizzes.Quiz)) http.HandlerFunc {
+	return forFound(s, "quiz", s.cfg.Quizzes.Quiz, h)
 }
 
 // readForm parses a posted form of at most maxFormBody bytes, or answers

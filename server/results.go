@@ -8,16 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kubelab/kubelab/store"
 )
 
 // resultsCSV exports the class's results: one row per student with their
 // sandbox, activity, every step's state and every quiz answer.
-func (s *Server) resultsCSV(w http.ResponseWriter, r *http.Request) {
-	d, ok := s.ownedClassData(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) resultsCSV(w http.ResponseWriter, r *http.Request, d classData) {
 	c := d.class
 	ctx := r.Context()
 	answers, err := s.cfg.Store.ClassQuizAnswers(ctx, c.ID)
@@ -143,4 +141,11 @@ func csvSafe(v string) string {
 		}
 	}
 	return b.String()
+}
+
+// resultRoutes are a class's results as files: the completion plot and the
+// CSV export (below /class/{class}).
+func (s *Server) resultRoutes(r chi.Router) {
+	r.Get("/completion.svg", s.forClassData(s.completionSVG))
+	r.Get("/results.csv", s.forClassData(s.resultsCSV))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox/snapshot"
+	"github.com/kubelab/kubelab/web"
 )
 
 // Rewinding a step (docs/history.md): a step starts when the grader first
@@ -154,18 +155,13 @@ func (l *learner) forgetStepSnapshots() error {
 
 // rewindRoutes serve the learner's step snapshots.
 func (s *Server) rewindRoutes(r chi.Router) {
-	r.Get("/labs/{lab}/rewind", s.stepSnapshots)
-	r.Post("/labs/{lab}/steps/{step}/rewind", s.rewindStep)
+	r.Get("/labs/{lab}/rewind", s.forLab(s.stepSnapshots))
+	r.Post("/labs/{lab}/steps/{step}/rewind", s.forLab(s.rewindStep))
 }
 
 // stepSnapshots answers GET /api/labs/{lab}/rewind: the learner's steps of
 // the lab that can be started again, {"steps": [{"step", "at", "bytes"}]}.
-func (s *Server) stepSnapshots(w http.ResponseWriter, r *http.Request) {
-	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
-	if lab == nil {
-		writeJSON(w, http.StatusNotFound, apiError{Error: "no such lab"})
-		return
-	}
+func (s *Server) stepSnapshots(w http.ResponseWriter, r *http.Request, lab *labs.Lab) {
 	l := s.learnerFor(userOf(r))
 	steps := []map[string]any{}
 	if l.stepsDir() != "" {
@@ -181,12 +177,7 @@ func (s *Server) stepSnapshots(w http.ResponseWriter, r *http.Request) {
 // rewindStep answers POST /api/labs/{lab}/steps/{step}/rewind: the
 // learner's cluster is restored to the step's snapshot; the answer says
 // what was deleted, created and updated, and how long it took (ms).
-func (s *Server) rewindStep(w http.ResponseWriter, r *http.Request) {
-	lab := s.cfg.Catalog.Lab(chi.URLParam(r, "lab"))
-	if lab == nil {
-		writeJSON(w, http.StatusNotFound, apiError{Error: "no such lab"})
-		return
-	}
+func (s *Server) rewindStep(w http.ResponseWriter, r *http.Request, lab *labs.Lab) {
 	step := chi.URLParam(r, "step")
 	if !hasStep(lab, step) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "no such step"})
@@ -202,8 +193,7 @@ func (s *Server) rewindStep(w http.ResponseWriter, r *http.Request) {
 	}
 	snap, err := snapshot.Load(l.stepSnapshot(lab.ID, step))
 	if errors.Is(err, snapshot.ErrNone) {
-		writeJSON(w, http.StatusNotFound, apiError{Error: map[string]string{
-			"ko": "이 단계의 시작 상태가 저장되어 있지 않습니다.", "en": "this step's starting state was not saved"}[lang(r)], Code: "no_snapshot"})
+		writeJSON(w, http.StatusNotFound, apiError{Error: web.T(lang(r), "api.noSnapshot"), Code: "no_snapshot"})
 		return
 	}
 	if err != nil {

@@ -37,21 +37,13 @@ func TestRewindStep(t *testing.T) {
 	const lab = "kubectl-activity"
 	dir := t.TempDir()
 	e := start(t, dir)
-	if resp, _ := e.do("GET", "/labs/"+lab, "", nil, nil); resp.StatusCode != 200 {
-		t.Fatalf("lab page: %d", resp.StatusCode)
-	}
-	e.waitReady()
-	ws := e.dial()
-	for _, cmd := range []string{
+	ws := e.openLab(lab)
+	e.run(
 		"kubectl create deployment web --image=nginx:1.25.1 --replicas=1",
 		"kubectl create configmap settings --from-literal=mode=blue",
 		"kubectl create configmap keep --from-literal=a=1",
 		"kubectl create namespace my-ns",
-	} {
-		if code, out := e.console(cmd); code != 200 || out["exitCode"] != 0.0 {
-			t.Fatalf("%s: %d %v", cmd, code, out)
-		}
-	}
+	)
 	ws.until(30*time.Second, "create-namespace passed", func(m map[string]any) bool {
 		return m["type"] == "verdict" && m["step"] == "create-namespace" && m["passed"] == true
 	})
@@ -90,16 +82,12 @@ func TestRewindStep(t *testing.T) {
 	first, _ := e.historyRange()
 
 	// The learner goes on.
-	for _, cmd := range []string{
+	e.run(
 		"kubectl scale deployment web --replicas=3",
 		"kubectl delete configmap keep",
 		"kubectl create deployment extra --image=busybox -- sleep 3600",
 		"kubectl create secret generic token --from-literal=t=x -n my-ns",
-	} {
-		if code, out := e.console(cmd); code != 200 || out["exitCode"] != 0.0 {
-			t.Fatalf("%s: %d %v", cmd, code, out)
-		}
-	}
+	)
 
 	if code, out := e.postJSON("/api/apply", map[string]any{"yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\ndata:\n  mode: green\n"}); code != 200 {
 		t.Fatalf("edit the ConfigMap: %d %v", code, out)

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubelab/kubelab/labs"
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/web"
 )
 
 // readySandbox returns the learner's running sandbox, or writes a clear
@@ -19,12 +21,11 @@ func (s *Server) readySandbox(w http.ResponseWriter, r *http.Request) (*learner,
 	st, msg, box, _ := l.snapshot()
 	if box == nil {
 		l.ensure()
-		text := labs.Text{Ko: "샌드박스가 아직 준비되지 않았습니다 (" + string(st) + "). 잠시 후 다시 시도하세요.",
-			En: "your sandbox is not ready yet (" + string(st) + "); try again in a moment."}.In(lang(r))
+		why := web.Tf(lang(r), "api.notReady", "state", string(st))
 		if msg != "" {
-			text += " " + msg
+			why += " " + msg
 		}
-		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: text, Code: "sandbox_" + string(st)})
+		writeJSON(w, http.StatusServiceUnavailable, apiError{Error: why, Code: "sandbox_" + string(st)})
 		return nil, nil, false
 	}
 	s.cfg.Provider.Touch(l.name)
@@ -73,4 +74,11 @@ func (s *Server) kubeconfig(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
 	w.Header().Set("Content-Disposition", `attachment; filename="kubelab-kubeconfig.yaml"`)
 	_, _ = w.Write(data)
+}
+
+// sandboxRoutes are the learner's sandbox API (below /api).
+func (s *Server) sandboxRoutes(r chi.Router) {
+	r.Post("/sandbox/reset", s.resetSandbox)
+	r.Get("/sandbox", s.sandboxStatus)
+	r.Get("/kubeconfig", s.kubeconfig)
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kubelab/kubelab/store"
 	"github.com/kubelab/kubelab/web"
 )
 
@@ -53,11 +54,7 @@ func (s *Server) seatsForNewClass(ctx context.Context) (int, error) {
 // setSeats changes a class's seat limit (POST seats=N). Students already in
 // the class stay; joins past the limit are refused. The limit cannot take
 // sandboxes the other open classes were promised.
-func (s *Server) setSeats(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.ownedClass(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) setSeats(w http.ResponseWriter, r *http.Request, c store.Class) {
 	if !s.readForm(w, r, "") {
 		return
 	}

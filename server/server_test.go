@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -36,13 +37,26 @@ type env struct {
 
 func start(t testing.TB, dir string) *env {
 	t.Helper()
-	return startWith(t, dir, nil)
+	return startOpts(t, dir, envOptions{})
 }
 
 // startWith is start with extra `kubelab sandbox up` flags for the
 // learner's sandbox.
 func startWith(t testing.TB, dir string, sandboxArgs []string) *env {
 	t.Helper()
+	return startOpts(t, dir, envOptions{sandboxArgs: sandboxArgs})
+}
+
+// envOptions change what startOpts sets up.
+type envOptions struct {
+	sandboxArgs []string     // extra `kubelab sandbox up` flags for the learner's sandbox
+	logger      *slog.Logger // the server's log (nil: the server's default)
+}
+
+// startOpts is start with options.
+func startOpts(t testing.TB, dir string, o envOptions) *env {
+	t.Helper()
+	sandboxArgs := o.sandboxArgs
 	bin := testcluster.Binary(t)
 	st, err := store.Open(filepath.Join(dir, "kubelab.db"))
 	if err != nil {
@@ -63,7 +77,7 @@ func startWith(t testing.TB, dir string, sandboxArgs []string) *env {
 	prov := sandbox.NewProvider(backend)
 	srv, err := server.New(server.Config{Mode: server.ModeLocal, Provider: prov, Store: st, Catalog: cat, Quizzes: qs,
 		HistoryDir: filepath.Join(dir, "history"),
-		Console:    &console.Runner{Binary: bin}})
+		Console:    &console.Runner{Binary: bin}, Logger: o.logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +121,27 @@ func (e *env) do(method, path, contentType string, body io.Reader, hdr map[strin
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
+}
+
+// openLab opens a lab's page, as a learner does, waits for the sandbox and
+// follows the page stream.
+func (e *env) openLab(lab string) *wsReader {
+	e.t.Helper()
+	if resp, _ := e.do("GET", "/labs/"+lab, "", nil, nil); resp.StatusCode != 200 {
+		e.t.Fatalf("lab page %s: %d", lab, resp.StatusCode)
+	}
+	e.waitReady()
+	return e.dial()
+}
+
+// run runs console commands that must succeed, in order.
+func (e *env) run(cmds ...string) {
+	e.t.Helper()
+	for _, cmd := range cmds {
+		if code, out := e.console(cmd); code != 200 || out["exitCode"] != 0.0 {
+			e.t.Fatalf("%s: %d %v", cmd, code, out)
+		}
+	}
 }
 
 func (e *env) postJSON(path string, v any) (int, map[string]any) {

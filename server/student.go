@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/store"
 	"github.com/kubelab/kubelab/web"
@@ -67,4 +69,13 @@ func (s *Server) studentWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c.sendJSON(l.stateMessage())
 	c.serveStream()
+}
+
+// studentActionRoutes are what an instructor does to one student (below
+// /class/{class}/students/{student}).
+func (s *Server) studentActionRoutes(r chi.Router) {
+	r.Post("/reset", s.resetStudent)
+	r.Post("/hint", s.hintStudent)
+	r.Post("/remove", s.removeStudent)
+	r.Post("/signout", s.signOutStudent)
 }

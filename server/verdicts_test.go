@@ -56,11 +56,7 @@ func TestPassesAreHeldAcrossRestartUntilReset(t *testing.T) {
 	const lab = "kubectl-activity"
 	dir := t.TempDir()
 	e := start(t, dir)
-	if resp, _ := e.do("GET", "/labs/"+lab, "", nil, nil); resp.StatusCode != 200 {
-		t.Fatalf("lab page: %d", resp.StatusCode)
-	}
-	e.waitReady()
-	ws := e.dial()
+	ws := e.openLab(lab)
 	passed := func(step string) func(map[string]any) bool {
 		return func(m map[string]any) bool {
 			return m["type"] == "verdict" && m["lab"] == lab && m["step"] == step && m["passed"] == true && m["changed"] == nil

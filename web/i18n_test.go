@@ -16,12 +16,7 @@ func TestI18nEveryKeyInBothLanguages(t *testing.T) {
 	}
 	for _, k := range Keys() {
 		e := messages[k]
-		for l := range e {
-			if !slices.Contains(Langs, l) {
-				t.Errorf("%s: unknown language %q", k, l)
-			}
-		}
-		ko, en := strings.TrimSpace(e["ko"]), strings.TrimSpace(e["en"])
+		ko, en := strings.TrimSpace(e.Ko), strings.TrimSpace(e.En)
 		if ko == "" || en == "" {
 			t.Errorf("%s: ko %q, en %q: both languages needed", k, ko, en)
 		}
@@ -124,36 +119,76 @@ func TestT(t *testing.T) {
 	if _, err := loadMessages([]byte("a: {ko: x, en: y}\na: {ko: z, en: w}\n")); err == nil {
 		t.Error("a duplicate key is an error")
 	}
+	if _, err := loadMessages([]byte("a: {ko: x, en: y, fr: z}\n")); err == nil {
+		t.Error("a third language is an error")
+	}
+	if got := Text("btn.run"); got.Ko != "실행" || got.En != "Run" {
+		t.Errorf("Text: %+v", got)
+	}
 }
 
-// TestI18nMatchesScripts checks that the words lab.js writes into the same elements later
-// (status badges, sandbox and connection state) are the words the page starts with.
-func TestI18nMatchesScripts(t *testing.T) {
-	data, err := os.ReadFile("../assets/static/js/i18n.js")
+// TestScriptTableUpToDate: the browser's table (assets/static/js/i18n-table.js) is what
+// i18n.yaml makes of it; run go generate ./web after changing i18n.yaml.
+func TestScriptTableUpToDate(t *testing.T) {
+	data, err := os.ReadFile(ScriptTablePath)
 	if err != nil {
-		t.Skip("no browser strings:", err)
+		t.Fatal(err)
 	}
-	entry := regexp.MustCompile(`'([\w.]+)':\s*\['((?:[^'\\]|\\.)*)',\s*'((?:[^'\\]|\\.)*)'\]`)
-	js := map[string][2]string{}
-	for _, m := range entry.FindAllStringSubmatch(string(data), -1) {
-		js[m[1]] = [2]string{m[2], m[3]}
+	if want := ScriptTable(); string(data) != string(want) {
+		t.Errorf("%s is stale: run go generate ./web", ScriptTablePath)
 	}
-	pairs := map[string]string{"status.passed": "st.passed", "status.failed": "st.failed", "status.changed": "st.changed", "conn.connecting": "conn.connecting", "btn.run": "co.run"}
+	if n := len(scriptKeys()); n < 180 {
+		t.Errorf("only %d keys for the browser", n)
+	}
+}
+
+// TestScriptKeysExist finds every t('key') in the browser's modules and checks that the
+// browser's table has the key, so no page shows a bare key.
+func TestScriptKeysExist(t *testing.T) {
+	call := regexp.MustCompile(`\bt\(\s*'([\w.]+)'\s*(\+?)`)
+	var files []string
+	for _, g := range []string{"../assets/static/js/*.js", "../assets/static/js/diagrams/*.js"} {
+		m, _ := filepath.Glob(g)
+		files = append(files, m...)
+	}
+	inTable := map[string]bool{}
+	for _, k := range scriptKeys() {
+		inTable[k] = true
+	}
+	used := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range call.FindAllStringSubmatch(string(data), -1) {
+			used++
+			if m[2] == "+" { // a key built at run time: some key must start so
+				if !slices.ContainsFunc(scriptKeys(), func(k string) bool { return strings.HasPrefix(k, m[1]) }) {
+					t.Errorf("%s builds keys from %q, but the browser's table has none", f, m[1])
+				}
+			} else if !inTable[m[1]] {
+				t.Errorf("%s uses %q, which is not in the browser's table (web.ScriptGroups)", f, m[1])
+			}
+		}
+	}
+	if used < 120 {
+		t.Errorf("found only %d t('key') calls: is the pattern still right?", used)
+	}
+}
+
+// TestScriptsRewriteThePagesWords: the words a live update writes into what the page was
+// rendered with (status badges, sandbox and connection state, the console's button) are the
+// same keys of i18n.yaml on both sides, so the browser's table must hold them.
+func TestScriptsRewriteThePagesWords(t *testing.T) {
+	shared := []string{"status.passed", "status.failed", "status.changed", "status.score", "conn.connecting", "btn.run"}
 	for _, s := range SandboxStates {
-		pairs["sb."+s] = "sb." + s
+		shared = append(shared, "sb."+s)
 	}
-	for ours, theirs := range pairs {
-		w, ok := js[theirs]
-		if !ok {
-			t.Errorf("i18n.js has no %s", theirs)
-			continue
+	table := string(ScriptTable())
+	for _, k := range shared {
+		if !hasKey(k) || !strings.Contains(table, `"`+k+`": `) {
+			t.Errorf("%s is not in the browser's table", k)
 		}
-		if T("ko", ours) != w[0] || T("en", ours) != w[1] {
-			t.Errorf("%s = %q/%q but i18n.js %s = %q/%q", ours, T("ko", ours), T("en", ours), theirs, w[0], w[1])
-		}
-	}
-	score := strings.ReplaceAll(js["lab.score"][1], "{n}", "50")
-	if got := Tf("en", "status.score", "n", "50"); got != score {
-		t.Errorf("score %q, i18n.js %q", got, score)
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/net/html"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubelab/kubelab/text"
 )
 
 // md renders Markdown and parses the result.
@@ -183,10 +185,9 @@ func TestMarkdownLabContent(t *testing.T) {
 		t.Skip("no lab content")
 	}
 	fence := regexp.MustCompile("(?s)```(\\w*)\\n(.*?)```")
-	type text struct{ Ko, En string }
 	var lab struct {
 		Steps []struct {
-			Text text `json:"text"`
+			Text text.Text `json:"text"`
 		} `json:"steps"`
 	}
 	for _, f := range files {
@@ -198,7 +199,8 @@ func TestMarkdownLabContent(t *testing.T) {
 			t.Fatalf("%s: %v", f, err)
 		}
 		for _, s := range lab.Steps {
-			for lang, src := range map[string]string{"ko": s.Text.Ko, "en": s.Text.En} {
+			for _, lang := range text.Langs {
+				src := s.Text.Pick(lang)
 				wantRun, wantEdit := 0, 0
 				for _, m := range fence.FindAllStringSubmatch(src, -1) {
 					switch m[1] {

@@ -41,9 +41,9 @@ func labsCommand() *cobra.Command {
 			}
 			var out []lab
 			for _, l := range cat.Labs {
-				x := lab{ID: l.ID, Kind: l.Kind, Title: l.Title.In(lang), Quiz: l.Quiz}
+				x := lab{ID: l.ID, Kind: l.Kind, Title: l.Title.Pick(lang), Quiz: l.Quiz}
 				for _, s := range l.Steps {
-					x.Steps = append(x.Steps, step{ID: s.ID, Title: s.Title.In(lang), Graded: s.Graded()})
+					x.Steps = append(x.Steps, step{ID: s.ID, Title: s.Title.Pick(lang), Graded: s.Graded()})
 				}
 				out = append(out, x)
 			}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/kubelab/kubelab/text"
 )
 
 // sample is a decision shaped like the sandbox's: three nodes, every
@@ -45,7 +47,7 @@ func TestAppendDecisionIsWhatJSONGives(t *testing.T) {
 	failed := sample()
 	failed.Node, failed.Scored, failed.ScorePlugins = "", false, nil
 	failed.Suggestions = []Suggestion{
-		{Plugin: "NodeResourcesFit", Text: Text{Ko: "요청을 낮추기", En: "lower the request <to> 1"},
+		{Plugin: "NodeResourcesFit", Text: text.Text{Ko: "요청을 낮추기", En: "lower the request <to> 1"},
 			Target: Target{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "default", Name: "web"},
 			Patch:  map[string]any{"spec": map[string]any{"template": map[string]any{"x": []any{1, "a&b"}}}}, Nodes: []string{"node-a"}},
 		{Plugin: "NodeUnschedulable", Target: Target{APIVersion: "v1", Kind: "Node", Name: "node-c"}},

@@ -22,6 +22,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+
+	"github.com/kubelab/kubelab/text"
 )
 
 // Group, Version, Resource and Kind name the record's API type.
@@ -124,7 +126,7 @@ type Suggestion struct {
 	// Plugin is the filter the change satisfies.
 	Plugin string `json:"plugin"`
 	// Text says the change in Korean and English.
-	Text Text `json:"text"`
+	Text text.Text `json:"text"`
 	// Target is the object to change: the pod's top owner (a Deployment,
 	// StatefulSet, ...) or the pod itself (a Pod's spec cannot be changed in
 	// place: delete it and create it again with the change), or a Node.
@@ -133,12 +135,6 @@ type Suggestion struct {
 	Patch map[string]any `json:"patch"`
 	// Nodes are the nodes that would then pass every filter.
 	Nodes []string `json:"nodes"`
-}
-
-// Text is a sentence in both languages.
-type Text struct {
-	Ko string `json:"ko"`
-	En string `json:"en"`
 }
 
 // Target names an object.

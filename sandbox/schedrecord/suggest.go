@@ -13,14 +13,16 @@ import (
 	fwk "k8s.io/kube-scheduler/framework"
 	"k8s.io/kubernetes/pkg/scheduler/framework"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubelab/kubelab/text"
 )
 
 //go:embed texts.yaml
 var textsYAML []byte
 
 // texts holds the suggestion sentences, by id.
-var texts = func() map[string]Text {
-	var m map[string]Text
+var texts = func() map[string]text.Text {
+	var m map[string]text.Text
 	if err := yaml.Unmarshal(textsYAML, &m); err != nil {
 		panic(fmt.Sprintf("schedrecord: texts.yaml: %v", err))
 	}
@@ -28,10 +30,10 @@ var texts = func() map[string]Text {
 }()
 
 // say fills a sentence's {placeholders}.
-func say(id string, args ...string) Text {
+func say(id string, args ...string) text.Text {
 	t := texts[id]
 	r := strings.NewReplacer(args...)
-	return Text{Ko: r.Replace(t.Ko), En: r.Replace(t.En)}
+	return text.Text{Ko: r.Replace(t.Ko), En: r.Replace(t.En)}
 }
 
 // maxSuggestions bounds what one record carries.
@@ -41,7 +43,7 @@ const maxSuggestions = 6
 // change as a strategic merge patch of a pod spec, and its sentence.
 type candidate struct {
 	plugin string
-	text   func(nodes string) Text
+	text   func(nodes string) text.Text
 	mutate func(*v1.Pod)
 	spec   map[string]any // patch of the pod's spec; nil with node set
 	node   string         // a change to this Node instead of the pod
@@ -168,7 +170,7 @@ func lowerRequests(pod *v1.Pod, nodes []fwk.NodeInfo) []candidate {
 		resName := res
 		out = append(out, candidate{
 			plugin: "NodeResourcesFit",
-			text: func(string) Text {
+			text: func(string) text.Text {
 				return say("lower-request", "{container}", name, "{resource}", string(resName), "{from}", from.String(), "{to}", to, "{node}", best)
 			},
 			mutate: func(p *v1.Pod) {
@@ -248,7 +250,7 @@ func tolerate(pod *v1.Pod, nodes []fwk.NodeInfo) []candidate {
 		}
 		out = append(out, candidate{
 			plugin: "TaintToleration",
-			text:   func(string) Text { return say("tolerate", "{taint}", key, "{node}", node) },
+			text:   func(string) text.Text { return say("tolerate", "{taint}", key, "{node}", node) },
 			mutate: func(p *v1.Pod) { p.Spec.Tolerations = append(p.Spec.Tolerations, add...) },
 			spec:   map[string]any{"tolerations": list},
 		})
@@ -288,7 +290,7 @@ func uncordon(nodes []fwk.NodeInfo) []candidate {
 		out = append(out, candidate{
 			plugin: "NodeUnschedulable",
 			node:   node,
-			text:   func(string) Text { return say("uncordon", "{node}", node) },
+			text:   func(string) text.Text { return say("uncordon", "{node}", node) },
 			mutate: func(p *v1.Pod) {
 				p.Spec.Tolerations = append(p.Spec.Tolerations, v1.Toleration{Key: v1.TaintNodeUnschedulable, Operator: v1.TolerationOpExists, Effect: v1.TaintEffectNoSchedule})
 			},
@@ -310,7 +312,7 @@ func dropNodeAffinity(pod *v1.Pod) []candidate {
 		key, value := k, pod.Spec.NodeSelector[k]
 		out = append(out, candidate{
 			plugin: "NodeAffinity",
-			text: func(nodes string) Text {
+			text: func(nodes string) text.Text {
 				return say("drop-node-selector", "{key}", key, "{value}", value, "{nodes}", nodes)
 			},
 			mutate: func(p *v1.Pod) { delete(p.Spec.NodeSelector, key) },
@@ -320,7 +322,7 @@ func dropNodeAffinity(pod *v1.Pod) []candidate {
 	if a := pod.Spec.Affinity; a != nil && a.NodeAffinity != nil && a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil {
 		out = append(out, candidate{
 			plugin: "NodeAffinity",
-			text:   func(nodes string) Text { return say("drop-node-affinity", "{nodes}", nodes) },
+			text:   func(nodes string) text.Text { return say("drop-node-affinity", "{nodes}", nodes) },
 			mutate: func(p *v1.Pod) { p.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution = nil },
 			spec: map[string]any{"affinity": map[string]any{"nodeAffinity": map[string]any{
 				"requiredDuringSchedulingIgnoredDuringExecution": nil}}},
@@ -342,7 +344,7 @@ func relaxSpread(pod *v1.Pod) []candidate {
 		if c.NodeTaintsPolicy == nil || *c.NodeTaintsPolicy != v1.NodeInclusionPolicyHonor {
 			out = append(out, candidate{
 				plugin: "PodTopologySpread",
-				text:   func(string) Text { return say("spread-honor-taints", "{key}", key) },
+				text:   func(string) text.Text { return say("spread-honor-taints", "{key}", key) },
 				mutate: func(p *v1.Pod) {
 					h := v1.NodeInclusionPolicyHonor
 					p.Spec.TopologySpreadConstraints[i].NodeTaintsPolicy = &h
@@ -353,7 +355,7 @@ func relaxSpread(pod *v1.Pod) []candidate {
 		}
 		out = append(out, candidate{
 			plugin: "PodTopologySpread",
-			text:   func(nodes string) Text { return say("spread-anyway", "{key}", key, "{nodes}", nodes) },
+			text:   func(nodes string) text.Text { return say("spread-anyway", "{key}", key, "{nodes}", nodes) },
 			mutate: func(p *v1.Pod) { p.Spec.TopologySpreadConstraints[i].WhenUnsatisfiable = v1.ScheduleAnyway },
 			spec: map[string]any{"topologySpreadConstraints": []any{map[string]any{
 				"topologyKey": key, "whenUnsatisfiable": string(v1.ScheduleAnyway)}}},
@@ -373,7 +375,9 @@ func dropPodAffinity(pod *v1.Pod) []candidate {
 	if a.PodAffinity != nil && len(a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 {
 		out = append(out, candidate{
 			plugin: "InterPodAffinity",
-			text:   func(nodes string) Text { return say("drop-pod-affinity", "{kind}", "podAffinity", "{nodes}", nodes) },
+			text: func(nodes string) text.Text {
+				return say("drop-pod-affinity", "{kind}", "podAffinity", "{nodes}", nodes)
+			},
 			mutate: func(p *v1.Pod) { p.Spec.Affinity.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution = nil },
 			spec: map[string]any{"affinity": map[string]any{"podAffinity": map[string]any{
 				"requiredDuringSchedulingIgnoredDuringExecution": nil}}},
@@ -382,7 +386,7 @@ func dropPodAffinity(pod *v1.Pod) []candidate {
 	if a.PodAntiAffinity != nil && len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0 {
 		out = append(out, candidate{
 			plugin: "InterPodAffinity",
-			text: func(nodes string) Text {
+			text: func(nodes string) text.Text {
 				return say("drop-pod-affinity", "{kind}", "podAntiAffinity", "{nodes}", nodes)
 			},
 			mutate: func(p *v1.Pod) { p.Spec.Affinity.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution = nil },
@@ -404,7 +408,7 @@ func dropHostPorts(pod *v1.Pod) []candidate {
 			ci, pi, name, cport, hport := ci, pi, c.Name, p.ContainerPort, p.HostPort
 			out = append(out, candidate{
 				plugin: "NodePorts",
-				text: func(nodes string) Text {
+				text: func(nodes string) text.Text {
 					return say("drop-host-port", "{container}", name, "{port}", fmt.Sprint(hport), "{nodes}", nodes)
 				},
 				mutate: func(p *v1.Pod) { p.Spec.Containers[ci].Ports[pi].HostPort = 0 },

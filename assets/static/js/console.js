@@ -73,7 +73,7 @@ export function mountConsole (el, { url = '/api/console', fetchImpl, storageKey 
   const btnRun = form.querySelector('[type=submit]'); const btnClear = form.querySelector('[data-clear]')
   const label = () => {
     el.querySelector('.kl-sr').textContent = t('co.label'); input.placeholder = 'kubectl get pods'
-    btnRun.textContent = t('co.run'); btnClear.textContent = t('co.clear')
+    btnRun.textContent = t('btn.run'); btnClear.textContent = t('co.clear')
   }
   label()
 

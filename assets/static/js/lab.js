@@ -21,7 +21,7 @@ const esc = s => String(s).replace(/["\\]/g, '\\$&')
 
 function status (el, ok, score) {
   el.dataset.state = ok ? 'passed' : 'failed'
-  el.textContent = t(ok ? 'st.passed' : 'st.failed') + (!ok && score > 0 ? ` · ${t('lab.score', { n: Math.round(score * 100) })}` : '')
+  el.textContent = t(ok ? 'status.passed' : 'status.failed') + (!ok && score > 0 ? ` · ${t('status.score', { n: Math.round(score * 100) })}` : '')
 }
 
 /** showHint shows text in #hint (source: 'check' or 'instructor'); `backticks` become <code>. */
@@ -51,7 +51,7 @@ export function applyVerdict (doc, v, lab) {
   const scope = doc.querySelector(`[data-step="${esc(v.step)}"]`) || doc
   if (scope !== doc) {
     const note = scope.querySelector('[data-step-note]')
-    if (note) { note.hidden = !v.changed; if (v.changed) note.textContent = t('st.changed') }
+    if (note) { note.hidden = !v.changed; if (v.changed) note.textContent = t('status.changed') }
     const reset = scope.querySelector('[data-step-reset]')
     if (reset) reset.hidden = !v.passedAt
   }
@@ -60,7 +60,7 @@ export function applyVerdict (doc, v, lab) {
       el.dataset.state = c.passed ? 'passed' : 'failed'
       let st = el.querySelector('[data-check-status]')
       if (!st) { st = doc.createElement('span'); st.className = 'kl-check-state'; st.setAttribute('data-check-status', ''); el.prepend(st) }
-      st.textContent = t(c.passed ? 'st.passed' : 'st.failed')
+      st.textContent = t(c.passed ? 'status.passed' : 'status.failed')
       const m = el.querySelector('[data-check-message]')
       const text = c.passed ? '' : pick(c, 'message')
       if (m) { m.textContent = text; m.hidden = !text }
@@ -96,7 +96,7 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
     for (const b of doc.querySelectorAll('[data-diagram-tab]')) b.setAttribute('aria-selected', String(b.dataset.diagramTab === name))
     let mod
     try { mod = await import(`./diagrams/${name}.js`) } catch (e) {
-      console.error(e); host.textContent = t('lab.loadFail'); return null
+      console.error(e); host.textContent = t('diagram.loadFail'); return null
     }
     if (want !== name) return null
     current?.destroy()
