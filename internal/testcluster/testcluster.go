@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -198,4 +199,12 @@ func SandboxPIDs(root string) []int {
 		}
 	}
 	return pids
+}
+
+// SamePIDs reports whether a and b list the same processes, in any order.
+func SamePIDs(a, b []int) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

@@ -134,7 +134,7 @@ func (b *Backend) freezeIdle() {
 	}
 	// Warm sandboxes wait frozen: they cost memory, not CPU, until handed out.
 	for _, c := range b.warm {
-		if c.state == sandbox.StateReady && time.Since(c.lastUsed) > b.opts.FreezeAfter {
+		if c.state == sandbox.StateReady && !c.evicting && time.Since(c.lastUsed) > b.opts.FreezeAfter {
 			if syscall.Kill(c.cmd.Process.Pid, syscall.SIGSTOP) == nil {
 				c.state, c.since = sandbox.StateFrozen, time.Now()
 			}
