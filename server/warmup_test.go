@@ -18,7 +18,9 @@ import (
 // TestClassWarmsSandboxesForItsSeats opens a class of two seats on a
 // server that may run three sandboxes: two warm sandboxes start (and wait
 // frozen), the dashboard counts them, a student who joins gets one at
-// once, and the server never runs more than three.
+// once, a second student takes the last one and nothing starts to replace
+// it (the class expects nobody more), and the server never runs more than
+// three.
 func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 	dir := t.TempDir()
 	backend, err := embedded.New(embedded.Options{Dir: filepath.Join(dir, "sandboxes"), Binary: testcluster.Binary(t),
@@ -61,7 +63,7 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 		i := strings.Index(page, "warm-sandboxes")
 		t.Errorf("the dashboard does not show the warm sandboxes: %q", page[max(i, 0):min(max(i, 0)+300, len(page))])
 	}
-	e.join("Alex", c.JoinCode)
+	alex, _ := e.join("Alex", c.JoinCode)
 	members, err := e.st.Members(context.Background(), c.ID)
 	if err != nil || len(members) != 1 {
 		t.Fatalf("members after a join: %v %v", members, err)
@@ -81,8 +83,41 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 		t.Errorf("a joining student waited %v for a sandbox (a warm one should be handed out)", took)
 	}
 	t.Logf("warm sandbox handed out (and thawed) in %v; %s", time.Since(began), box.REST.Host)
-	time.Sleep(time.Second)
+
+	// Alex's page opens the sandbox (the server records it); then Bo
+	// joins and opens theirs: Bo takes the last warm sandbox, the class
+	// expects nobody more, and no sandbox starts to replace it.
+	pageSandbox(t, alex)
+	before := testcluster.SandboxPIDs(filepath.Join(dir, "sandboxes"))
+	bo, _ := e.join("Bo", c.JoinCode)
+	began = time.Now()
+	pageSandbox(t, bo)
+	t.Logf("the second student's page had its sandbox in %v", time.Since(began))
+	time.Sleep(3 * time.Second) // the warm loop recounts 300 ms after the page asked
+	if after := testcluster.SandboxPIDs(filepath.Join(dir, "sandboxes")); !testcluster.SamePIDs(before, after) {
+		t.Fatalf("sandbox processes before the second student %v, after %v: they must take the warm one and none may start", before, after)
+	}
+	if ready, starting := prov.WarmStatus(); ready != 0 || starting != 0 {
+		t.Fatalf("both seats taken: %d warm ready, %d starting; want none", ready, starting)
+	}
 	if n := most.Load(); n > 3 {
 		t.Fatalf("%d sandbox processes ran at once; --max-sandboxes is 3", n)
+	}
+}
+
+// pageSandbox asks for the student's sandbox as their page does and waits
+// until it is ready.
+func pageSandbox(t *testing.T, a *actor) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		r := a.get("/api/sandbox?start=1")
+		if r.code == 200 && strings.Contains(r.body, `"ready"`) {
+			return
+		}
+		if time.Now().After(deadline) || strings.Contains(r.body, `"failed"`) {
+			t.Fatalf("%s's sandbox: %d %s", a.name, r.code, r.body)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
