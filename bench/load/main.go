@@ -14,6 +14,12 @@
 // sandboxes for the seats not yet taken; -warm waits until they are ready
 // before the first learner arrives; -arrive spreads the arrivals over a
 // window (by default one every 200 ms).
+//
+// The arrival (first join to the last learner's sandbox ready) is reported
+// apart: the CPU the server and the sandbox processes used in it, and the
+// sandbox processes that started. -cpuprofile FILE writes the server's CPU
+// profile over the arrival (serve --pprof-addr; read it with
+// `go tool pprof -top bin/kubelab FILE`).
 package main
 
 import (
@@ -77,8 +83,11 @@ func main() {
 	warm := flag.Bool("warm", false, "wait until the warm sandboxes (-seats + -pool) are ready before the learners arrive")
 	warmTimeout := flag.Duration("warm-timeout", 20*time.Minute, "how long -warm waits")
 	arrive := flag.Duration("arrive", 0, "spread the arrivals over this window (0 = one every 200 ms)")
+	cpuprofile := flag.String("cpuprofile", "", "write the server's CPU profile over the arrival to this file (the server needs serve --pprof-addr)")
+	profileFor := flag.Duration("profile-for", 0, "how long -cpuprofile records from the first join (0 = -arrive + 20s)")
 	flag.Parse()
-	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive}
+	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive,
+		cpuprofile: *cpuprofile, profileFor: *profileFor}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -137,6 +146,57 @@ type options struct {
 	warm           bool
 	warmTimeout    time.Duration
 	arrive         time.Duration
+	cpuprofile     string
+	profileFor     time.Duration
+}
+
+// isSandbox reports whether pid is a sandbox process (`kubelab sandbox up`),
+// not a console command.
+func isSandbox(pid int) bool {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return strings.Contains(string(b), "sandbox\x00up\x00")
+}
+
+// sandboxes lists the server's live sandbox processes.
+func sandboxes(pid int) []int {
+	var out []int
+	for _, c := range descendants(pid) {
+		if isSandbox(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// sandboxTicks sums the CPU ticks of the server's live sandbox processes.
+func sandboxTicks(pid int) int {
+	t := 0
+	for _, c := range sandboxes(pid) {
+		t += cpuTicks(c)
+	}
+	return t
+}
+
+// profile fetches the server's CPU profile over d into file.
+func profile(pprofBase, file string, d time.Duration) error {
+	c := &http.Client{Timeout: d + 30*time.Second}
+	resp, err := c.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", pprofBase, int(d.Seconds())))
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("cpu profile: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	return f.Close()
 }
 
 // descendants lists the processes below pid (its sandboxes), read from /proc.
@@ -242,8 +302,15 @@ func run(o options) error {
 	port := freePort()
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	memBefore := memAvailableMiB()
-	srv := exec.Command(bin, "serve", "--mode", "class", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port),
-		"--insecure-cookies", "--max-sandboxes", strconv.Itoa(n+pool+1), "--pool", strconv.Itoa(pool), "--idle", "1h")
+	args := []string{"serve", "--mode", "class", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"--insecure-cookies", "--max-sandboxes", strconv.Itoa(n + pool + 1), "--pool", strconv.Itoa(pool), "--idle", "1h"}
+	pprofBase := ""
+	if o.cpuprofile != "" {
+		pp := freePort()
+		pprofBase = fmt.Sprintf("http://127.0.0.1:%d", pp)
+		args = append(args, "--pprof-addr", fmt.Sprintf("127.0.0.1:%d", pp))
+	}
+	srv := exec.Command(bin, args...)
 	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	srv.Stdout, srv.Stderr = io.Discard, io.Discard
 	if err := srv.Start(); err != nil {
@@ -287,13 +354,45 @@ func run(o options) error {
 	stopMon := make(chan struct{})
 	cpu0 := cpuTicks(srv.Process.Pid)
 	tree0 := treeTicks(srv.Process.Pid)
+	sb0 := sandboxTicks(srv.Process.Pid)
+	seenSandboxes := map[int]bool{}
+	for _, p := range sandboxes(srv.Process.Pid) {
+		seenSandboxes[p] = true
+	}
+	atStart, peakSandboxes := len(seenSandboxes), len(seenSandboxes)
+	var monMu sync.Mutex
+	// The arrival: from the first join until every learner's sandbox is
+	// ready (or failed).
+	var arrivals sync.WaitGroup
+	arrivals.Add(n)
+	arrival := make(chan [3]float64, 1) // seconds, server CPU-s, sandboxes CPU-s
+	go func() {
+		arrivals.Wait()
+		arrival <- [3]float64{time.Since(started).Seconds(), float64(cpuTicks(srv.Process.Pid)-cpu0) / 100,
+			float64(sandboxTicks(srv.Process.Pid)-sb0) / 100}
+	}()
+	profiled := make(chan error, 1)
+	if o.cpuprofile != "" {
+		d := o.profileFor
+		if d == 0 {
+			d = o.arrive + 20*time.Second
+		}
+		go func() { profiled <- profile(pprofBase, o.cpuprofile, d) }()
+	}
 	go func() {
 		for {
 			select {
 			case <-stopMon:
 				return
-			case <-time.After(time.Second):
+			case <-time.After(250 * time.Millisecond):
 			}
+			sbs := sandboxes(srv.Process.Pid)
+			monMu.Lock()
+			for _, p := range sbs {
+				seenSandboxes[p] = true
+			}
+			peakSandboxes = max(peakSandboxes, len(sbs))
+			monMu.Unlock()
 			if r := rssMiB(srv.Process.Pid); r > peakRSS {
 				peakRSS = r
 			}
@@ -314,7 +413,7 @@ func run(o options) error {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			learner(base, class.JoinCode, i, lab, duration, s)
+			learner(base, class.JoinCode, i, lab, duration, s, arrivals.Done)
 		}(i)
 		if o.arrive > 0 {
 			time.Sleep(o.arrive / time.Duration(max(n-1, 1)))
@@ -329,6 +428,20 @@ func run(o options) error {
 	close(stopMon)
 
 	fmt.Printf("learners: %d, wall time %s\n", n, elapsed.Round(time.Second))
+	a := <-arrival
+	monMu.Lock()
+	fmt.Printf("arrival (first join to last sandbox ready): %.1f s; CPU-seconds in it: server %.1f, sandbox processes %.1f (those alive at its end)\n",
+		a[0], a[1], a[2])
+	fmt.Printf("sandbox processes: %d at the first join, peak %d, %d started during the run\n",
+		atStart, peakSandboxes, len(seenSandboxes)-atStart)
+	monMu.Unlock()
+	if o.cpuprofile != "" {
+		if err := <-profiled; err != nil {
+			fmt.Println("cpu profile:", err)
+		} else {
+			fmt.Printf("server CPU profile over the arrival: %s\n", o.cpuprofile)
+		}
+	}
 	names := make([]string, 0, len(s.vals))
 	for k := range s.vals {
 		names = append(names, k)
@@ -352,7 +465,10 @@ func run(o options) error {
 	return nil
 }
 
-func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s *sample) {
+func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s *sample, arrived func()) {
+	var once sync.Once
+	arrivedOnce := func() { once.Do(arrived) }
+	defer arrivedOnce()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 3 * time.Minute}
 	if _, err := c.PostForm(base+"/join", url.Values{"code": {code}, "name": {fmt.Sprintf("learner %d", i)}}); err != nil {
@@ -384,6 +500,7 @@ func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s 
 		time.Sleep(200 * time.Millisecond)
 	}
 	s.add("sandbox ready", time.Since(t0))
+	arrivedOnce()
 
 	u, _ := url.Parse(base)
 	hdr := http.Header{"Origin": {base}}

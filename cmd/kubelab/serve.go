@@ -33,7 +33,7 @@ func serveCommand() *cobra.Command {
 	var addr, dataDir, mode, topology, publicURL string
 	var sandboxArgs []string
 	var insecureCookies bool
-	var backendName, remoteKubeconfig string
+	var backendName, remoteKubeconfig, pprofAddr string
 	var pool, maxSandboxes, classSeats int
 	var freezeAfter time.Duration
 	var idle time.Duration
@@ -91,6 +91,11 @@ func serveCommand() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
+			if pprofAddr != "" {
+				if err := servePprof(pprofAddr); err != nil {
+					return err
+				}
+			}
 			if mode == server.ModeLocal {
 				srv.Warm(ctx)
 			}
@@ -108,6 +113,8 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "class mode: the address students open, for join and resume links (default: as requested)")
 	cmd.Flags().StringArrayVar(&sandboxArgs, "sandbox-arg", nil, "an extra `kubelab sandbox up` flag for embedded sandboxes (repeatable; e.g. --sandbox-arg=--node-grace-period=10s)")
 	_ = cmd.Flags().MarkHidden("sandbox-arg")
+	cmd.Flags().StringVar(&pprofAddr, "pprof-addr", "", "serve the Go profiler's /debug/pprof/ pages on this address (loopback; for benchmarks)")
+	_ = cmd.Flags().MarkHidden("pprof-addr")
 	cmd.Flags().StringVar(&topology, "topology", "", "simulated nodes configuration file for embedded sandboxes")
 	cmd.Flags().StringVar(&backendName, "backend", "embedded", "sandbox backend: embedded (simulated nodes, no Docker), kind (needs Docker) or remote (namespaces on an existing cluster)")
 	cmd.Flags().StringVar(&remoteKubeconfig, "remote-kubeconfig", "", "remote backend: an administrator kubeconfig of the existing cluster")
