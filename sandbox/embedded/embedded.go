@@ -221,23 +221,39 @@ func newID() string {
 	return "sb-" + hex.EncodeToString(b)
 }
 
-// runningLocked counts running or starting children; b.mu must be held.
+// runningLocked counts the children whose process runs (starting, ready,
+// frozen, or being stopped to make room, until it has exited); b.mu must
+// be held.
 func (b *Backend) runningLocked() int {
 	n := 0
 	for _, c := range b.children {
-		if (c.state == sandbox.StateReady || c.state == sandbox.StateStarting || c.state == sandbox.StateFrozen) && !c.evicting {
+		if c.state == sandbox.StateReady || c.state == sandbox.StateStarting || c.state == sandbox.StateFrozen {
 			n++
 		}
 	}
 	return n
 }
 
+// makingRoom is startLocked's answer at the MaxRunning cap when a frozen
+// sandbox is being stopped to make room: the caller waits until its
+// process has exited and tries again, so that the processes never
+// outnumber MaxRunning.
+type makingRoom struct{ evicted *child }
+
+func (*makingRoom) Error() string { return "embedded: a frozen sandbox is being stopped to make room" }
+
 // start launches a child for directory id; b.mu must be held. At the
 // MaxRunning cap, a frozen sandbox is stopped to make room if evict is
-// set (a learner's sandbox); a warm sandbox only starts where there is
-// room, so that filling the pool never stops another sandbox.
+// set (a learner's sandbox; see makingRoom); a warm sandbox only starts
+// where there is room, so that filling the pool never stops another
+// sandbox.
 func (b *Backend) startLocked(id string, evict bool) (*child, error) {
-	if b.opts.MaxRunning > 0 && b.runningLocked() >= b.opts.MaxRunning && (!evict || !b.evictFrozenLocked()) {
+	if b.opts.MaxRunning > 0 && b.runningLocked() >= b.opts.MaxRunning {
+		if evict {
+			if v := b.evictFrozenLocked(); v != nil {
+				return nil, &makingRoom{evicted: v}
+			}
+		}
 		return nil, sandbox.ErrCapacity
 	}
 	dir := filepath.Join(b.opts.Dir, id)
@@ -495,36 +511,53 @@ func (b *Backend) childFor(ctx context.Context, name string) (*child, error) {
 		if known && c != nil && !closed(c.exited) {
 			// Its process is still ending (an eviction, a stop): wait, so
 			// that two processes never share a directory.
-			b.mu.Unlock()
-			select {
-			case <-c.exited:
-			case <-ctx.Done():
-				b.mu.Lock()
-				return nil, fmt.Errorf("embedded: waiting for sandbox %s to stop: %w", name, ctx.Err())
+			if err := b.waitExitLocked(ctx, c); err != nil {
+				return nil, fmt.Errorf("embedded: waiting for sandbox %s to stop: %w", name, err)
 			}
-			b.mu.Lock()
 			continue
 		}
-		if known {
-			return b.startLocked(id, true)
-		}
-		if c = b.takeWarmLocked(); c != nil {
-			b.index[name] = c.id
-			c.lastUsed = time.Now()
-			if c.state == sandbox.StateFrozen {
-				if err := b.thawLocked(c); err != nil {
-					return nil, err
+		if !known {
+			if c = b.takeWarmLocked(); c != nil {
+				b.index[name] = c.id
+				c.lastUsed = time.Now()
+				if c.state == sandbox.StateFrozen {
+					if err := b.thawLocked(c); err != nil {
+						return nil, err
+					}
 				}
+				return c, b.saveIndex()
 			}
-			return c, b.saveIndex()
+			id = newID()
 		}
-		id = newID()
 		c, err := b.startLocked(id, true)
+		var room *makingRoom
+		if errors.As(err, &room) {
+			if err := b.waitExitLocked(ctx, room.evicted); err != nil {
+				return nil, fmt.Errorf("embedded: waiting for room for sandbox %s: %w", name, err)
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		b.index[name] = id
-		return c, b.saveIndex()
+		if !known {
+			b.index[name] = id
+			return c, b.saveIndex()
+		}
+		return c, nil
+	}
+}
+
+// waitExitLocked waits, with b.mu released, until c's process has
+// exited; b.mu is held again when it returns.
+func (b *Backend) waitExitLocked(ctx context.Context, c *child) error {
+	b.mu.Unlock()
+	defer b.mu.Lock()
+	select {
+	case <-c.exited:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

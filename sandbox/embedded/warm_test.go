@@ -128,3 +128,47 @@ func TestWarmSandboxesBeyondALoweredTargetWaitForARecount(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestRoomIsMadeBeforeAStart: at the MaxRunning cap, a learner's start
+// stops the least recently used frozen sandbox and waits until its process
+// has exited, so that there are never more processes than MaxRunning.
+func TestRoomIsMadeBeforeAStart(t *testing.T) {
+	dir := t.TempDir()
+	b := newBackend(t, embedded.Options{Dir: dir, MaxRunning: 1, FreezeAfter: 500 * time.Millisecond})
+	ctx := context.Background()
+	if _, err := b.Acquire(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Minute, "alice's sandbox to freeze", func() (bool, string) {
+		st, err := b.Status("alice")
+		return err == nil && st.State == sandbox.StateFrozen, string(st.State)
+	})
+	var most atomic.Int64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			if n := int64(len(testcluster.SandboxPIDs(dir))); n > most.Load() {
+				most.Store(n)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	_, err := b.Acquire(ctx, "bob")
+	close(stop)
+	<-sampled
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := b.Status("alice"); err != nil || st.State != sandbox.StateStopped {
+		t.Fatalf("alice's frozen sandbox after bob needed the room: %+v %v; want it stopped", st, err)
+	}
+	if n := most.Load(); n > 1 {
+		t.Fatalf("%d sandbox processes ran at once; MaxRunning is 1", n)
+	}
+}
