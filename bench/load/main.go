@@ -13,7 +13,10 @@
 // With -seats the class gets a seat limit, so the server keeps warm
 // sandboxes for the seats not yet taken; -warm waits until they are ready
 // before the first learner arrives; -arrive spreads the arrivals over a
-// window (by default one every 200 ms).
+// window (by default one every 200 ms). With -freeze-after shorter than
+// -settle, every warm sandbox waits frozen when the class arrives, as it
+// does when a class comes minutes after it was opened, so that runs
+// compare (otherwise it depends on how long the warm-up took).
 //
 // The arrival (first join to the last learner's sandbox ready) is reported
 // apart: the CPU the server and the sandbox processes used in it, and the
@@ -85,9 +88,11 @@ func main() {
 	arrive := flag.Duration("arrive", 0, "spread the arrivals over this window (0 = one every 200 ms)")
 	cpuprofile := flag.String("cpuprofile", "", "write the server's CPU profile over the arrival to this file (the server needs serve --pprof-addr)")
 	profileFor := flag.Duration("profile-for", 0, "how long -cpuprofile records from the first join (0 = -arrive + 20s)")
+	freezeAfter := flag.Duration("freeze-after", 0, "serve --freeze-after (0 = the server's default)")
+	settle := flag.Duration("settle", 5*time.Second, "with -warm, how long to wait after the warm sandboxes are ready (longer than -freeze-after: they are all frozen when the class arrives)")
 	flag.Parse()
 	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive,
-		cpuprofile: *cpuprofile, profileFor: *profileFor}
+		cpuprofile: *cpuprofile, profileFor: *profileFor, freezeAfter: *freezeAfter, settle: *settle}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -148,6 +153,8 @@ type options struct {
 	arrive         time.Duration
 	cpuprofile     string
 	profileFor     time.Duration
+	freezeAfter    time.Duration
+	settle         time.Duration
 }
 
 // isSandbox reports whether pid is a sandbox process (`kubelab sandbox up`),
@@ -304,6 +311,9 @@ func run(o options) error {
 	memBefore := memAvailableMiB()
 	args := []string{"serve", "--mode", "class", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port),
 		"--insecure-cookies", "--max-sandboxes", strconv.Itoa(n + pool + 1), "--pool", strconv.Itoa(pool), "--idle", "1h"}
+	if o.freezeAfter > 0 {
+		args = append(args, "--freeze-after", o.freezeAfter.String())
+	}
 	pprofBase := ""
 	if o.cpuprofile != "" {
 		pp := freePort()
@@ -338,7 +348,7 @@ func run(o options) error {
 			time.Sleep(time.Second)
 		}
 		fmt.Printf("warm sandboxes: %d ready after %s\n", want, time.Since(t0).Round(time.Second))
-		time.Sleep(5 * time.Second) // let the last one be counted as warm
+		time.Sleep(o.settle) // let the last one be counted as warm (and, past --freeze-after, frozen)
 	}
 	cat, err := labs.Load()
 	if err != nil {
