@@ -53,21 +53,23 @@ func TestParseCommand(t *testing.T) {
 		{"kubectl get pods --show-labels -l app=nginx", "get", "", []Target{{Resource: "pods"}}, "", false, ""},
 	}
 	for _, tc := range tests {
-		c, err := ParseCommand(tc.line)
-		if err != nil {
-			t.Errorf("%q: %v", tc.line, err)
-			continue
-		}
-		if tc.line == "kubectl get all -n my-ns" {
-			if len(c.Targets) != len(allCategory) || c.Targets[0].Resource != "pods" {
-				t.Errorf("%q: targets %+v", tc.line, c.Targets)
+		t.Run(tc.line, func(t *testing.T) {
+			c, err := ParseCommand(tc.line)
+			if err != nil {
+				t.Errorf("%q: %v", tc.line, err)
+				return
 			}
-			tc.targets = c.Targets
-		}
-		if c.Verb != tc.verb || c.Sub != tc.sub || c.Namespace != tc.ns || c.AllNamespaces != tc.all || c.Output != tc.output ||
-			!reflect.DeepEqual(c.Targets, tc.targets) {
-			t.Errorf("%q: got verb %q sub %q targets %+v ns %q all %v output %q", tc.line, c.Verb, c.Sub, c.Targets, c.Namespace, c.AllNamespaces, c.Output)
-		}
+			if tc.line == "kubectl get all -n my-ns" {
+				if len(c.Targets) != len(allCategory) || c.Targets[0].Resource != "pods" {
+					t.Errorf("%q: targets %+v", tc.line, c.Targets)
+				}
+				tc.targets = c.Targets
+			}
+			if c.Verb != tc.verb || c.Sub != tc.sub || c.Namespace != tc.ns || c.AllNamespaces != tc.all || c.Output != tc.output ||
+				!reflect.DeepEqual(c.Targets, tc.targets) {
+				t.Errorf("%q: got verb %q sub %q targets %+v ns %q all %v output %q", tc.line, c.Verb, c.Sub, c.Targets, c.Namespace, c.AllNamespaces, c.Output)
+			}
+		})
 	}
 	if _, err := ParseCommand("kubectl apply -f nginx-deploy.yaml"); err == nil {
 		t.Error("apply -f was not refused")

@@ -1,6 +1,7 @@
 package manifest_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -44,13 +45,15 @@ func TestParseErrorsPointAtTheLine(t *testing.T) {
 		{"- just\n- a list\n", 1, ""},
 	}
 	for _, c := range cases {
-		_, errs := manifest.Parse(c.text)
-		if len(errs) == 0 {
-			t.Fatalf("no error for %q", c.text)
-		}
-		if errs[0].Line != c.line || !strings.Contains(errs[0].Message, c.want) {
-			t.Errorf("%q: got line %d %q, want line %d containing %q", c.text, errs[0].Line, errs[0].Message, c.line, c.want)
-		}
+		t.Run(fmt.Sprintf("line %d %s", c.line, c.want), func(t *testing.T) {
+			_, errs := manifest.Parse(c.text)
+			if len(errs) == 0 {
+				t.Fatalf("no error for %q", c.text)
+			}
+			if errs[0].Line != c.line || !strings.Contains(errs[0].Message, c.want) {
+				t.Errorf("%q: got line %d %q, want line %d containing %q", c.text, errs[0].Line, errs[0].Message, c.line, c.want)
+			}
+		})
 	}
 }
 

@@ -140,36 +140,6 @@ func (l *learner) provision() {
 	}
 	go l.grader(wctx, w)
 	go l.record(wctx, w)
-	if !l.s.notified {
-		go l.supervise(wctx)
-	}
-}
-
-// supervise notices a sandbox that stopped under us (idle timeout, crash)
-// and tells the page; the next visit starts it again.
-func (l *learner) supervise(ctx context.Context) {
-	t := time.NewTicker(3 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		st, err := l.s.cfg.Provider.Status(l.name)
-		if err != nil || st.State == sandbox.StateReady {
-			continue
-		}
-		l.stopWatch()
-		l.mu.Lock()
-		l.state, l.message = st.State, st.Message
-		if st.State == sandbox.StateStopped {
-			l.message = "stopped after a period of inactivity or by a restart; it resumes with your objects when you continue"
-		}
-		l.mu.Unlock()
-		l.broadcastState()
-		return
-	}
 }
 
 func (l *learner) stopWatch() {

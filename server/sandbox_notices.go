@@ -5,9 +5,12 @@ import (
 )
 
 // sandboxChanged is the provider's notice that a learner's sandbox was
-// frozen, stopped or failed. The learner's watcher and grader let go of it
-// (a freeze is announced before the process stops, so no client is left
-// waiting on a stopped API server) and the pages are told.
+// frozen, stopped or failed, whatever the backend: stopped by the provider
+// (an instructor's stop, the idle timeout) or reported by the backend (a
+// freeze, a crash, a cluster deleted behind its back); nothing polls. The
+// learner's watcher and grader let go of it (a freeze is announced before
+// the process stops, so no client is left waiting on a stopped API
+// server) and the pages are told.
 func (s *Server) sandboxChanged(name string, st sandbox.State) {
 	s.mu.Lock()
 	var l *learner

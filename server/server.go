@@ -93,9 +93,6 @@ type Server struct {
 	learners map[int64]*learner
 
 	class *classMode // class mode only
-	// notified is true when the provider pushes sandbox state changes
-	// (no polling needed).
-	notified bool
 }
 
 // New builds the server and its routes.
@@ -119,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 		cancel()
 		return nil, fmt.Errorf("server: unknown mode %q (local or class)", cfg.Mode)
 	}
-	s.notified = cfg.Provider.Notify(s.sandboxChanged)
+	cfg.Provider.Notify(s.sandboxChanged) // state changes are pushed: nothing polls
 	s.routes()
 	return s, nil
 }

@@ -83,16 +83,18 @@ decision: {pod: web, namespace: default, uid: p1, node: n1, scored: false, nodes
 				"nodes": []any{map[string]any{"name": "n1", "feasible": true, "filters": []any{map[string]any{"plugin": "NodeName", "passed": true}}}}}}},
 	}
 	for _, c := range cases {
-		var u unstructured.Unstructured
-		if err := yaml.Unmarshal([]byte(c.in), &u.Object); err != nil {
-			t.Fatal(err)
-		}
-		got := roundTrip(t, Normalize(c.kind, &u))
-		if !reflect.DeepEqual(got, c.want) {
-			g, _ := json.MarshalIndent(got, "", " ")
-			w, _ := json.MarshalIndent(c.want, "", " ")
-			t.Errorf("%s:\ngot  %s\nwant %s", c.kind, g, w)
-		}
+		t.Run(c.kind, func(t *testing.T) {
+			var u unstructured.Unstructured
+			if err := yaml.Unmarshal([]byte(c.in), &u.Object); err != nil {
+				t.Fatal(err)
+			}
+			got := roundTrip(t, Normalize(c.kind, &u))
+			if !reflect.DeepEqual(got, c.want) {
+				g, _ := json.MarshalIndent(got, "", " ")
+				w, _ := json.MarshalIndent(c.want, "", " ")
+				t.Errorf("%s:\ngot  %s\nwant %s", c.kind, g, w)
+			}
+		})
 	}
 }
 

@@ -163,12 +163,9 @@ func StartIn(ctx context.Context, cfg *rest.Config, namespace string) (*Watcher,
 		}
 		inf := f.ForResource(k.gvr)
 		kind := k.kind
-		// Drop what nobody reads (managed fields) and nulls (CEL sees a
-		// null field as absent, as the API server's own CEL does).
 		if err := inf.Informer().SetTransform(func(obj any) (any, error) {
 			if u, ok := obj.(*unstructured.Unstructured); ok {
-				u.SetManagedFields(nil)
-				labs.Prune(u.Object)
+				trim(u)
 			}
 			return obj, nil
 		}); err != nil {
@@ -210,6 +207,14 @@ func StartIn(ctx context.Context, cfg *rest.Config, namespace string) (*Watcher,
 		}
 	}
 	return w, nil
+}
+
+// trim drops from an object what nobody reads (managed fields) and nulls
+// (CEL sees a null field as absent, as the API server's own CEL does); the
+// informers keep objects trimmed.
+func trim(u *unstructured.Unstructured) {
+	u.SetManagedFields(nil)
+	labs.Prune(u.Object)
 }
 
 // Stop ends the watcher.

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { model } from '../static/js/diagrams/cluster-map.js'
 import { createStore } from '../static/js/store.js'
-import { snapshot, all } from '../testdata/fixtures.mjs'
+import { snapshot, all, more } from '../testdata/fixtures.mjs'
 
 const state = () => { const s = createStore(); s.apply(snapshot()); return s }
 
@@ -67,4 +67,20 @@ test('no nodes, a pod on an unknown node, nodes without zone', () => {
   const m = model({ Node: [{ kind: 'Node', name: 'n1', allocatable: { cpu: 1000 } }], Pod: [{ kind: 'Pod', namespace: 'a', name: 'p', node: 'ghost', status: 'Running' }] }, { lang: 'en' })
   assert.deepEqual(m.nodes.map(n => [n.name, n.missing]), [['n1', false], ['ghost', true]])
   assert.equal(m.zones[0].name, 'no zone')
+})
+
+test('the stream\'s other states: a cordoned unreachable node; terminating, initializing, crash-looping and failed pods', () => {
+  const objs = [...all(), ...more()]
+  const m = model({ Node: objs.filter(o => o.kind === 'Node'), Pod: objs.filter(o => o.kind === 'Pod') }, { lang: 'en' })
+  assert.deepEqual(m.zones.map(z => z.name), ['us-east-1a', 'us-east-1b', 'us-east-1c'])
+  const down = m.nodes.find(n => n.zone === 'us-east-1c')
+  assert.deepEqual([down.ready, down.unschedulable], [false, true])
+  assert.deepEqual(down.taints, ['node.kubernetes.io/unschedulable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute'], 'taints without a value')
+  const by = Object.fromEntries(m.chips.map(c => [c.name, [c.tone, c.status]]))
+  assert.deepEqual(by['webapp-6d8f7c9b4-old01'], ['gone', 'Terminating'])
+  assert.deepEqual(by['db-0'], ['wait', 'Init:0/2'])
+  assert.deepEqual(by['crashy-6b7c8-d9f0g'], ['err', 'CrashLoopBackOff'])
+  assert.deepEqual(by['report-28917360-k2l3m'], ['err', 'OOMKilled'])
+  // the initializing pod's 550m count on its node; the terminating one's do not
+  assert.equal(m.nodes.find(n => n.name === 'ip-10-0-1-10.ec2.internal').bars[0].used, 850 + 550)
 })

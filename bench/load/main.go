@@ -20,9 +20,7 @@
 //
 // The arrival (first join to the last learner's sandbox ready) is reported
 // apart: the CPU the server and the sandbox processes used in it, and the
-// sandbox processes that started. -cpuprofile FILE writes the server's CPU
-// profile over the arrival (serve --pprof-addr; read it with
-// `go tool pprof -top bin/kubelab FILE`).
+// sandbox processes that started.
 package main
 
 import (
@@ -86,13 +84,12 @@ func main() {
 	warm := flag.Bool("warm", false, "wait until the warm sandboxes (-seats + -pool) are ready before the learners arrive")
 	warmTimeout := flag.Duration("warm-timeout", 20*time.Minute, "how long -warm waits")
 	arrive := flag.Duration("arrive", 0, "spread the arrivals over this window (0 = one every 200 ms)")
-	cpuprofile := flag.String("cpuprofile", "", "write the server's CPU profile over the arrival to this file (the server needs serve --pprof-addr)")
-	profileFor := flag.Duration("profile-for", 0, "how long -cpuprofile records from the first join (0 = -arrive + 20s)")
+	cpuProfile := flag.String("cpuprofile", "", "profile the server's CPU into this file and report the history recording's share of it")
 	freezeAfter := flag.Duration("freeze-after", 0, "serve --freeze-after (0 = the server's default)")
 	settle := flag.Duration("settle", 5*time.Second, "with -warm, how long to wait after the warm sandboxes are ready (longer than -freeze-after: they are all frozen when the class arrives)")
 	flag.Parse()
-	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive,
-		cpuprofile: *cpuprofile, profileFor: *profileFor, freezeAfter: *freezeAfter, settle: *settle}
+	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive, cpuProfile: *cpuProfile,
+		freezeAfter: *freezeAfter, settle: *settle}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -151,8 +148,7 @@ type options struct {
 	warm           bool
 	warmTimeout    time.Duration
 	arrive         time.Duration
-	cpuprofile     string
-	profileFor     time.Duration
+	cpuProfile     string
 	freezeAfter    time.Duration
 	settle         time.Duration
 }
@@ -182,28 +178,6 @@ func sandboxTicks(pid int) int {
 		t += cpuTicks(c)
 	}
 	return t
-}
-
-// profile fetches the server's CPU profile over d into file.
-func profile(pprofBase, file string, d time.Duration) error {
-	c := &http.Client{Timeout: d + 30*time.Second}
-	resp, err := c.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", pprofBase, int(d.Seconds())))
-	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("cpu profile: %s", resp.Status)
-	}
-	f, err := os.Create(file)
-	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
-	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		return fmt.Errorf("cpu profile: %w", err)
-	}
-	return f.Close()
 }
 
 // descendants lists the processes below pid (its sandboxes), read from /proc.
@@ -311,14 +285,11 @@ func run(o options) error {
 	memBefore := memAvailableMiB()
 	args := []string{"serve", "--mode", "class", "--data", data, "--addr", fmt.Sprintf("127.0.0.1:%d", port),
 		"--insecure-cookies", "--max-sandboxes", strconv.Itoa(n + pool + 1), "--pool", strconv.Itoa(pool), "--idle", "1h"}
+	if o.cpuProfile != "" {
+		args = append(args, "--cpuprofile", o.cpuProfile)
+	}
 	if o.freezeAfter > 0 {
 		args = append(args, "--freeze-after", o.freezeAfter.String())
-	}
-	pprofBase := ""
-	if o.cpuprofile != "" {
-		pp := freePort()
-		pprofBase = fmt.Sprintf("http://127.0.0.1:%d", pp)
-		args = append(args, "--pprof-addr", fmt.Sprintf("127.0.0.1:%d", pp))
 	}
 	srv := exec.Command(bin, args...)
 	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -381,14 +352,6 @@ func run(o options) error {
 		arrival <- [3]float64{time.Since(started).Seconds(), float64(cpuTicks(srv.Process.Pid)-cpu0) / 100,
 			float64(sandboxTicks(srv.Process.Pid)-sb0) / 100}
 	}()
-	profiled := make(chan error, 1)
-	if o.cpuprofile != "" {
-		d := o.profileFor
-		if d == 0 {
-			d = o.arrive + 20*time.Second
-		}
-		go func() { profiled <- profile(pprofBase, o.cpuprofile, d) }()
-	}
 	go func() {
 		for {
 			select {
@@ -445,13 +408,6 @@ func run(o options) error {
 	fmt.Printf("sandbox processes: %d at the first join, peak %d, %d started during the run\n",
 		atStart, peakSandboxes, len(seenSandboxes)-atStart)
 	monMu.Unlock()
-	if o.cpuprofile != "" {
-		if err := <-profiled; err != nil {
-			fmt.Println("cpu profile:", err)
-		} else {
-			fmt.Printf("server CPU profile over the arrival: %s\n", o.cpuprofile)
-		}
-	}
 	names := make([]string, 0, len(s.vals))
 	for k := range s.vals {
 		names = append(names, k)
@@ -472,6 +428,17 @@ func run(o options) error {
 		errs, peakRSS, cpu, peakUsed, peakUsed/max(n, 1))
 	fmt.Printf("server and sandboxes: peak anonymous memory %.0f MiB (%d sandbox processes, %.0f MiB per learner), CPU %.1f%% of one core on average (sandboxes alive at the end)\n",
 		peakAnon, peakProcs, peakAnon/float64(max(n, 1)), treeCPU)
+	if o.cpuProfile != "" {
+		// The profile is written when the server stops.
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		_ = srv.Wait()
+		total, rec, err := profileShare(bin, o.cpuProfile, recordingFrames)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("server CPU profile: %.2f s, of which history recording %.2f s: recording adds %.1f%% to the rest of the server's CPU\n",
+			total, rec, rec/max(total-rec, 1e-9)*100)
+	}
 	return nil
 }
 

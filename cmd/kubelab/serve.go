@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 	"time"
@@ -33,10 +34,11 @@ func serveCommand() *cobra.Command {
 	var addr, dataDir, mode, topology, publicURL string
 	var sandboxArgs []string
 	var insecureCookies bool
-	var backendName, remoteKubeconfig, pprofAddr string
+	var backendName, remoteKubeconfig string
 	var pool, maxSandboxes, classSeats int
 	var freezeAfter time.Duration
 	var idle time.Duration
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the kubelab web server (local mode: one learner, no login; class mode: instructors and their classes)",
@@ -45,6 +47,13 @@ func serveCommand() *cobra.Command {
 			defer stop()
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			quietKlog()
+			if cpuProfile != "" {
+				stop, err := profileCPU(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			if err := os.MkdirAll(dataDir, 0o700); err != nil {
 				return fmt.Errorf("data directory: %w", err)
 			}
@@ -70,11 +79,15 @@ func serveCommand() *cobra.Command {
 				args = []string{"--topology", topology}
 			}
 			args = append(args, sandboxArgs...)
-			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, maxSandboxes, idle, freezeAfter, remoteKubeconfig)
+			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, maxSandboxes, freezeAfter, remoteKubeconfig)
 			if err != nil {
 				return err
 			}
-			provider := sandbox.NewProvider(backend)
+			policy := []sandbox.Option{sandbox.WithMaxRunning(maxSandboxes)}
+			if backendName != "remote" { // nothing of a remote sandbox runs on its own: its namespace stays
+				policy = append(policy, sandbox.WithIdleTimeout(idle))
+			}
+			provider := sandbox.NewProvider(backend, policy...)
 			defer func() {
 				cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 				defer cancel()
@@ -90,11 +103,6 @@ func serveCommand() *cobra.Command {
 			l, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
-			}
-			if pprofAddr != "" {
-				if err := servePprof(pprofAddr); err != nil {
-					return err
-				}
 			}
 			if mode == server.ModeLocal {
 				srv.Warm(ctx)
@@ -113,8 +121,8 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().StringVar(&publicURL, "public-url", "", "class mode: the address students open, for join and resume links (default: as requested)")
 	cmd.Flags().StringArrayVar(&sandboxArgs, "sandbox-arg", nil, "an extra `kubelab sandbox up` flag for embedded sandboxes (repeatable; e.g. --sandbox-arg=--node-grace-period=10s)")
 	_ = cmd.Flags().MarkHidden("sandbox-arg")
-	cmd.Flags().StringVar(&pprofAddr, "pprof-addr", "", "serve the Go profiler's /debug/pprof/ pages on this address (loopback; for benchmarks)")
-	_ = cmd.Flags().MarkHidden("pprof-addr")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server (not its sandboxes) to this file until it stops (bench/load -cpuprofile)")
+	_ = cmd.Flags().MarkHidden("cpuprofile")
 	cmd.Flags().StringVar(&topology, "topology", "", "simulated nodes configuration file for embedded sandboxes")
 	cmd.Flags().StringVar(&backendName, "backend", "embedded", "sandbox backend: embedded (simulated nodes, no Docker), kind (needs Docker) or remote (namespaces on an existing cluster)")
 	cmd.Flags().StringVar(&remoteKubeconfig, "remote-kubeconfig", "", "remote backend: an administrator kubeconfig of the existing cluster")
@@ -124,6 +132,19 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().DurationVar(&idle, "idle", 30*time.Minute, "stop a sandbox nobody used for this long (its state is kept)")
 	cmd.Flags().DurationVar(&freezeAfter, "freeze-after", 2*time.Minute, "embedded: freeze a sandbox with no page open and no activity for this long (no CPU; thawed in milliseconds); 0 = never")
 	return cmd
+}
+
+// profileCPU profiles the server's CPU into path until stop is called.
+func profileCPU(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // quietKlog keeps client-go's informer chatter (a sandbox that stops ends
@@ -136,25 +157,26 @@ func quietKlog() {
 	klog.SetOutputBySeverity("INFO", io.Discard)
 }
 
-// newBackend builds the sandbox backend named by --backend.
-func newBackend(name, dataDir, exe string, args []string, topology string, pool, maxSandboxes int, idle, freezeAfter time.Duration, remoteKubeconfig string) (sandbox.Backend, error) {
+// newBackend builds the sandbox backend named by --backend; the policy
+// (--max-sandboxes, --idle) is the provider's. The embedded backend gets
+// the cap from its start too, so that its first warm sandboxes respect it.
+func newBackend(name, dataDir, exe string, args []string, topology string, pool, maxSandboxes int, freezeAfter time.Duration, remoteKubeconfig string) (sandbox.Backend, error) {
 	switch name {
 	case "embedded":
 		return embedded.New(embedded.Options{Dir: filepath.Join(dataDir, "sandboxes"), Binary: exe, Args: args,
-			WarmPool: pool, MaxRunning: maxSandboxes, IdleTimeout: idle, FreezeAfter: freezeAfter})
+			WarmPool: pool, MaxRunning: maxSandboxes, FreezeAfter: freezeAfter})
 	case "kind":
 		dir := filepath.Join(dataDir, "kind")
 		prefix, err := kind.LoadPrefix(dir)
 		if err != nil {
 			return nil, err
 		}
-		return kind.New(kind.Options{Prefix: prefix, Dir: dir, Topology: topology, IdleTimeout: idle, MaxRunning: maxSandboxes})
+		return kind.New(kind.Options{Prefix: prefix, Dir: dir, Topology: topology})
 	case "remote":
 		if remoteKubeconfig == "" {
 			return nil, fmt.Errorf("--backend remote needs --remote-kubeconfig")
 		}
-		return remote.New(remote.Options{Kubeconfig: remoteKubeconfig, Dir: filepath.Join(dataDir, "remote"), Quota: remote.DefaultQuota(),
-			MaxSandboxes: maxSandboxes})
+		return remote.New(remote.Options{Kubeconfig: remoteKubeconfig, Dir: filepath.Join(dataDir, "remote"), Quota: remote.DefaultQuota()})
 	}
 	return nil, fmt.Errorf("unknown --backend %q: use embedded, kind or remote", name)
 }

@@ -4,7 +4,11 @@
 //
 // Sandboxes keep their state in directories under Options.Dir, so a stopped
 // sandbox resumes with its objects. A warm pool of started, unassigned
-// sandboxes makes handing one out nearly instant.
+// sandboxes makes handing one out nearly instant. The backend freezes
+// sandboxes nobody uses (freeze.go), reports freezes and crashes
+// (sandbox.Notifier) and counts its running sandboxes against the cap
+// itself (sandbox.CapacityKeeper); names and the idle timeout are the
+// sandbox.Provider's.
 package embedded
 
 import (
@@ -40,9 +44,9 @@ type Options struct {
 	// WarmPool is how many started, unassigned sandboxes to keep ready.
 	WarmPool int
 	// MaxRunning caps the running sandboxes (pool included); 0 = no cap.
+	// A sandbox.Provider sets it (SetMaxRunning): the backend counts its
+	// running sandboxes itself, warm and frozen ones included.
 	MaxRunning int
-	// IdleTimeout stops a sandbox nobody touched for this long; 0 = never.
-	IdleTimeout time.Duration
 	// FreezeAfter freezes a sandbox that nobody holds (Hold) and nobody
 	// touched for this long; 0 = never. Frozen sandboxes count towards
 	// MaxRunning, but the least recently used one is stopped when room is
@@ -91,6 +95,9 @@ type child struct {
 	lastUsed time.Time
 	box      *sandbox.Sandbox
 	evicting bool // being stopped to make room
+	// asked is set when Stop, Delete or Close stops the process: its end
+	// is not reported (Notify), the caller knows.
+	asked bool
 	// frontKubeconfig is learner.kubeconfig, written once this process is
 	// ready and handed out.
 	frontKubeconfig string
@@ -349,7 +356,7 @@ func (b *Backend) watch(c *child, stdout io.Reader) {
 	b.mu.Unlock()
 	markReady()
 	close(c.exited)
-	if name != "" {
+	if name != "" && !c.asked {
 		b.notify(name, st)
 	}
 	b.fillPool()
@@ -446,9 +453,6 @@ func (b *Backend) trimPool() {
 // once, a known one is resumed, a new learner gets a warm one if the pool
 // has one, else a new sandbox is started.
 func (b *Backend) Acquire(ctx context.Context, name string) (*sandbox.Sandbox, error) {
-	if err := sandbox.ValidName(name); err != nil {
-		return nil, err
-	}
 	c, err := b.childFor(ctx, name)
 	if err != nil {
 		return nil, err
@@ -570,10 +574,16 @@ func closed(ch chan struct{}) bool {
 	}
 }
 
-func (b *Backend) childOf(name string) *child {
+// stopAsked returns the child of the sandbox called name, marked as
+// stopped on request (nil if it has none) and whether the name is known.
+func (b *Backend) stopAsked(name string) (c *child, known bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.children[b.index[name]]
+	id, known := b.index[name]
+	if c = b.children[id]; c != nil {
+		c.asked = true
+	}
+	return c, known
 }
 
 func stopChild(ctx context.Context, c *child) {
@@ -600,12 +610,9 @@ func stopChild(ctx context.Context, c *child) {
 
 // Stop implements sandbox.Backend.
 func (b *Backend) Stop(ctx context.Context, name string) error {
-	c := b.childOf(name)
-	if c == nil {
-		if _, ok := b.index[name]; !ok {
-			return sandbox.ErrNotFound
-		}
-		return nil
+	c, known := b.stopAsked(name)
+	if !known {
+		return sandbox.ErrNotFound
 	}
 	stopChild(ctx, c)
 	return nil
@@ -613,7 +620,7 @@ func (b *Backend) Stop(ctx context.Context, name string) error {
 
 // Delete implements sandbox.Backend.
 func (b *Backend) Delete(ctx context.Context, name string) error {
-	c := b.childOf(name)
+	c, _ := b.stopAsked(name)
 	stopChild(ctx, c)
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -645,7 +652,8 @@ func (b *Backend) Status(name string) (sandbox.Status, error) {
 	if c == nil {
 		return sandbox.Status{Name: name, State: sandbox.StateStopped}, nil
 	}
-	return sandbox.Status{Name: name, State: c.state, Message: c.message, Since: c.since, LastUsed: c.lastUsed}, nil
+	return sandbox.Status{Name: name, State: c.state, Message: c.message, Since: c.since, LastUsed: c.lastUsed,
+		Held: b.holds[name] > 0}, nil
 }
 
 // List implements sandbox.Backend.
@@ -672,7 +680,8 @@ func (b *Backend) WarmCount() int {
 	return len(b.warm)
 }
 
-// Touch implements sandbox.Backend.
+// Touch implements sandbox.Toucher: a touched sandbox is not frozen for
+// FreezeAfter.
 func (b *Backend) Touch(name string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -681,17 +690,13 @@ func (b *Backend) Touch(name string) {
 	}
 }
 
+// janitor freezes unused sandboxes (freezeIdle) until ctx ends. Stopping
+// idle ones is the sandbox.Provider's.
 func (b *Backend) janitor(ctx context.Context) {
-	every := time.Duration(0)
-	for _, d := range []time.Duration{b.opts.IdleTimeout, b.opts.FreezeAfter} {
-		if d > 0 && (every == 0 || d < every) {
-			every = d
-		}
-	}
-	if every == 0 {
+	if b.opts.FreezeAfter <= 0 {
 		return
 	}
-	t := time.NewTicker(max(every/4, 100*time.Millisecond))
+	t := time.NewTicker(max(b.opts.FreezeAfter/4, 100*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -700,22 +705,6 @@ func (b *Backend) janitor(ctx context.Context) {
 		case <-t.C:
 		}
 		b.freezeIdle()
-		if b.opts.IdleTimeout <= 0 {
-			continue
-		}
-		var idle []*child
-		b.mu.Lock()
-		for name, id := range b.index {
-			c := b.children[id]
-			if c != nil && (c.state == sandbox.StateReady || c.state == sandbox.StateFrozen) &&
-				b.holds[name] == 0 && time.Since(c.lastUsed) > b.opts.IdleTimeout {
-				idle = append(idle, c)
-			}
-		}
-		b.mu.Unlock()
-		for _, c := range idle {
-			stopChild(ctx, c)
-		}
 	}
 }
 
@@ -734,6 +723,7 @@ func (b *Backend) Close(ctx context.Context) error {
 	}
 	all := make([]*child, 0, len(b.children))
 	for _, c := range b.children {
+		c.asked = true
 		all = append(all, c)
 	}
 	warm := b.warm
@@ -766,6 +756,14 @@ func (b *Backend) SetWarmPool(n int) {
 	b.trimLaterLocked()
 	b.mu.Unlock()
 	b.fillPool()
+}
+
+// SetMaxRunning implements sandbox.CapacityKeeper: it sets
+// Options.MaxRunning.
+func (b *Backend) SetMaxRunning(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.opts.MaxRunning = max(n, 0)
 }
 
 // WarmStatus reports the warm sandboxes ready and those starting.

@@ -114,9 +114,6 @@ func TestWarmPoolHandsOutAReadySandbox(t *testing.T) {
 func TestCapacityAndNames(t *testing.T) {
 	b := newBackend(t, embedded.Options{MaxRunning: 1})
 	ctx := context.Background()
-	if _, err := b.Acquire(ctx, "../etc"); err == nil {
-		t.Fatal("a path-like name must be refused")
-	}
 	if _, err := b.Acquire(ctx, "one"); err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,11 @@
 // server (LoadPrefix keeps one in the data directory), so servers sharing
 // an engine never touch each other's clusters, and a restarted server
 // finds its own through the engine's cluster list. kind cannot pause a
-// cluster: Stop, Delete and the idle timeout delete it, and the learner's
-// next Acquire creates a fresh one. Close leaves clusters running for the
-// next server with the same prefix unless Options.DeleteOnClose is set.
+// cluster: Stop and Delete delete it (so does the sandbox.Provider's idle
+// timeout, through Stop), and the learner's next Acquire creates a fresh
+// one. A cluster deleted behind the backend's back is reported
+// (sandbox.Notifier). Close leaves clusters running for the next server
+// with the same prefix unless Options.DeleteOnClose is set.
 package kind
 
 import (
@@ -48,10 +50,6 @@ type Options struct {
 	// Topology is a topology file (as `sandbox up
 	// --topology`); empty = the built-in topology.
 	Topology string
-	// IdleTimeout deletes a cluster nobody touched for this long; 0 = never.
-	IdleTimeout time.Duration
-	// MaxRunning caps the clusters running or being created; 0 = no cap.
-	MaxRunning int
 	// StartTimeout bounds a cluster's creation and readiness; 0 = 5 minutes.
 	StartTimeout time.Duration
 	// Provider chooses the container engine (kindcluster.ProviderWithDocker,
@@ -85,11 +83,13 @@ type Backend struct {
 	topo    *topology.Topology
 	config  []byte // kind configuration (YAML) of every cluster
 
-	mu      sync.Mutex
-	boxes   map[string]*box // by learner name
-	closed  bool
-	stopJan context.CancelFunc
-	janDone chan struct{}
+	mu     sync.Mutex
+	boxes  map[string]*box // by learner name
+	closed bool
+	// notifiers are told of clusters deleted outside kubelab.
+	notifiers []func(name string, state sandbox.State)
+	stopJan   context.CancelFunc
+	janDone   chan struct{}
 }
 
 type box struct {
@@ -117,8 +117,8 @@ const (
 
 // New prepares the backend: it finds the container engine, adopts the
 // clusters of this prefix recorded in Dir and deletes those it does not
-// know (left by a crash during creation), then deletes idle clusters in
-// the background.
+// know (left by a crash during creation), then looks for clusters deleted
+// behind its back in the background.
 func New(opts Options) (*Backend, error) {
 	popt := opts.Provider
 	if popt == nil {
@@ -286,17 +286,6 @@ func writeFileAtomic(path string, data []byte) error {
 	return os.Rename(tmp, path)
 }
 
-// activeLocked counts clusters running or being created; b.mu must be held.
-func (b *Backend) activeLocked() int {
-	n := 0
-	for _, c := range b.boxes {
-		if c.state == sandbox.StateReady || c.state == sandbox.StateStarting {
-			n++
-		}
-	}
-	return n
-}
-
 // Acquire implements sandbox.Backend: a running cluster is returned at
 // once; otherwise a new one is created (a minute or two on a warm engine).
 func (b *Backend) Acquire(ctx context.Context, name string) (*sandbox.Sandbox, error) {
@@ -311,10 +300,6 @@ func (b *Backend) Acquire(ctx context.Context, name string) (*sandbox.Sandbox, e
 	}
 	c := b.boxes[name]
 	if c == nil || c.state == sandbox.StateStopped || c.state == sandbox.StateFailed {
-		if b.opts.MaxRunning > 0 && b.activeLocked() >= b.opts.MaxRunning {
-			b.mu.Unlock()
-			return nil, sandbox.ErrCapacity
-		}
 		prev := c
 		c = &box{learner: name, cluster: cluster, dir: filepath.Join(b.opts.Dir, cluster),
 			state: sandbox.StateStarting, since: time.Now(), done: make(chan struct{})}
@@ -515,44 +500,22 @@ func (b *Backend) List() []sandbox.Status {
 	return out
 }
 
-// Touch implements sandbox.Backend.
-func (b *Backend) Touch(name string) {
+// Notify implements sandbox.Notifier: f is told of clusters deleted
+// outside kubelab.
+func (b *Backend) Notify(f func(name string, state sandbox.State)) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if c := b.boxes[name]; c != nil {
-		c.lastUsed = time.Now()
-	}
+	b.notifiers = append(b.notifiers, f)
 }
 
-// idle returns the learners whose ready cluster nobody touched for longer
-// than timeout, in name order.
-func idle(statuses []sandbox.Status, now time.Time, timeout time.Duration) []string {
-	if timeout <= 0 {
-		return nil
-	}
-	var out []string
-	for _, s := range statuses {
-		if s.State == sandbox.StateReady && now.Sub(s.LastUsed) > timeout {
-			out = append(out, s.Name)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// janitorEvery is how often the janitor looks for idle or vanished
-// clusters at most.
+// janitorEvery is how often the janitor looks for vanished clusters.
 const janitorEvery = time.Minute
 
-// janitor deletes idle clusters and notices clusters deleted behind the
-// backend's back (`kind delete cluster`).
+// janitor notices clusters deleted behind the backend's back (`kind
+// delete cluster`).
 func (b *Backend) janitor(ctx context.Context) {
 	defer close(b.janDone)
-	every := janitorEvery
-	if b.opts.IdleTimeout > 0 && b.opts.IdleTimeout/4 < every {
-		every = max(b.opts.IdleTimeout/4, 10*time.Millisecond)
-	}
-	t := time.NewTicker(every)
+	t := time.NewTicker(janitorEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -560,21 +523,13 @@ func (b *Backend) janitor(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		b.sweep(ctx, time.Now())
+		b.sweep(time.Now())
 	}
 }
 
-// sweep is one round of the janitor.
-func (b *Backend) sweep(ctx context.Context, now time.Time) {
-	for _, name := range idle(b.List(), now, b.opts.IdleTimeout) {
-		b.mu.Lock()
-		c := b.boxes[name]
-		b.mu.Unlock()
-		if c != nil {
-			msg := fmt.Sprintf("cluster deleted after %s without activity; a fresh one is created on the next visit (objects are not kept)", b.opts.IdleTimeout)
-			_ = b.remove(ctx, c, sandbox.StateStopped, msg)
-		}
-	}
+// sweep is one round of the janitor: ready clusters missing from the
+// engine's list are marked stopped and reported.
+func (b *Backend) sweep(now time.Time) {
 	clusters, err := b.api.List()
 	if err != nil {
 		return
@@ -583,11 +538,20 @@ func (b *Backend) sweep(ctx context.Context, now time.Time) {
 	for _, c := range clusters {
 		running[c] = true
 	}
+	var gone []string
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, c := range b.boxes {
+	for name, c := range b.boxes {
 		if c.state == sandbox.StateReady && !running[c.cluster] {
 			c.state, c.message, c.since, c.sb = sandbox.StateStopped, "the cluster was deleted outside kubelab; a fresh one is created on the next visit", now, nil
+			gone = append(gone, name)
+		}
+	}
+	fs := append([]func(string, sandbox.State){}, b.notifiers...)
+	b.mu.Unlock()
+	sort.Strings(gone)
+	for _, name := range gone {
+		for _, f := range fs {
+			f(name, sandbox.StateStopped)
 		}
 	}
 }

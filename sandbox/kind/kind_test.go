@@ -207,23 +207,6 @@ func TestStartupPlan(t *testing.T) {
 	}
 }
 
-func TestIdleSelection(t *testing.T) {
-	now := time.Now()
-	st := []sandbox.Status{
-		{Name: "busy", State: sandbox.StateReady, LastUsed: now.Add(-time.Minute)},
-		{Name: "idle", State: sandbox.StateReady, LastUsed: now.Add(-31 * time.Minute)},
-		{Name: "again", State: sandbox.StateReady, LastUsed: now.Add(-2 * time.Hour)},
-		{Name: "starting", State: sandbox.StateStarting, LastUsed: now.Add(-2 * time.Hour)},
-		{Name: "stopped", State: sandbox.StateStopped, LastUsed: now.Add(-2 * time.Hour)},
-	}
-	if got := idle(st, now, 30*time.Minute); !slices.Equal(got, []string{"again", "idle"}) {
-		t.Errorf("idle = %v, want [again idle]", got)
-	}
-	if got := idle(st, now, 0); got != nil {
-		t.Errorf("no timeout, yet idle = %v", got)
-	}
-}
-
 // fakeEngine stands in for kind's provider: clusters are names in a set.
 type fakeEngine struct {
 	mu       sync.Mutex
@@ -334,9 +317,10 @@ func testBackend(t *testing.T, f *fakeEngine, opts Options) *Backend {
 
 func TestAcquireDeleteAndCapacity(t *testing.T) {
 	f := newFakeEngine()
-	b := testBackend(t, f, Options{MaxRunning: 1})
+	b := testBackend(t, f, Options{})
+	p := sandbox.NewProvider(b, sandbox.WithMaxRunning(1))
 	ctx := context.Background()
-	sb, err := b.Acquire(ctx, "alice")
+	sb, err := p.Acquire(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,13 +342,13 @@ func TestAcquireDeleteAndCapacity(t *testing.T) {
 	if !f.has("kubelab-t1-alice") {
 		t.Fatal("no cluster made")
 	}
-	if _, err := b.Acquire(ctx, "alice"); err != nil || f.creates != 1 {
+	if _, err := p.Acquire(ctx, "alice"); err != nil || f.creates != 1 {
 		t.Errorf("second Acquire: %v; %d creations, want 1", err, f.creates)
 	}
-	if _, err := b.Acquire(ctx, "bob"); !errors.Is(err, sandbox.ErrCapacity) {
-		t.Errorf("Acquire beyond MaxRunning: %v, want ErrCapacity", err)
+	if _, err := p.Acquire(ctx, "bob"); !errors.Is(err, sandbox.ErrCapacity) {
+		t.Errorf("Acquire beyond the cap: %v, want ErrCapacity", err)
 	}
-	if _, err := b.Acquire(ctx, "Not_Valid"); err == nil {
+	if _, err := p.Acquire(ctx, "Not_Valid"); err == nil {
 		t.Error("invalid name accepted")
 	}
 	st, err := b.Status("alice")
@@ -383,50 +367,72 @@ func TestAcquireDeleteAndCapacity(t *testing.T) {
 	if _, err := b.Status("alice"); !errors.Is(err, sandbox.ErrNotFound) {
 		t.Errorf("Status after Delete: %v", err)
 	}
-	if _, err := b.Acquire(ctx, "bob"); err != nil {
+	if _, err := p.Acquire(ctx, "bob"); err != nil {
 		t.Errorf("capacity not freed by Delete: %v", err)
 	}
 }
 
-func TestIdleClustersAreDeleted(t *testing.T) {
+// Two learners arriving together under a cap of one: the provider counts
+// the first while its cluster is being created, so the second is refused.
+func TestProviderCountsClustersBeingCreated(t *testing.T) {
 	f := newFakeEngine()
-	b := testBackend(t, f, Options{IdleTimeout: time.Hour})
+	f.block = make(chan struct{})
+	b := testBackend(t, f, Options{})
+	p := sandbox.NewProvider(b, sandbox.WithMaxRunning(1))
 	ctx := context.Background()
-	for _, n := range []string{"alice", "bob"} {
-		if _, err := b.Acquire(ctx, n); err != nil {
-			t.Fatal(err)
+	first := make(chan error, 1)
+	go func() {
+		_, err := p.Acquire(ctx, "alice")
+		first <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if st, err := b.Status("alice"); err == nil && st.State == sandbox.StateStarting {
+			break
 		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	b.Touch("bob")
-	b.mu.Lock()
-	b.boxes["alice"].lastUsed = time.Now().Add(-2 * time.Hour)
-	b.mu.Unlock()
-	b.sweep(ctx, time.Now())
-	st, err := b.Status("alice")
-	if err != nil || st.State != sandbox.StateStopped || !strings.Contains(st.Message, "without activity") {
-		t.Errorf("idle alice: %+v, %v", st, err)
+	if _, err := p.Acquire(ctx, "bob"); !errors.Is(err, sandbox.ErrCapacity) {
+		t.Errorf("second learner while the first starts: %v, want ErrCapacity", err)
 	}
-	if f.has("kubelab-t1-alice") || !f.has("kubelab-t1-bob") {
-		t.Errorf("clusters after the sweep: %v", f.clusters)
-	}
-	// The next visit makes a fresh cluster.
-	if _, err := b.Acquire(ctx, "alice"); err != nil || !f.has("kubelab-t1-alice") {
-		t.Errorf("Acquire after idle deletion: %v", err)
-	}
-	// A cluster deleted outside kubelab is noticed.
-	_ = f.Delete("kubelab-t1-bob", "")
-	b.sweep(ctx, time.Now())
-	if st, _ := b.Status("bob"); st.State != sandbox.StateStopped {
-		t.Errorf("vanished cluster reported %s", st.State)
+	close(f.block)
+	if err := <-first; err != nil {
+		t.Fatalf("first learner: %v", err)
 	}
 }
 
-func TestJanitorRunsOnItsOwn(t *testing.T) {
+// noticeLog records a provider's state notices.
+type noticeLog struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (n *noticeLog) add(name string, st sandbox.State) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.got = append(n.got, name+" "+string(st))
+}
+
+func (n *noticeLog) list() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.got)
+}
+
+func TestProviderDeletesIdleClustersAndReportsVanishedOnes(t *testing.T) {
 	f := newFakeEngine()
-	b := testBackend(t, f, Options{IdleTimeout: 200 * time.Millisecond})
-	if _, err := b.Acquire(context.Background(), "alice"); err != nil {
-		t.Fatal(err)
+	b := testBackend(t, f, Options{})
+	p := sandbox.NewProvider(b, sandbox.WithIdleTimeout(300*time.Millisecond))
+	t.Cleanup(func() { _ = p.Close(context.Background()) })
+	var notices noticeLog
+	p.Notify(notices.add)
+	ctx := context.Background()
+	for _, n := range []string{"alice", "bob"} {
+		if _, err := p.Acquire(ctx, n); err != nil {
+			t.Fatal(err)
+		}
 	}
+	release := p.Hold("bob") // an open page
 	deadline := time.Now().Add(5 * time.Second)
 	for f.has("kubelab-t1-alice") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -434,6 +440,33 @@ func TestJanitorRunsOnItsOwn(t *testing.T) {
 	if f.has("kubelab-t1-alice") {
 		t.Fatal("idle cluster still running after 5s")
 	}
+	if !f.has("kubelab-t1-bob") {
+		t.Error("a held cluster was deleted as idle")
+	}
+	st, err := p.Status("alice")
+	if err != nil || st.State != sandbox.StateStopped || !strings.Contains(st.Message, "without activity") {
+		t.Errorf("idle alice: %+v, %v", st, err)
+	}
+	if got := notices.list(); !slices.Equal(got, []string{"alice stopped"}) {
+		t.Errorf("notices = %v, want [alice stopped]", got)
+	}
+	// The next visit makes a fresh cluster.
+	if _, err := p.Acquire(ctx, "alice"); err != nil || !f.has("kubelab-t1-alice") {
+		t.Errorf("Acquire after idle deletion: %v", err)
+	}
+	if st, _ := p.Status("alice"); st.State != sandbox.StateReady || st.Message != "" {
+		t.Errorf("alice after a fresh Acquire: %+v", st)
+	}
+	// A cluster deleted outside kubelab is noticed and reported.
+	_ = f.Delete("kubelab-t1-bob", "")
+	b.sweep(time.Now())
+	if st, _ := p.Status("bob"); st.State != sandbox.StateStopped {
+		t.Errorf("vanished cluster reported %s", st.State)
+	}
+	if got := notices.list(); !slices.Contains(got, "bob stopped") {
+		t.Errorf("notices = %v, want bob stopped among them", got)
+	}
+	release()
 }
 
 func TestRestartAdoptsKnownClustersAndDeletesUnknownOnes(t *testing.T) {
@@ -600,5 +633,38 @@ func TestPrepareWaitsForEveryNode(t *testing.T) {
 	err := prepareCluster(ctx, c, topo)
 	if err == nil || !strings.Contains(err.Error(), "2 of 4 nodes ready") {
 		t.Errorf("prepare with two nodes of four: %v", err)
+	}
+}
+
+// BenchmarkAcquireRunning measures Acquire of a running cluster among 40,
+// from the backend itself and through a Provider with a cap of 40 (which
+// lists the running sandboxes to count them).
+func BenchmarkAcquireRunning(b *testing.B) {
+	f := newFakeEngine()
+	be, err := newBackend(Options{Prefix: "t1", Dir: b.TempDir()}, f, noPrepare)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = be.Close(context.Background()) })
+	ctx := context.Background()
+	for i := range 40 {
+		if _, err := be.Acquire(ctx, fmt.Sprintf("l%d", i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		acq  func(context.Context, string) (*sandbox.Sandbox, error)
+	}{
+		{"backend", be.Acquire},
+		{"provider", sandbox.NewProvider(be, sandbox.WithMaxRunning(40)).Acquire},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.acq(ctx, "l7"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

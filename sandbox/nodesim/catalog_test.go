@@ -42,13 +42,15 @@ func TestCatalogPulls(t *testing.T) {
 		{"registry.k8s.io/redis@sha256:cb111d1bd870a6a471385a4a69ad17469d326e9dd91e0e455350cacf36e1b3ee", ""},
 	}
 	for _, c := range cases {
-		msg, bad := catalog.pullError(c.image)
-		switch {
-		case c.fails == "" && bad:
-			t.Errorf("%s: fails to pull: %s", c.image, msg)
-		case c.fails != "" && (!bad || !strings.Contains(msg, c.fails)):
-			t.Errorf("%s: %v %q, want a failure with %q", c.image, bad, msg, c.fails)
-		}
+		t.Run(c.image, func(t *testing.T) {
+			msg, bad := catalog.pullError(c.image)
+			switch {
+			case c.fails == "" && bad:
+				t.Errorf("%s: fails to pull: %s", c.image, msg)
+			case c.fails != "" && (!bad || !strings.Contains(msg, c.fails)):
+				t.Errorf("%s: %v %q, want a failure with %q", c.image, bad, msg, c.fails)
+			}
+		})
 	}
 }
 
@@ -65,21 +67,23 @@ func TestCatalogVersionsInLogs(t *testing.T) {
 		{"nginx:1.14", "nginx/1.14.2", ""},
 	}
 	for _, c := range cases {
-		h := newHarness(t)
-		p := podFrom(t, `
+		t.Run(c.image, func(t *testing.T) {
+			h := newHarness(t)
+			p := podFrom(t, `
 metadata: {name: server}
 spec:
   containers: [{name: s, image: "`+c.image+`"}]
 `)
-		h.run(p, 5*time.Second)
-		v, _, msg := h.s.logTargetFor(p, "s")
-		if v == nil {
-			t.Fatalf("%s: %s", c.image, msg)
-		}
-		got := linesText(h.s.logLines(v, h.now))
-		if !strings.Contains(got, c.want) || (c.not != "" && strings.Contains(got, c.not)) {
-			t.Errorf("%s logs:\n%s\nwant %q, not %q", c.image, got, c.want, c.not)
-		}
+			h.run(p, 5*time.Second)
+			v, _, msg := h.s.logTargetFor(p, "s")
+			if v == nil {
+				t.Fatalf("%s: %s", c.image, msg)
+			}
+			got := linesText(h.s.logLines(v, h.now))
+			if !strings.Contains(got, c.want) || (c.not != "" && strings.Contains(got, c.not)) {
+				t.Errorf("%s logs:\n%s\nwant %q, not %q", c.image, got, c.want, c.not)
+			}
+		})
 	}
 }
 
@@ -283,9 +287,11 @@ func TestQOSOfExtendedResources(t *testing.T) {
 		{`{limits: {cpu: 100m, memory: 64Mi, example.com/dongle: 1}}`, corev1.PodQOSGuaranteed},
 	}
 	for _, c := range cases {
-		p := podFrom(t, "metadata: {name: q}\nspec:\n  containers: [{name: c, image: nginx, resources: "+c.resources+"}]\n")
-		if got := qosClass(p); got != c.want {
-			t.Errorf("%s: %s, want %s", c.resources, got, c.want)
-		}
+		t.Run(c.resources, func(t *testing.T) {
+			p := podFrom(t, "metadata: {name: q}\nspec:\n  containers: [{name: c, image: nginx, resources: "+c.resources+"}]\n")
+			if got := qosClass(p); got != c.want {
+				t.Errorf("%s: %s, want %s", c.resources, got, c.want)
+			}
+		})
 	}
 }

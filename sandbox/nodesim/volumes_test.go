@@ -185,10 +185,12 @@ spec:
 		{"ls /etc/config/..data", "game.properties", ""},
 	}
 	for _, c := range cases {
-		out := h.s.execFor(p, "c", "sh", "-c", c.cmd)
-		if !strings.Contains(out, c.want) || (c.not != "" && strings.Contains(out, c.not)) {
-			t.Errorf("%s: %q, want %q", c.cmd, out, c.want)
-		}
+		t.Run(c.cmd, func(t *testing.T) {
+			out := h.s.execFor(p, "c", "sh", "-c", c.cmd)
+			if !strings.Contains(out, c.want) || (c.not != "" && strings.Contains(out, c.not)) {
+				t.Errorf("%s: %q, want %q", c.cmd, out, c.want)
+			}
+		})
 	}
 }
 
@@ -230,17 +232,19 @@ func TestKillMainProcess(t *testing.T) {
 		{"busybox:1.36", `[sleep, "3600"]`, 0},
 	}
 	for _, c := range cases {
-		h := newHarness(t)
-		y := "metadata: {name: k}\nspec:\n  containers: [{name: c, image: \"" + c.image + "\""
-		if c.command != "" {
-			y += ", command: " + c.command
-		}
-		p := podFrom(t, y+"}]\n")
-		h.run(p, 5*time.Second)
-		h.s.execFor(p, "c", "sh", "-c", "kill 7; kill 1")
-		ss := h.run(p, 5*time.Second)
-		if got := p.Status.ContainerStatuses[0].RestartCount; got != c.restarts {
-			t.Errorf("%s after kill 1: %d restarts, want %d\n%s", c.image, got, c.restarts, timeline(ss, p))
-		}
+		t.Run(c.image, func(t *testing.T) {
+			h := newHarness(t)
+			y := "metadata: {name: k}\nspec:\n  containers: [{name: c, image: \"" + c.image + "\""
+			if c.command != "" {
+				y += ", command: " + c.command
+			}
+			p := podFrom(t, y+"}]\n")
+			h.run(p, 5*time.Second)
+			h.s.execFor(p, "c", "sh", "-c", "kill 7; kill 1")
+			ss := h.run(p, 5*time.Second)
+			if got := p.Status.ContainerStatuses[0].RestartCount; got != c.restarts {
+				t.Errorf("%s after kill 1: %d restarts, want %d\n%s", c.image, got, c.restarts, timeline(ss, p))
+			}
+		})
 	}
 }

@@ -17,6 +17,9 @@
 // bounded lifetime: it is renewed on Acquire and, for sandboxes acquired
 // by this server, in the background before it expires. Stop does nothing
 // (the namespace stays); Delete deletes the namespace and waits for it.
+// Names and the cap on sandboxes are the sandbox.Provider's: List reports
+// every learner namespace of the prefix, those made by an earlier run of
+// the server included, so the Provider counts them all.
 package remote
 
 import (
@@ -69,8 +72,6 @@ type Options struct {
 	// TokenTTL is the lifetime of a learner's token; 0 = 1 hour, at least
 	// 10 minutes (the API server's minimum).
 	TokenTTL time.Duration
-	// MaxSandboxes caps the learner namespaces of this prefix; 0 = no cap.
-	MaxSandboxes int
 	// ListNamespaces lets learners list every namespace (and so see other
 	// learners' names). Off by default: a learner sees only their own.
 	ListNamespaces bool
@@ -215,9 +216,6 @@ func (b *Backend) learnerOf(ns *corev1.Namespace) string {
 // objects are made or brought up to date (so a changed quota applies),
 // and a fresh token is written to the learner's kubeconfig.
 func (b *Backend) Acquire(ctx context.Context, name string) (*sandbox.Sandbox, error) {
-	if err := sandbox.ValidName(name); err != nil {
-		return nil, err
-	}
 	start := time.Now()
 	// One Acquire per learner at a time.
 	for {
@@ -275,9 +273,6 @@ func (b *Backend) ensureNamespace(ctx context.Context, ns, learner string) error
 		cur, err := b.client.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 		switch {
 		case apierrors.IsNotFound(err):
-			if b.opts.MaxSandboxes > 0 && b.count() >= b.opts.MaxSandboxes {
-				return sandbox.ErrCapacity
-			}
 			_, err = b.client.CoreV1().Namespaces().Create(ctx, namespaceObject(ns, learner), metav1.CreateOptions{})
 			if err == nil || apierrors.IsAlreadyExists(err) {
 				continue // check what is there now
@@ -304,18 +299,6 @@ func (b *Backend) ensureNamespace(ctx context.Context, ns, learner string) error
 		}
 		return nil
 	}
-}
-
-// count returns how many learner namespaces of this prefix exist.
-func (b *Backend) count() int {
-	list, _ := b.nsLister.List(labels.Everything())
-	n := 0
-	for _, ns := range list {
-		if b.learnerOf(ns) != "" {
-			n++
-		}
-	}
-	return n
 }
 
 // waitQuota waits for the quota controller to compute the namespace's
@@ -450,9 +433,6 @@ func (b *Backend) Stop(_ context.Context, name string) error {
 // object of the learner) and the learner's cluster binding are deleted,
 // and Delete waits until the namespace is gone.
 func (b *Backend) Delete(ctx context.Context, name string) error {
-	if err := sandbox.ValidName(name); err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, b.opts.DeleteTimeout)
 	defer cancel()
 	ns := b.Namespace(name)
@@ -551,15 +531,6 @@ func (b *Backend) List() []sandbox.Status {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-// Touch implements sandbox.Backend.
-func (b *Backend) Touch(name string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if _, ok := b.expiry[name]; ok {
-		b.lastUsed[name] = time.Now()
-	}
 }
 
 // due returns the learners whose token expires within half its lifetime.

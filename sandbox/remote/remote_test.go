@@ -435,7 +435,8 @@ func TestTokensAreBoundedAndRenewed(t *testing.T) {
 
 func TestRestartedServerFindsItsSandboxesAndCapacity(t *testing.T) {
 	dir := t.TempDir()
-	b1 := newBackend(t, Options{NamespacePrefix: "kr-", Dir: dir, MaxSandboxes: 2})
+	b1 := newBackend(t, Options{NamespacePrefix: "kr-", Dir: dir})
+	p1 := sandbox.NewProvider(b1, sandbox.WithMaxRunning(2))
 	ctx := context.Background()
 	t.Cleanup(func() {
 		for _, l := range []string{"gina", "hugo"} {
@@ -444,8 +445,11 @@ func TestRestartedServerFindsItsSandboxesAndCapacity(t *testing.T) {
 	})
 	acquire(t, b1, "gina")
 	acquire(t, b1, "hugo")
-	if _, err := b1.Acquire(ctx, "ivan"); !errors.Is(err, sandbox.ErrCapacity) {
+	if _, err := p1.Acquire(ctx, "ivan"); !errors.Is(err, sandbox.ErrCapacity) {
 		t.Errorf("third sandbox of a cap of 2: %v, want ErrCapacity", err)
+	}
+	if _, err := p1.Acquire(ctx, "gina"); err != nil {
+		t.Errorf("a running sandbox at the cap: %v", err)
 	}
 	if err := b1.Stop(ctx, "gina"); err != nil {
 		t.Errorf("Stop: %v", err)
@@ -467,10 +471,14 @@ func TestRestartedServerFindsItsSandboxesAndCapacity(t *testing.T) {
 	if err := b1.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b2 := newBackend(t, Options{NamespacePrefix: "kr-", Dir: dir, MaxSandboxes: 3})
+	b2 := newBackend(t, Options{NamespacePrefix: "kr-", Dir: dir})
 	list := b2.List()
 	if len(list) != 2 || list[0].Name != "gina" || list[1].Name != "hugo" || list[0].State != sandbox.StateReady {
 		t.Errorf("restarted server lists %+v", list)
+	}
+	// The namespaces of the earlier run count towards the cap.
+	if _, err := sandbox.NewProvider(b2, sandbox.WithMaxRunning(2)).Acquire(ctx, "ivan"); !errors.Is(err, sandbox.ErrCapacity) {
+		t.Errorf("restarted server at its cap of 2: %v, want ErrCapacity", err)
 	}
 	if _, err := b2.Acquire(ctx, "zed"); err == nil || !strings.Contains(err.Error(), "not kubelab's") {
 		t.Errorf("Acquire over a foreign namespace: %v", err)

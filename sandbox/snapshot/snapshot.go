@@ -40,6 +40,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 )
 
@@ -67,7 +68,11 @@ func (it Item) Key() string {
 
 // Client reaches one cluster.
 type Client struct {
-	dyn       dynamic.Interface
+	dyn  dynamic.Interface
+	meta metadata.Interface
+	// fullLists reads every kind whole, as snapshots did before the
+	// metadata-first lists (kept to measure one against the other).
+	fullLists bool
 	disc      discovery.DiscoveryInterface
 	namespace string
 }
@@ -84,11 +89,15 @@ func New(cfg *rest.Config, namespace string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: dynamic client: %w", err)
 	}
+	meta, err := metadata.NewForConfig(c)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: metadata client: %w", err)
+	}
 	disc, err := discovery.NewDiscoveryClientForConfig(c)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: discovery client: %w", err)
 	}
-	return &Client{dyn: dyn, disc: disc, namespace: namespace}, nil
+	return &Client{dyn: dyn, meta: meta, disc: disc, namespace: namespace}, nil
 }
 
 // systemNamespaces are the cluster's own; nothing in them is saved.
@@ -164,7 +173,7 @@ func hasVerbs(have []string, want ...string) bool {
 }
 
 // own reports whether an object is the learner's to save.
-func own(res resource, u *unstructured.Unstructured) bool {
+func own(res resource, u metav1.Object) bool {
 	ns, name := u.GetNamespace(), u.GetName()
 	switch {
 	case systemNamespaces[ns], res.gvr.Resource == "namespaces" && systemNamespaces[name]:
@@ -225,27 +234,117 @@ func (c *Client) list(ctx context.Context, rs []resource) (map[string]Item, erro
 	return out, nil
 }
 
-// listOne returns the learner's objects of one kind.
+// getEach is how many of a kind's objects in one namespace are always
+// read one by one; more are listed together when they are at least half
+// of the namespace's objects of that kind (a list decodes them all).
+const getEach = 4
+
+// listOne returns the learner's objects of one kind. It lists the kind's
+// metadata first (the API server sends no spec or status), which is
+// enough to tell the learner's objects from the cluster's, and reads in
+// full only the namespaces that hold some of the learner's: most objects
+// of a sandbox (its system namespaces, the Pods and ReplicaSets that
+// controllers own) are never decoded.
 func (c *Client) listOne(ctx context.Context, res resource) ([]Item, error) {
-	var ri dynamic.ResourceInterface = c.dyn.Resource(res.gvr)
-	if c.namespace != "" {
-		ri = c.dyn.Resource(res.gvr).Namespace(c.namespace)
+	if c.fullLists {
+		return c.listAll(ctx, res, c.namespace)
 	}
-	l, err := ri.List(ctx, metav1.ListOptions{})
-	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err) {
-		return nil, nil // a kind that went away, or one this learner may not read
+	var (
+		ml  *metav1.PartialObjectMetadataList
+		err error
+	)
+	if mr := c.meta.Resource(res.gvr); c.namespace != "" {
+		ml, err = mr.Namespace(c.namespace).List(ctx, metav1.ListOptions{})
+	} else {
+		ml, err = mr.List(ctx, metav1.ListOptions{})
+	}
+	if skippable(err) {
+		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: list %s: %w", res, err)
+		// A kind served without metadata-only lists (some aggregated
+		// APIs): read it whole.
+		return c.listAll(ctx, res, c.namespace)
+	}
+	byNS, total := map[string][]string{}, map[string]int{}
+	var order []string
+	for i := range ml.Items {
+		m := &ml.Items[i]
+		total[m.Namespace]++
+		if !own(res, m) {
+			continue
+		}
+		if _, ok := byNS[m.Namespace]; !ok {
+			order = append(order, m.Namespace)
+		}
+		byNS[m.Namespace] = append(byNS[m.Namespace], m.Name)
 	}
 	var out []Item
-	for i := range l.Items {
-		u := &l.Items[i]
+	for _, ns := range order {
+		items, err := c.readOwn(ctx, res, ns, byNS[ns], total[ns])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+	}
+	return out, nil
+}
+
+// readOwn reads in full the learner's objects of one kind in one
+// namespace ("" for a cluster-scoped kind), given their names and how many
+// objects of that kind the namespace holds.
+func (c *Client) readOwn(ctx context.Context, res resource, ns string, names []string, total int) ([]Item, error) {
+	if len(names) > getEach && 2*len(names) >= total {
+		return c.listAll(ctx, res, ns)
+	}
+	var out []Item
+	for _, name := range names {
+		u, err := c.in(res, ns).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue // deleted since the metadata list
+		}
+		if err != nil {
+			return nil, fmt.Errorf("snapshot: get %s %s/%s: %w", res, ns, name, err)
+		}
 		if own(res, u) {
 			out = append(out, Item{Resource: res.String(), Namespaced: res.namespaced, Object: u.Object})
 		}
 	}
 	return out, nil
+}
+
+// listAll lists a kind in one namespace ("" for all) and keeps the
+// learner's objects.
+func (c *Client) listAll(ctx context.Context, res resource, ns string) ([]Item, error) {
+	l, err := c.in(res, ns).List(ctx, metav1.ListOptions{})
+	if skippable(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: list %s in %q: %w", res, ns, err)
+	}
+	var out []Item
+	for i := range l.Items {
+		if u := &l.Items[i]; own(res, u) {
+			out = append(out, Item{Resource: res.String(), Namespaced: res.namespaced, Object: u.Object})
+		}
+	}
+	return out, nil
+}
+
+// in is the dynamic client of a kind in one namespace ("" for all, or a
+// cluster-scoped kind).
+func (c *Client) in(res resource, ns string) dynamic.ResourceInterface {
+	if ns == "" {
+		return c.dyn.Resource(res.gvr)
+	}
+	return c.dyn.Resource(res.gvr).Namespace(ns)
+}
+
+// skippable reports a list error that means "nothing of this kind to
+// save": a kind that went away, or one this learner may not read.
+func skippable(err error) bool {
+	return apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err)
 }
 
 // Take saves the learner's objects as they are now.

@@ -23,11 +23,13 @@ func TestShellScripts(t *testing.T) {
 		{[]string{"sh", "-c", "exec nginx -g 'daemon off;'"}, "", 0, false},
 	}
 	for _, c := range cases {
-		res := Run(c.argv, env, time.Hour)
-		got := linesText(res.Lines)
-		if c.out != "" && got != c.out || res.Code != c.code || res.Ended != c.ends {
-			t.Errorf("%q: out %q code %d ended %v", c.argv, got, res.Code, res.Ended)
-		}
+		t.Run(strings.Join(c.argv, " "), func(t *testing.T) {
+			res := Run(c.argv, env, time.Hour)
+			got := linesText(res.Lines)
+			if c.out != "" && got != c.out || res.Code != c.code || res.Ended != c.ends {
+				t.Errorf("%q: out %q code %d ended %v", c.argv, got, res.Code, res.Ended)
+			}
+		})
 	}
 	res := Run([]string{"sh", "-c", "while true; do echo -en '\\n'; printenv MY_POD_NAME; sleep 10; done;"}, env, 25*time.Second)
 	if got := linesText(res.Lines); got != "\np\n\np\n\np" {
@@ -52,10 +54,12 @@ func TestTailFollow(t *testing.T) {
 		{[]string{"sh", "-c", "echo a > /tmp/f; echo b >> /tmp/f; tail -n 1 -f /tmp/f"}, false, 0, "b"},
 	}
 	for _, c := range cases {
-		res := Run(c.argv, env, time.Hour)
-		if res.Ended != c.ends || (c.ends && res.Code != c.code) || linesText(res.Lines) != c.lines {
-			t.Errorf("%q: ended %v code %d output %q", c.argv, res.Ended, res.Code, linesText(res.Lines))
-		}
+		t.Run(strings.Join(c.argv, " "), func(t *testing.T) {
+			res := Run(c.argv, env, time.Hour)
+			if res.Ended != c.ends || (c.ends && res.Code != c.code) || linesText(res.Lines) != c.lines {
+				t.Errorf("%q: ended %v code %d output %q", c.argv, res.Ended, res.Code, linesText(res.Lines))
+			}
+		})
 	}
 }
 
