@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,21 +30,8 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 	t.Cleanup(func() { _ = backend.Close(context.Background()) })
 	prov := sandbox.NewProvider(backend)
 	e := newClassEnv(t, func(c *Config) { c.Provider, c.ClassSeats, c.MaxSandboxes = prov, 2, 3 })
-	var most atomic.Int64
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for {
-			if n := int64(len(testcluster.SandboxPIDs(filepath.Join(dir, "sandboxes")))); n > most.Load() {
-				most.Store(n)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}()
+	most := testcluster.MostPIDs(filepath.Join(dir, "sandboxes"), 100*time.Millisecond)
+	defer most()
 	in := e.instructor("Kim", "kim@example.com", "correct horse battery")
 	c := in.createClass("EKS")
 	deadline := time.Now().Add(3 * time.Minute)
@@ -100,7 +86,7 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 	if ready, starting := prov.WarmStatus(); ready != 0 || starting != 0 {
 		t.Fatalf("both seats taken: %d warm ready, %d starting; want none", ready, starting)
 	}
-	if n := most.Load(); n > 3 {
+	if n := most(); n > 3 {
 		t.Fatalf("%d sandbox processes ran at once; --max-sandboxes is 3", n)
 	}
 }

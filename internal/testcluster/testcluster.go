@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -207,4 +208,27 @@ func SamePIDs(a, b []int) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// MostPIDs samples SandboxPIDs(root) every interval until stop is called,
+// which returns the most processes seen at once.
+func MostPIDs(root string, every time.Duration) (stop func() int) {
+	most := len(SandboxPIDs(root))
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(every):
+			}
+			most = max(most, len(SandboxPIDs(root)))
+		}
+	}()
+	var once sync.Once
+	return func() int {
+		once.Do(func() { close(done); <-finished })
+		return most
+	}
 }

@@ -3,7 +3,6 @@ package embedded_test
 import (
 	"context"
 	"strconv"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,21 +20,8 @@ func TestWarmHandOutLowersTheTarget(t *testing.T) {
 	dir := t.TempDir()
 	b := newBackend(t, embedded.Options{Dir: dir, MaxRunning: 3, FreezeAfter: 500 * time.Millisecond,
 		WarmTrimAfter: 2 * time.Second})
-	var most atomic.Int64
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for {
-			if n := int64(len(testcluster.SandboxPIDs(dir))); n > most.Load() {
-				most.Store(n)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}()
+	most := testcluster.MostPIDs(dir, 50*time.Millisecond)
+	defer most()
 	waitWarm := func(ready, starting int) {
 		t.Helper()
 		waitFor(t, 3*time.Minute, "warm sandboxes", func() (bool, string) {
@@ -98,7 +84,7 @@ func TestWarmHandOutLowersTheTarget(t *testing.T) {
 			t.Fatalf("%s's sandbox after the pool was emptied: %+v %v", name, st, err)
 		}
 	}
-	if n := most.Load(); n > 3 {
+	if n := most(); n > 3 {
 		t.Fatalf("%d sandbox processes ran at once; MaxRunning is 3", n)
 	}
 }
@@ -143,32 +129,16 @@ func TestRoomIsMadeBeforeAStart(t *testing.T) {
 		st, err := b.Status("alice")
 		return err == nil && st.State == sandbox.StateFrozen, string(st.State)
 	})
-	var most atomic.Int64
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		for {
-			if n := int64(len(testcluster.SandboxPIDs(dir))); n > most.Load() {
-				most.Store(n)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	}()
+	most := testcluster.MostPIDs(dir, 10*time.Millisecond)
 	_, err := b.Acquire(ctx, "bob")
-	close(stop)
-	<-sampled
+	n := most()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st, err := b.Status("alice"); err != nil || st.State != sandbox.StateStopped {
 		t.Fatalf("alice's frozen sandbox after bob needed the room: %+v %v; want it stopped", st, err)
 	}
-	if n := most.Load(); n > 1 {
+	if n > 1 {
 		t.Fatalf("%d sandbox processes ran at once; MaxRunning is 1", n)
 	}
 }
