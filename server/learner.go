@@ -103,11 +103,16 @@ func (l *learner) provision() {
 	_, _ = l.s.cfg.Store.UpsertSandbox(ctx, store.Sandbox{UserID: l.user.ID, Name: l.name,
 		Backend: l.s.cfg.Provider.Name(), State: store.SandboxStarting})
 	l.s.rewarm() // this learner has arrived: the classes expect one fewer
+	// Held until the watch has synced: a sandbox that nobody holds may be
+	// frozen again (a warm one was frozen until this hand-out) before the
+	// page's websocket holds it.
+	release := l.s.cfg.Provider.Hold(l.name)
 	box, err := l.s.cfg.Provider.Acquire(ctx, l.name)
 	var w *watch.Watcher
 	if err == nil {
 		w, err = watch.StartIn(l.s.ctx, box.REST, box.Namespace)
 	}
+	release()
 	l.mu.Lock()
 	l.starting = false
 	if err != nil {

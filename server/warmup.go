@@ -27,7 +27,12 @@ func (s *Server) rewarm() {
 	}
 }
 
-// warmLoop keeps the warm pool at the classes' expected arrivals.
+// warmLoop keeps the warm pool at the classes' expected arrivals. Each
+// count is passed on even when it did not change: the backend lowers its
+// target by one for each warm sandbox it hands out, until the next count,
+// so that a student taking a warm sandbox does not start a replacement
+// while the count still includes them, and a learner outside the classes
+// (the --pool) gets theirs replaced.
 func (s *Server) warmLoop(ctx context.Context) {
 	t := time.NewTicker(warmEvery)
 	defer t.Stop()
@@ -39,8 +44,8 @@ func (s *Server) warmLoop(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("warm sandboxes: expected arrivals", "err", err)
 		}
-		if target := n + s.cfg.WarmPool; err == nil && target != last {
-			if s.cfg.Provider.SetWarmPool(target) {
+		if target := n + s.cfg.WarmPool; err == nil {
+			if s.cfg.Provider.SetWarmPool(target) && target != last {
 				s.log.Info("warm sandboxes", "target", target, "expected", n)
 			}
 			last = target

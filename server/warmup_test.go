@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,7 +17,9 @@ import (
 // TestClassWarmsSandboxesForItsSeats opens a class of two seats on a
 // server that may run three sandboxes: two warm sandboxes start (and wait
 // frozen), the dashboard counts them, a student who joins gets one at
-// once, and the server never runs more than three.
+// once, a second student takes the last one and nothing starts to replace
+// it (the class expects nobody more), and the server never runs more than
+// three.
 func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 	dir := t.TempDir()
 	backend, err := embedded.New(embedded.Options{Dir: filepath.Join(dir, "sandboxes"), Binary: testcluster.Binary(t),
@@ -29,21 +30,8 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 	t.Cleanup(func() { _ = backend.Close(context.Background()) })
 	prov := sandbox.NewProvider(backend)
 	e := newClassEnv(t, func(c *Config) { c.Provider, c.ClassSeats, c.MaxSandboxes = prov, 2, 3 })
-	var most atomic.Int64
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		for {
-			if n := int64(len(testcluster.SandboxPIDs(filepath.Join(dir, "sandboxes")))); n > most.Load() {
-				most.Store(n)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}()
+	most := testcluster.MostPIDs(filepath.Join(dir, "sandboxes"), 100*time.Millisecond)
+	defer most()
 	in := e.instructor("Kim", "kim@example.com", "correct horse battery")
 	c := in.createClass("EKS")
 	deadline := time.Now().Add(3 * time.Minute)
@@ -61,7 +49,7 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 		i := strings.Index(page, "warm-sandboxes")
 		t.Errorf("the dashboard does not show the warm sandboxes: %q", page[max(i, 0):min(max(i, 0)+300, len(page))])
 	}
-	e.join("Alex", c.JoinCode)
+	alex, _ := e.join("Alex", c.JoinCode)
 	members, err := e.st.Members(context.Background(), c.ID)
 	if err != nil || len(members) != 1 {
 		t.Fatalf("members after a join: %v %v", members, err)
@@ -81,8 +69,41 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 		t.Errorf("a joining student waited %v for a sandbox (a warm one should be handed out)", took)
 	}
 	t.Logf("warm sandbox handed out (and thawed) in %v; %s", time.Since(began), box.REST.Host)
-	time.Sleep(time.Second)
-	if n := most.Load(); n > 3 {
+
+	// Alex's page opens the sandbox (the server records it); then Bo
+	// joins and opens theirs: Bo takes the last warm sandbox, the class
+	// expects nobody more, and no sandbox starts to replace it.
+	pageSandbox(t, alex)
+	before := testcluster.SandboxPIDs(filepath.Join(dir, "sandboxes"))
+	bo, _ := e.join("Bo", c.JoinCode)
+	began = time.Now()
+	pageSandbox(t, bo)
+	t.Logf("the second student's page had its sandbox in %v", time.Since(began))
+	time.Sleep(3 * time.Second) // the warm loop recounts 300 ms after the page asked
+	if after := testcluster.SandboxPIDs(filepath.Join(dir, "sandboxes")); !testcluster.SamePIDs(before, after) {
+		t.Fatalf("sandbox processes before the second student %v, after %v: they must take the warm one and none may start", before, after)
+	}
+	if ready, starting := prov.WarmStatus(); ready != 0 || starting != 0 {
+		t.Fatalf("both seats taken: %d warm ready, %d starting; want none", ready, starting)
+	}
+	if n := most(); n > 3 {
 		t.Fatalf("%d sandbox processes ran at once; --max-sandboxes is 3", n)
+	}
+}
+
+// pageSandbox asks for the student's sandbox as their page does and waits
+// until it is ready.
+func pageSandbox(t *testing.T, a *actor) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		r := a.get("/api/sandbox?start=1")
+		if r.code == 200 && strings.Contains(r.body, `"ready"`) {
+			return
+		}
+		if time.Now().After(deadline) || strings.Contains(r.body, `"failed"`) {
+			t.Fatalf("%s's sandbox: %d %s", a.name, r.code, r.body)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

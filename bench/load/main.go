@@ -13,7 +13,14 @@
 // With -seats the class gets a seat limit, so the server keeps warm
 // sandboxes for the seats not yet taken; -warm waits until they are ready
 // before the first learner arrives; -arrive spreads the arrivals over a
-// window (by default one every 200 ms).
+// window (by default one every 200 ms). With -freeze-after shorter than
+// -settle, every warm sandbox waits frozen when the class arrives, as it
+// does when a class comes minutes after it was opened, so that runs
+// compare (otherwise it depends on how long the warm-up took).
+//
+// The arrival (first join to the last learner's sandbox ready) is reported
+// apart: the CPU the server and the sandbox processes used in it, and the
+// sandbox processes that started.
 package main
 
 import (
@@ -78,8 +85,11 @@ func main() {
 	warmTimeout := flag.Duration("warm-timeout", 20*time.Minute, "how long -warm waits")
 	arrive := flag.Duration("arrive", 0, "spread the arrivals over this window (0 = one every 200 ms)")
 	cpuProfile := flag.String("cpuprofile", "", "profile the server's CPU into this file and report the history recording's share of it")
+	freezeAfter := flag.Duration("freeze-after", 0, "serve --freeze-after (0 = the server's default)")
+	settle := flag.Duration("settle", 5*time.Second, "with -warm, how long to wait after the warm sandboxes are ready (longer than -freeze-after: they are all frozen when the class arrives)")
 	flag.Parse()
-	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive, cpuProfile: *cpuProfile}
+	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive, cpuProfile: *cpuProfile,
+		freezeAfter: *freezeAfter, settle: *settle}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -139,6 +149,35 @@ type options struct {
 	warmTimeout    time.Duration
 	arrive         time.Duration
 	cpuProfile     string
+	freezeAfter    time.Duration
+	settle         time.Duration
+}
+
+// isSandbox reports whether pid is a sandbox process (`kubelab sandbox up`),
+// not a console command.
+func isSandbox(pid int) bool {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return strings.Contains(string(b), "sandbox\x00up\x00")
+}
+
+// sandboxes lists the server's live sandbox processes.
+func sandboxes(pid int) []int {
+	var out []int
+	for _, c := range descendants(pid) {
+		if isSandbox(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// sandboxTicks sums the CPU ticks of the server's live sandbox processes.
+func sandboxTicks(pid int) int {
+	t := 0
+	for _, c := range sandboxes(pid) {
+		t += cpuTicks(c)
+	}
+	return t
 }
 
 // descendants lists the processes below pid (its sandboxes), read from /proc.
@@ -249,6 +288,9 @@ func run(o options) error {
 	if o.cpuProfile != "" {
 		args = append(args, "--cpuprofile", o.cpuProfile)
 	}
+	if o.freezeAfter > 0 {
+		args = append(args, "--freeze-after", o.freezeAfter.String())
+	}
 	srv := exec.Command(bin, args...)
 	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	srv.Stdout, srv.Stderr = io.Discard, io.Discard
@@ -277,7 +319,7 @@ func run(o options) error {
 			time.Sleep(time.Second)
 		}
 		fmt.Printf("warm sandboxes: %d ready after %s\n", want, time.Since(t0).Round(time.Second))
-		time.Sleep(5 * time.Second) // let the last one be counted as warm
+		time.Sleep(o.settle) // let the last one be counted as warm (and, past --freeze-after, frozen)
 	}
 	cat, err := labs.Load()
 	if err != nil {
@@ -293,13 +335,37 @@ func run(o options) error {
 	stopMon := make(chan struct{})
 	cpu0 := cpuTicks(srv.Process.Pid)
 	tree0 := treeTicks(srv.Process.Pid)
+	sb0 := sandboxTicks(srv.Process.Pid)
+	seenSandboxes := map[int]bool{}
+	for _, p := range sandboxes(srv.Process.Pid) {
+		seenSandboxes[p] = true
+	}
+	atStart, peakSandboxes := len(seenSandboxes), len(seenSandboxes)
+	var monMu sync.Mutex
+	// The arrival: from the first join until every learner's sandbox is
+	// ready (or failed).
+	var arrivals sync.WaitGroup
+	arrivals.Add(n)
+	arrival := make(chan [3]float64, 1) // seconds, server CPU-s, sandboxes CPU-s
+	go func() {
+		arrivals.Wait()
+		arrival <- [3]float64{time.Since(started).Seconds(), float64(cpuTicks(srv.Process.Pid)-cpu0) / 100,
+			float64(sandboxTicks(srv.Process.Pid)-sb0) / 100}
+	}()
 	go func() {
 		for {
 			select {
 			case <-stopMon:
 				return
-			case <-time.After(time.Second):
+			case <-time.After(250 * time.Millisecond):
 			}
+			sbs := sandboxes(srv.Process.Pid)
+			monMu.Lock()
+			for _, p := range sbs {
+				seenSandboxes[p] = true
+			}
+			peakSandboxes = max(peakSandboxes, len(sbs))
+			monMu.Unlock()
 			if r := rssMiB(srv.Process.Pid); r > peakRSS {
 				peakRSS = r
 			}
@@ -320,7 +386,7 @@ func run(o options) error {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			learner(base, class.JoinCode, i, lab, duration, s)
+			learner(base, class.JoinCode, i, lab, duration, s, arrivals.Done)
 		}(i)
 		if o.arrive > 0 {
 			time.Sleep(o.arrive / time.Duration(max(n-1, 1)))
@@ -335,6 +401,13 @@ func run(o options) error {
 	close(stopMon)
 
 	fmt.Printf("learners: %d, wall time %s\n", n, elapsed.Round(time.Second))
+	a := <-arrival
+	monMu.Lock()
+	fmt.Printf("arrival (first join to last sandbox ready): %.1f s; CPU-seconds in it: server %.1f, sandbox processes %.1f (those alive at its end)\n",
+		a[0], a[1], a[2])
+	fmt.Printf("sandbox processes: %d at the first join, peak %d, %d started during the run\n",
+		atStart, peakSandboxes, len(seenSandboxes)-atStart)
+	monMu.Unlock()
 	names := make([]string, 0, len(s.vals))
 	for k := range s.vals {
 		names = append(names, k)
@@ -369,7 +442,10 @@ func run(o options) error {
 	return nil
 }
 
-func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s *sample) {
+func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s *sample, arrived func()) {
+	var once sync.Once
+	arrivedOnce := func() { once.Do(arrived) }
+	defer arrivedOnce()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 3 * time.Minute}
 	if _, err := c.PostForm(base+"/join", url.Values{"code": {code}, "name": {fmt.Sprintf("learner %d", i)}}); err != nil {
@@ -401,6 +477,7 @@ func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s 
 		time.Sleep(200 * time.Millisecond)
 	}
 	s.add("sandbox ready", time.Since(t0))
+	arrivedOnce()
 
 	u, _ := url.Parse(base)
 	hdr := http.Header{"Origin": {base}}

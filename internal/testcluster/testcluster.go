@@ -12,8 +12,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -198,4 +200,35 @@ func SandboxPIDs(root string) []int {
 		}
 	}
 	return pids
+}
+
+// SamePIDs reports whether a and b list the same processes, in any order.
+func SamePIDs(a, b []int) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// MostPIDs samples SandboxPIDs(root) every interval until stop is called,
+// which returns the most processes seen at once.
+func MostPIDs(root string, every time.Duration) (stop func() int) {
+	most := len(SandboxPIDs(root))
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(every):
+			}
+			most = max(most, len(SandboxPIDs(root)))
+		}
+	}()
+	var once sync.Once
+	return func() int {
+		once.Do(func() { close(done); <-finished })
+		return most
+	}
 }

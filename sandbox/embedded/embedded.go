@@ -54,6 +54,10 @@ type Options struct {
 	FreezeAfter time.Duration
 	// StartTimeout bounds a sandbox's start; 0 = 2 minutes.
 	StartTimeout time.Duration
+	// WarmTrimAfter is how long warm sandboxes beyond the target are kept
+	// before they are stopped, so that a recount that asks for them again
+	// finds them still there; 0 = 1 minute.
+	WarmTrimAfter time.Duration
 }
 
 // Backend is the embedded sandbox backend.
@@ -65,6 +69,14 @@ type Backend struct {
 	children map[string]*child // by directory id
 	warm     []*child          // ready, unassigned
 	filling  int               // warm sandboxes being started
+	// targeted is set once SetWarmPool was called: from then on each
+	// hand-out of a warm sandbox lowers the target by one (taken) until
+	// the next SetWarmPool, so a hand-out never starts a replacement the
+	// caller did not ask for. Before, Options.WarmPool is a fixed pool
+	// that refills after each hand-out.
+	targeted bool
+	taken    int
+	trim     *time.Timer       // stops the warm sandboxes beyond the target
 	fronts   map[string]*front // by directory id
 	holds    map[string]int    // by learner name
 	closed   bool
@@ -109,6 +121,9 @@ func New(opts Options) (*Backend, error) {
 	}
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = 2 * time.Minute
+	}
+	if opts.WarmTrimAfter == 0 {
+		opts.WarmTrimAfter = time.Minute
 	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded: %w", err)
@@ -213,20 +228,39 @@ func newID() string {
 	return "sb-" + hex.EncodeToString(b)
 }
 
-// runningLocked counts running or starting children; b.mu must be held.
+// runningLocked counts the children whose process runs (starting, ready,
+// frozen, or being stopped to make room, until it has exited); b.mu must
+// be held.
 func (b *Backend) runningLocked() int {
 	n := 0
 	for _, c := range b.children {
-		if (c.state == sandbox.StateReady || c.state == sandbox.StateStarting || c.state == sandbox.StateFrozen) && !c.evicting {
+		if c.state == sandbox.StateReady || c.state == sandbox.StateStarting || c.state == sandbox.StateFrozen {
 			n++
 		}
 	}
 	return n
 }
 
-// start launches a child for directory id; b.mu must be held.
-func (b *Backend) startLocked(id string) (*child, error) {
-	if b.opts.MaxRunning > 0 && b.runningLocked() >= b.opts.MaxRunning && !b.evictFrozenLocked() {
+// makingRoom is startLocked's answer at the MaxRunning cap when a frozen
+// sandbox is being stopped to make room: the caller waits until its
+// process has exited and tries again, so that the processes never
+// outnumber MaxRunning.
+type makingRoom struct{ evicted *child }
+
+func (*makingRoom) Error() string { return "embedded: a frozen sandbox is being stopped to make room" }
+
+// start launches a child for directory id; b.mu must be held. At the
+// MaxRunning cap, a frozen sandbox is stopped to make room if evict is
+// set (a learner's sandbox; see makingRoom); a warm sandbox only starts
+// where there is room, so that filling the pool never stops another
+// sandbox.
+func (b *Backend) startLocked(id string, evict bool) (*child, error) {
+	if b.opts.MaxRunning > 0 && b.runningLocked() >= b.opts.MaxRunning {
+		if evict {
+			if v := b.evictFrozenLocked(); v != nil {
+				return nil, &makingRoom{evicted: v}
+			}
+		}
 		return nil, sandbox.ErrCapacity
 	}
 	dir := filepath.Join(b.opts.Dir, id)
@@ -333,13 +367,24 @@ func (b *Backend) watch(c *child, stdout io.Reader) {
 // own sandboxes and pages of CPU.
 const maxWarmStarts = 2
 
+// wantWarmLocked is how many warm sandboxes (ready or starting) the pool
+// should hold now: the target less the hand-outs since it was set; b.mu
+// must be held.
+func (b *Backend) wantWarmLocked() int {
+	n := b.opts.WarmPool
+	if b.targeted {
+		n -= b.taken
+	}
+	return max(n, 0)
+}
+
 // fillPool starts warm sandboxes until the pool is full, at most
-// maxWarmStarts at a time.
+// maxWarmStarts at a time, and never beyond MaxRunning.
 func (b *Backend) fillPool() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for !b.closed && len(b.warm)+b.filling < b.opts.WarmPool && b.filling < maxWarmStarts {
-		c, err := b.startLocked(newID())
+	for !b.closed && len(b.warm)+b.filling < b.wantWarmLocked() && b.filling < maxWarmStarts {
+		c, err := b.startLocked(newID(), false)
 		if err != nil {
 			return
 		}
@@ -348,12 +393,59 @@ func (b *Backend) fillPool() {
 			<-c.ready
 			b.mu.Lock()
 			b.filling--
-			if c.state == sandbox.StateReady {
+			if c.state == sandbox.StateReady && !c.evicting {
 				b.warm = append(b.warm, c)
+				b.trimLaterLocked()
 			}
 			b.mu.Unlock()
 			b.fillPool() // the next ones, maxWarmStarts at a time
 		}()
+	}
+}
+
+// takeWarmLocked removes a warm sandbox that can be handed out from the
+// pool and counts the hand-out against the target; nil if there is none.
+// b.mu must be held.
+func (b *Backend) takeWarmLocked() *child {
+	for i, c := range b.warm {
+		if c.evicting || (c.state != sandbox.StateReady && c.state != sandbox.StateFrozen) {
+			continue // being stopped to make room, or ended
+		}
+		b.warm = append(b.warm[:i:i], b.warm[i+1:]...)
+		if b.targeted {
+			b.taken++
+		}
+		return c
+	}
+	return nil
+}
+
+// trimLaterLocked schedules the stop of the warm sandboxes beyond the
+// target, if there are any; b.mu must be held.
+func (b *Backend) trimLaterLocked() {
+	if b.trim == nil && !b.closed && len(b.warm) > b.wantWarmLocked() {
+		b.trim = time.AfterFunc(b.opts.WarmTrimAfter, b.trimPool)
+	}
+}
+
+// trimPool stops the warm sandboxes still beyond the target and removes
+// their directories.
+func (b *Backend) trimPool() {
+	b.mu.Lock()
+	b.trim = nil
+	var extra []*child
+	for !b.closed && len(b.warm) > b.wantWarmLocked() {
+		last := len(b.warm) - 1
+		extra = append(extra, b.warm[last])
+		b.warm = b.warm[:last]
+	}
+	b.mu.Unlock()
+	for _, c := range extra {
+		stopChild(context.Background(), c)
+		_ = os.RemoveAll(c.dir)
+		b.mu.Lock()
+		delete(b.children, c.id)
+		b.mu.Unlock()
 	}
 }
 
@@ -423,39 +515,53 @@ func (b *Backend) childFor(ctx context.Context, name string) (*child, error) {
 		if known && c != nil && !closed(c.exited) {
 			// Its process is still ending (an eviction, a stop): wait, so
 			// that two processes never share a directory.
-			b.mu.Unlock()
-			select {
-			case <-c.exited:
-			case <-ctx.Done():
-				b.mu.Lock()
-				return nil, fmt.Errorf("embedded: waiting for sandbox %s to stop: %w", name, ctx.Err())
+			if err := b.waitExitLocked(ctx, c); err != nil {
+				return nil, fmt.Errorf("embedded: waiting for sandbox %s to stop: %w", name, err)
 			}
-			b.mu.Lock()
 			continue
 		}
-		switch {
-		case known:
-			return b.startLocked(id)
-		case len(b.warm) > 0:
-			c = b.warm[0]
-			b.warm = b.warm[1:]
-			b.index[name] = c.id
-			c.lastUsed = time.Now()
-			if c.state == sandbox.StateFrozen {
-				if err := b.thawLocked(c); err != nil {
-					return nil, err
+		if !known {
+			if c = b.takeWarmLocked(); c != nil {
+				b.index[name] = c.id
+				c.lastUsed = time.Now()
+				if c.state == sandbox.StateFrozen {
+					if err := b.thawLocked(c); err != nil {
+						return nil, err
+					}
 				}
+				return c, b.saveIndex()
 			}
-			return c, b.saveIndex()
-		default:
 			id = newID()
-			c, err := b.startLocked(id)
-			if err != nil {
-				return nil, err
+		}
+		c, err := b.startLocked(id, true)
+		var room *makingRoom
+		if errors.As(err, &room) {
+			if err := b.waitExitLocked(ctx, room.evicted); err != nil {
+				return nil, fmt.Errorf("embedded: waiting for room for sandbox %s: %w", name, err)
 			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !known {
 			b.index[name] = id
 			return c, b.saveIndex()
 		}
+		return c, nil
+	}
+}
+
+// waitExitLocked waits, with b.mu released, until c's process has
+// exited; b.mu is held again when it returns.
+func (b *Backend) waitExitLocked(ctx context.Context, c *child) error {
+	b.mu.Unlock()
+	defer b.mu.Lock()
+	select {
+	case <-c.exited:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -608,6 +714,10 @@ func (b *Backend) Close(ctx context.Context) error {
 	b.mu.Lock()
 	b.closed = true
 	b.stopJan()
+	if b.trim != nil {
+		b.trim.Stop()
+		b.trim = nil
+	}
 	for id := range b.fronts {
 		b.closeFrontLocked(id)
 	}
@@ -631,26 +741,20 @@ func (b *Backend) Close(ctx context.Context) error {
 	return nil
 }
 
-// SetWarmPool changes how many warm sandboxes the backend keeps ready (a
-// class about to arrive asks for more) and starts or lets go of some to
-// match. Warm sandboxes count towards MaxRunning, which is never exceeded.
+// SetWarmPool sets how many warm sandboxes the backend keeps ready (a
+// class about to arrive asks for more) and starts some to match. Each
+// warm sandbox handed out afterwards lowers the target by one until the
+// next call: the caller counts the learners still expected, so a hand-out
+// is not replaced unless a new count asks for it. Warm sandboxes beyond
+// the target are stopped after Options.WarmTrimAfter if no new count
+// wants them. Warm sandboxes count towards MaxRunning, which is never
+// exceeded; filling the pool never stops another sandbox.
 func (b *Backend) SetWarmPool(n int) {
 	b.mu.Lock()
 	b.opts.WarmPool = max(n, 0)
-	var extra []*child
-	for len(b.warm) > b.opts.WarmPool {
-		last := len(b.warm) - 1
-		extra = append(extra, b.warm[last])
-		b.warm = b.warm[:last]
-	}
+	b.targeted, b.taken = true, 0
+	b.trimLaterLocked()
 	b.mu.Unlock()
-	for _, c := range extra {
-		stopChild(context.Background(), c)
-		_ = os.RemoveAll(c.dir)
-		b.mu.Lock()
-		delete(b.children, c.id)
-		b.mu.Unlock()
-	}
 	b.fillPool()
 }
 

@@ -134,7 +134,7 @@ func (b *Backend) freezeIdle() {
 	}
 	// Warm sandboxes wait frozen: they cost memory, not CPU, until handed out.
 	for _, c := range b.warm {
-		if c.state == sandbox.StateReady && time.Since(c.lastUsed) > b.opts.FreezeAfter {
+		if c.state == sandbox.StateReady && !c.evicting && time.Since(c.lastUsed) > b.opts.FreezeAfter {
 			if syscall.Kill(c.cmd.Process.Pid, syscall.SIGSTOP) == nil {
 				c.state, c.since = sandbox.StateFrozen, time.Now()
 			}
@@ -147,9 +147,10 @@ func (b *Backend) freezeIdle() {
 }
 
 // evictFrozenLocked stops the least recently used frozen sandbox to make
-// room for a running one; it reports whether it found one. b.mu must be
-// held; the stop completes in the background.
-func (b *Backend) evictFrozenLocked() bool {
+// room for a running one and returns it (nil if there is none). b.mu must
+// be held; the stop completes in the background, and the sandbox counts
+// as running until its process has exited.
+func (b *Backend) evictFrozenLocked() *child {
 	var oldest *child
 	for _, c := range b.children {
 		if c.state == sandbox.StateFrozen && !c.evicting && (oldest == nil || c.lastUsed.Before(oldest.lastUsed)) {
@@ -157,10 +158,10 @@ func (b *Backend) evictFrozenLocked() bool {
 		}
 	}
 	if oldest == nil {
-		return false
+		return nil
 	}
-	oldest.evicting = true // no longer counted; the process follows
+	oldest.evicting = true
 	_ = syscall.Kill(oldest.cmd.Process.Pid, syscall.SIGTERM)
 	_ = syscall.Kill(oldest.cmd.Process.Pid, syscall.SIGCONT)
-	return true
+	return oldest
 }
