@@ -16,8 +16,8 @@ func (e *env) replicasAt(at int64) int {
 	return r
 }
 
-// webAt is replicasAt with the number of web pods then.
-func (e *env) webAt(at int64) (replicas, pods int) {
+// objectsAt answers GET /api/history?at=: the objects at that moment.
+func (e *env) objectsAt(at int64) []map[string]any {
 	e.t.Helper()
 	resp, body := e.do("GET", fmt.Sprintf("/api/history?at=%d", at), "", nil, nil)
 	if resp.StatusCode != 200 {
@@ -29,8 +29,14 @@ func (e *env) webAt(at int64) (replicas, pods int) {
 	if err := json.Unmarshal([]byte(body), &out); err != nil {
 		e.t.Fatal(err)
 	}
+	return out.Objects
+}
+
+// webAt is replicasAt with the number of web pods then.
+func (e *env) webAt(at int64) (replicas, pods int) {
+	e.t.Helper()
 	replicas = -1
-	for _, o := range out.Objects {
+	for _, o := range e.objectsAt(at) {
 		if o["kind"] == "Deployment" && o["name"] == "web" && o["namespace"] == "default" {
 			replicas = int(o["replicas"].(float64))
 		}
@@ -194,16 +200,7 @@ func (e *env) logAgrees(moments ...int64) {
 				delete(st, key(x.Obj))
 			}
 		}
-		resp, body := e.do("GET", fmt.Sprintf("/api/history?at=%d", at), "", nil, nil)
-		if resp.StatusCode != 200 {
-			e.t.Fatalf("history at %d: %d %s", at, resp.StatusCode, body)
-		}
-		var want struct {
-			Objects []map[string]any `json:"objects"`
-		}
-		if err := json.Unmarshal([]byte(body), &want); err != nil {
-			e.t.Fatal(err)
-		}
+		want := struct{ Objects []map[string]any }{e.objectsAt(at)}
 		if len(want.Objects) != len(st) {
 			e.t.Fatalf("at %d: the kept log rebuilds %d objects, the server answers %d", at, len(st), len(want.Objects))
 		}
