@@ -3,6 +3,7 @@ package embedded_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,17 +143,44 @@ func TestStartupCleansUpAfterACrash(t *testing.T) {
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 	newBackend(t, embedded.Options{Dir: root})
-	select {
-	case err := <-waited:
-		if err == nil || !strings.Contains(err.Error(), "killed") {
-			t.Fatalf("stale process ended with %v, want killed", err)
+	// The kill is at once; a loaded machine may be slow to report it, so
+	// the process's own state (a zombie once killed) counts too.
+	pid := cmd.Process.Pid
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case err := <-waited:
+			if err == nil || !strings.Contains(err.Error(), "killed") {
+				t.Fatalf("stale process ended with %v, want killed", err)
+			}
+			break wait
+		case <-tick.C:
+			if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && procState(stat) == "Z" {
+				break wait
+			}
+		case <-deadline:
+			stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			_, pidErr := os.Stat(filepath.Join(stale, "pid"))
+			t.Fatalf("stale sandbox process %d was not killed: state %q, cmdline %q, pid file: %v", pid, procState(stat), cmdline, pidErr)
 		}
-	case <-time.After(30 * time.Second): // the kill is at once; a loaded machine may be slow to report it
-		t.Fatal("stale sandbox process was not killed")
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("unassigned sandbox directory was not removed")
 	}
+}
+
+// procState is the state letter of a /proc/PID/stat line ("" if none).
+func procState(stat []byte) string {
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 >= len(s) {
+		return ""
+	}
+	return s[i+2 : i+3]
 }
 
 // Children die with the server: no orphans.
