@@ -103,6 +103,18 @@ func New(cfg *rest.Config, namespace string) (*Client, error) {
 // systemNamespaces are the cluster's own; nothing in them is saved.
 var systemNamespaces = map[string]bool{"kube-system": true, "kube-public": true, "kube-node-lease": true}
 
+// outsideSystem selects the objects outside the system namespaces (every
+// kind can be selected by metadata.namespace), so that the cluster's own
+// Pods, ConfigMaps, RBAC and the like are not even sent.
+var outsideSystem = func() string {
+	var parts []string
+	for ns := range systemNamespaces {
+		parts = append(parts, "metadata.namespace!="+ns)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}()
+
 // skipped resources are made and kept by the cluster itself (or are not
 // objects a learner makes).
 var skipped = map[string]bool{
@@ -255,6 +267,8 @@ func (c *Client) listOne(ctx context.Context, res resource) ([]Item, error) {
 	)
 	if mr := c.meta.Resource(res.gvr); c.namespace != "" {
 		ml, err = mr.Namespace(c.namespace).List(ctx, metav1.ListOptions{})
+	} else if res.namespaced {
+		ml, err = mr.List(ctx, metav1.ListOptions{FieldSelector: outsideSystem})
 	} else {
 		ml, err = mr.List(ctx, metav1.ListOptions{})
 	}
