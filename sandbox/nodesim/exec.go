@@ -147,15 +147,26 @@ func (s *Simulator) serveExec(w http.ResponseWriter, r *http.Request) { s.serveS
 // (kubectl run -it ... -- sh) answers; other processes only have output.
 func (s *Simulator) serveAttach(w http.ResponseWriter, r *http.Request) { s.serveStream(w, r, true) }
 
-func (s *Simulator) serveStream(w http.ResponseWriter, r *http.Request, attach bool) {
-	ns, name, cname := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
+// reachablePod returns the pod a stream (exec, attach, port-forward) is
+// for, or answers as a kubelet does when it is missing or its node's
+// kubelet is stopped.
+func (s *Simulator) reachablePod(w http.ResponseWriter, ns, name string) (*corev1.Pod, bool) {
 	pod, err := s.pods.Pods(ns).Get(name)
 	if err != nil {
 		writeStatus(w, http.StatusNotFound, fmt.Sprintf("pod %q not found", name))
-		return
+		return nil, false
 	}
 	if n := s.nodes[pod.Spec.NodeName]; n != nil && s.isNotReady(n) {
 		writeStatus(w, http.StatusServiceUnavailable, fmt.Sprintf(stoppedMessage, n.spec.Name))
+		return nil, false
+	}
+	return pod, true
+}
+
+func (s *Simulator) serveStream(w http.ResponseWriter, r *http.Request, attach bool) {
+	ns, name, cname := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
+	pod, ok := s.reachablePod(w, ns, name)
+	if !ok {
 		return
 	}
 	target, msg := s.execTarget(pod, cname)

@@ -24,22 +24,20 @@ const portForwardIdle = 4 * time.Hour
 // servePortForward answers `kubectl port-forward`: each connection to a
 // port that a running server container of the pod listens on (the image
 // catalog's ports, or the container's declared containerPorts) gets a
-// simulated HTTP server that answers every request with a page saying
-// which pod and container answered. A port nothing listens on is refused,
-// as connecting to a closed port in a real pod is.
+// simulated HTTP server: an image with pages of its own (nginx, httpd)
+// serves them and the files under its document root and answers 404 for
+// any other path; other servers answer with a page saying which pod and
+// container answered. A port nothing listens on is refused, as connecting
+// to a closed port in a real pod is.
 func (s *Simulator) servePortForward(w http.ResponseWriter, r *http.Request) {
 	ns, name := r.PathValue("ns"), r.PathValue("pod")
-	pod, err := s.pods.Pods(ns).Get(name)
-	if err != nil {
-		writeStatus(w, http.StatusNotFound, fmt.Sprintf("pod %q not found", name))
-		return
-	}
-	if n := s.nodes[pod.Spec.NodeName]; n != nil && s.isNotReady(n) {
-		writeStatus(w, http.StatusServiceUnavailable, fmt.Sprintf(stoppedMessage, n.spec.Name))
+	pod, ok := s.reachablePod(w, ns, name)
+	if !ok {
 		return
 	}
 	var opts *portforward.V4Options
 	if wsstream.IsWebSocketRequest(r) {
+		var err error
 		if opts, err = portforward.NewV4Options(r); err != nil {
 			writeStatus(w, http.StatusBadRequest, err.Error())
 			return
