@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -117,6 +118,8 @@ type ControlPlane struct {
 	// recordsReady delivers the outcome of declaring the scheduler's
 	// decision records, and is refilled for every reader.
 	recordsReady chan error
+	// api is the API server's handler, for in-process clients.
+	api apiHandler
 }
 
 // Errors returns a channel that receives the first component failure.
@@ -356,7 +359,7 @@ egressSelections:
 	}
 	completed.InformerName = name
 	go func() {
-		if err := runAPIServer(ctx, completed, tuning.OpenAPIV2); err != nil && ctx.Err() == nil {
+		if err := runAPIServer(ctx, completed, tuning.OpenAPIV2, c.api.set); err != nil && ctx.Err() == nil {
 			c.errc <- fmt.Errorf("kube-apiserver: %w", err)
 		}
 	}()
@@ -366,8 +369,9 @@ egressSelections:
 // runAPIServer is kube-apiserver's own Run with one change: without
 // openAPIV2 the built-in and aggregator servers build no OpenAPI v2
 // document (about 10 MB of live heap per sandbox; docs/performance.md). OpenAPI v3, which
-// kubectl reads, is served as usual.
-func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions, openAPIV2 bool) error {
+// kubectl reads, is served as usual. built receives the server's handler
+// chain and loopback token before the server runs.
+func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions, openAPIV2 bool, built func(http.Handler, string)) error {
 	config, err := apiserverapp.NewConfig(opts)
 	if err != nil {
 		return err
@@ -386,6 +390,7 @@ func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions, o
 	if err != nil {
 		return err
 	}
+	built(server.GenericAPIServer.Handler, completed.Aggregator.GenericConfig.LoopbackClientConfig.BearerToken)
 	prepared, err := server.PrepareRun()
 	if err != nil {
 		return err
@@ -502,7 +507,10 @@ func (c *ControlPlane) startScheduler(ctx context.Context, dir string, record bo
 	if err != nil {
 		return fmt.Errorf("controlplane: scheduling records client: %w", err)
 	}
-	writer, err := schedrecord.NewWriter(c.ClientConfig("admin"))
+	// The records go straight to the API server's handler: one small
+	// write per scheduled pod, which over TLS cost as much client CPU as
+	// the pod's binding (docs/scheduler.md).
+	writer, err := schedrecord.NewWriter(c.InProcessConfig())
 	if err != nil {
 		return fmt.Errorf("controlplane: scheduling records: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubelab/kubelab/internal/testcluster"
@@ -547,4 +548,70 @@ func document(t *testing.T, file, name string) string {
 	}
 	t.Fatalf("no manifest of %s in %s", name, file)
 	return ""
+}
+
+// TestRecordTypeIsNotHeldAfterStart checks that the record type's
+// Established condition is dated at least 2 s before the type was
+// declared: the API server holds every create of a custom type for 2 s
+// after that time, which the first record of a fresh sandbox would wait for.
+func TestRecordTypeIsNotHeldAfterStart(t *testing.T) {
+	client, err := apiextensionsclient.NewForConfig(shared.REST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd, err := client.ApiextensionsV1().CustomResourceDefinitions().Get(
+		context.Background(), schedrecord.Resource+"."+schedrecord.Group, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range crd.Status.Conditions {
+		if c.Type != "Established" {
+			continue
+		}
+		if c.Status != "True" {
+			t.Fatalf("record type not established: %+v", c)
+		}
+		if lead := crd.CreationTimestamp.Sub(c.LastTransitionTime.Time); lead < 2*time.Second {
+			t.Fatalf("Established at %s, the type declared at %s: creates are held for 2 s after the first",
+				c.LastTransitionTime, crd.CreationTimestamp)
+		}
+		return
+	}
+	t.Fatalf("record type has no Established condition: %+v", crd.Status.Conditions)
+}
+
+// TestRecordFollowsAPodOfTheSameName checks the writer's two fallbacks: a
+// pod deleted and created again under its name gets a record owned by the
+// new pod, whether the old record was removed meanwhile (the patch finds
+// nothing, the writer creates) or may still be there (the patch replaces
+// its owner, or the garbage collector removed it first).
+func TestRecordFollowsAPodOfTheSameName(t *testing.T) {
+	ctx := context.Background()
+	ns := "sched-again"
+	shared.MustKubectl(t, "create", "namespace", ns)
+	t.Cleanup(func() { _, _ = shared.Kubectl(t, "delete", "namespace", ns, "--wait=false") })
+	owner := func() string {
+		out, _ := shared.Kubectl(t, "get", "-n", ns, "schedulingdecisions", "again", "-o", "jsonpath={.metadata.ownerReferences[0].uid}")
+		return strings.TrimSpace(out)
+	}
+	for i, removeRecord := range []bool{true, false, false} {
+		shared.MustKubectl(t, "run", "again", "-n", ns, "--image=nginx")
+		waitDecision(t, ns, "again", false)
+		p, err := shared.Client.CoreV1().Pods(ns).Get(ctx, "again", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for owner() != string(p.UID) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: record owned by %q, want the pod %s", i, owner(), p.UID)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		shared.MustKubectl(t, "delete", "pod", "again", "-n", ns, "--grace-period=0", "--force")
+		if removeRecord {
+			// The garbage collector removes it too, on its own time.
+			_, _ = shared.Kubectl(t, "delete", "schedulingdecision", "again", "-n", ns, "--ignore-not-found")
+		}
+	}
 }

@@ -1,10 +1,15 @@
 package schedrecord
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
-	clientscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 )
@@ -41,9 +45,13 @@ const maxRemembered = 4096
 // (no resourceVersion to remember, no read before the write).
 type Writer struct {
 	client dynamic.Interface
-	rest   rest.Interface
-	kick   chan struct{}
-	seed   maphash.Seed
+	// http and base send the writes: plain requests, built without the
+	// REST client's per-request URL building and throttling (the writer
+	// sends one request at a time).
+	http *http.Client
+	base string
+	kick chan struct{}
+	seed maphash.Seed
 
 	mu      sync.Mutex
 	pending map[string]*Decision
@@ -66,16 +74,12 @@ func NewWriter(cfg *rest.Config) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schedrecord: client: %w", err)
 	}
-	c := rest.CopyConfig(cfg)
-	c.APIPath = "/apis"
-	c.GroupVersion = &schema.GroupVersion{Group: Group, Version: Version}
-	c.NegotiatedSerializer = clientscheme.Codecs.WithoutConversion()
-	c.ContentType = "application/json"
-	rc, err := rest.RESTClientFor(c)
+	hc, err := rest.HTTPClientFor(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("schedrecord: client: %w", err)
 	}
-	return &Writer{client: client, rest: rc, kick: make(chan struct{}, 1), seed: maphash.MakeSeed(),
+	base := strings.TrimSuffix(cfg.Host, "/") + "/apis/" + Group + "/" + Version + "/namespaces/"
+	return &Writer{client: client, http: hc, base: base, kick: make(chan struct{}, 1), seed: maphash.MakeSeed(),
 		pending: map[string]*Decision{}, spare: map[string]*Decision{}, last: map[string]written{}}, nil
 }
 
@@ -175,8 +179,8 @@ func (w *Writer) write(ctx context.Context, key string, d *Decision, buf []byte)
 		buf = append(buf, patchOwner...)
 		buf = append(buf, owner...)
 		buf = append(buf, "}]"...)
-		err = w.rest.Patch(types.JSONPatchType).Namespace(d.Namespace).Resource(Resource).Name(d.Pod).
-			Param("fieldManager", fieldManager).Body(buf).Do(ctx).Error()
+		err = w.send(ctx, http.MethodPatch, w.base+url.PathEscape(d.Namespace)+"/"+Resource+"/"+url.PathEscape(d.Pod)+query,
+			string(types.JSONPatchType), buf)
 		if known && apierrors.IsNotFound(err) {
 			// Removed meanwhile (by the garbage collector, or by hand).
 			err = w.create(ctx, d, owner, decision)
@@ -211,12 +215,41 @@ func (w *Writer) create(ctx context.Context, d *Decision, owner, decision []byte
 	body = append(body, `},"decision":`...)
 	body = append(body, decision...)
 	body = append(body, '}')
-	err := w.rest.Post().Namespace(d.Namespace).Resource(Resource).Param("fieldManager", fieldManager).
-		SetHeader("Content-Type", "application/json").Body(body).Do(ctx).Error()
+	err := w.send(ctx, http.MethodPost, w.base+url.PathEscape(d.Namespace)+"/"+Resource+query, "application/json", body)
 	if err != nil {
 		return fmt.Errorf("schedrecord: create %s/%s: %w", d.Namespace, d.Pod, err)
 	}
 	return nil
+}
+
+// query names the records' field manager in every write.
+const query = "?fieldManager=" + fieldManager
+
+// send makes one write and returns the API server's refusal as an API
+// error (so that apierrors.IsAlreadyExists and IsNotFound work), or a
+// transport error. The answer to a write that succeeded is not read.
+func (w *Writer) send(ctx context.Context, method, target, contentType string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Accept", "application/json")
+	resp, err := w.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	var status metav1.Status
+	if json.Unmarshal(answer, &status) == nil && status.Kind == "Status" {
+		return &apierrors.StatusError{ErrStatus: status}
+	}
+	return apierrors.NewGenericServerResponse(resp.StatusCode, method, schema.GroupResource{Group: Group, Resource: Resource}, "", string(answer), 0, false)
 }
 
 // fingerprint hashes an encoded decision, given as the bytes before and
