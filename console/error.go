@@ -69,4 +69,5 @@ const (
 	CodeCredentials = "credentials"
 )
 
-func newError(code, ko, en string) *Error { return &Error{Code: code, Text: text.New(ko, en)} }
+// newError is a refusal with code and the learner's message t (see msg).
+func newError(code string, t text.Text) *Error { return &Error{Code: code, Text: t} }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kubelab/kubelab/text"
 )
 
 // DefaultTimeout is how long Runner.Run lets kubectl run when
@@ -160,22 +162,22 @@ func (r *Runner) run(ctx context.Context, kubeconfig string, argv []string) Resu
 
 	res.ExitCode = exitCode(cmd.ProcessState)
 	res.Truncated = out.truncated
-	text := out.buf
+	output := out.buf
 	if res.Truncated {
-		text = trimPartialRune(text)
+		output = trimPartialRune(output)
 	}
 	var notes []string
 	if res.Truncated {
-		notes = append(notes, fmt.Sprintf("[kubelab: output cut at %s, the console's limit / 출력이 콘솔 한도(%s)를 넘어 잘렸습니다]", size(limit), sizeKo(limit)))
+		notes = append(notes, note(msg("note-truncated").Format(text.New(sizeKo(limit), size(limit)))))
 	}
 	switch {
 	case res.TimedOut:
-		notes = append(notes, fmt.Sprintf("[kubelab: stopped after %s, the console's time limit / 콘솔 시간 제한(%s)에 걸려 중지했습니다]", timeout, durationKo(timeout)))
+		notes = append(notes, note(msg("note-timed-out").Format(text.New(durationKo(timeout), timeout.String()))))
 	case canceled:
-		notes = append(notes, "[kubelab: stopped, the request was canceled / 요청이 취소되어 중지했습니다]")
+		notes = append(notes, note(msg("note-canceled")))
 	}
 	bin, _ := r.binary()
-	res.Output = redactOutput(Sanitize(string(text)), argv, kubeconfig, home, bin)
+	res.Output = redactOutput(Sanitize(string(output)), argv, kubeconfig, home, bin)
 	if len(notes) > 0 {
 		if res.Output != "" && !strings.HasSuffix(res.Output, "\n") {
 			res.Output += "\n"
@@ -355,6 +357,10 @@ func trimPartialRune(b []byte) []byte {
 	}
 	return b
 }
+
+// note is a note added to a command's output, in both languages: [kubelab:
+// English / Korean].
+func note(t text.Text) string { return "[kubelab: " + t.En + " / " + t.Ko + "]" }
 
 // size writes a byte count for people: 64 KiB, 1.5 KiB, 300 bytes.
 func size(n int) string {

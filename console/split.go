@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -20,9 +19,7 @@ const MaxArgs = 64
 // the learner should not believe it is.
 func split(line string) ([]string, error) {
 	if len(line) > MaxLineLength {
-		return nil, newError(CodeTooLong,
-			fmt.Sprintf("명령이 너무 깁니다(%d바이트). 최대 %d바이트까지 입력할 수 있습니다.", len(line), MaxLineLength),
-			fmt.Sprintf("The command is too long (%d bytes); the console accepts at most %d bytes.", len(line), MaxLineLength))
+		return nil, newError(CodeTooLong, msg("too-long").Format(len(line), MaxLineLength))
 	}
 	if err := checkChars(line); err != nil {
 		return nil, err
@@ -109,9 +106,7 @@ func split(line string) ([]string, error) {
 			i++
 		case '#':
 			if !inWord {
-				return nil, newError(CodeShellOperator,
-					"#으로 시작하는 주석은 쓸 수 없습니다. 값에 #이 필요하면 따옴표로 감싸세요(예: '#x').",
-					"Shell comments (#) are not supported here. If # is part of a value, put it in quotes, e.g. '#x'.")
+				return nil, newError(CodeShellOperator, msg("shell-comment"))
 			}
 			cur.WriteByte(c)
 			i++
@@ -129,21 +124,15 @@ func split(line string) ([]string, error) {
 // anywhere in the line, quoted or not: the console runs one line only.
 func checkChars(line string) error {
 	if !utf8.ValidString(line) {
-		return newError(CodeBadChar,
-			"명령에 올바르지 않은 문자(UTF-8이 아닌 바이트)가 있습니다.",
-			"The command contains bytes that are not valid UTF-8 text.")
+		return newError(CodeBadChar, msg("not-utf8"))
 	}
 	for _, r := range line {
 		switch {
 		case r == '\n' || r == '\r':
-			return newError(CodeBadChar,
-				"명령은 한 줄이어야 합니다. 줄바꿈은 쓸 수 없습니다. 여러 줄짜리 매니페스트는 YAML 편집기에 넣으세요.",
-				"The console runs one line: newlines are not allowed. Put multi-line manifests in the YAML editor.")
+			return newError(CodeBadChar, msg("newline"))
 		case r == '\t':
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return newError(CodeBadChar,
-				fmt.Sprintf("명령에 제어 문자(U+%04X)가 있습니다.", r),
-				fmt.Sprintf("The command contains a control character (U+%04X).", r))
+			return newError(CodeBadChar, msg("control-char").Format(r))
 		}
 	}
 	return nil
@@ -175,28 +164,20 @@ func checkDollar(line string, i int, inDouble bool) error {
 				end++
 			}
 		}
-		return newError(CodeShellVariable,
-			fmt.Sprintf("%s 같은 셸 변수는 여기서 풀리지 않습니다. 값을 직접 입력하세요. 글자 그대로의 $가 필요하면 작은따옴표로 감싸세요.", name[:end]),
-			fmt.Sprintf("Shell variables such as %s are not expanded here: type the value itself. For a literal $, use single quotes.", name[:end]))
+		return newError(CodeShellVariable, msg("shell-variable").Format(name[:end]))
 	}
 	return nil
 }
 
 func unterminated(q string) *Error {
 	if q == `\` {
-		return newError(CodeUnterminated,
-			"줄 끝의 백슬래시(\\) 뒤에 글자가 없습니다. 명령은 한 줄이어야 합니다.",
-			`The line ends with a backslash (\): the console runs one line, there is no continuation.`)
+		return newError(CodeUnterminated, msg("trailing-backslash"))
 	}
-	return newError(CodeUnterminated,
-		fmt.Sprintf("닫히지 않은 따옴표(%s)가 있습니다.", q),
-		fmt.Sprintf("A quote (%s) is not closed.", q))
+	return newError(CodeUnterminated, msg("unterminated-quote").Format(q))
 }
 
 func substitution(s string) *Error {
-	return newError(CodeShellSubstitution,
-		fmt.Sprintf("%s 같은 셸 치환은 쓸 수 없습니다. 콘솔은 셸 없이 kubectl 명령 하나만 실행합니다. 글자 그대로 필요하면 작은따옴표로 감싸세요.", s),
-		fmt.Sprintf("Shell substitution (%s) is not supported: the console runs a single kubectl command without a shell. If you mean the characters literally, put them in single quotes.", s))
+	return newError(CodeShellSubstitution, msg("shell-substitution").Format(s))
 }
 
 // operator describes the shell operator that starts at line[i].
@@ -208,7 +189,5 @@ func operator(line string, i int) *Error {
 			break
 		}
 	}
-	return newError(CodeShellOperator,
-		fmt.Sprintf("셸 연산자 %s 는 쓸 수 없습니다. 콘솔은 셸 없이 kubectl 명령 하나만 실행합니다(파이프, 리다이렉트, 명령 연결 없음). 값의 일부라면 따옴표로 감싸세요.", op),
-		fmt.Sprintf("The shell operator %s is not supported: the console runs a single kubectl command without a shell (no pipes, redirections or command lists). If it is part of a value, put it in quotes.", op))
+	return newError(CodeShellOperator, msg("shell-operator").Format(op))
 }

@@ -1,11 +1,12 @@
 package console
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/kubelab/kubelab/text"
 )
 
 // Parse splits a console line into kubectl arguments and validates them.
@@ -25,14 +26,10 @@ func Parse(line string) (argv []string, err error) {
 		return nil, err
 	}
 	if len(words) == 0 {
-		return nil, newError(CodeEmpty,
-			"명령을 입력하세요. 예: kubectl get pods",
-			"Type a command, for example: kubectl get pods")
+		return nil, newError(CodeEmpty, msg("empty"))
 	}
 	if words[0] != "kubectl" && words[0] != "k" {
-		return nil, newError(CodeNotKubectl,
-			fmt.Sprintf("%q 는 실행할 수 없습니다. 콘솔은 kubectl 명령만 실행합니다(kubectl 대신 k 도 됩니다). 예: kubectl get pods", words[0]),
-			fmt.Sprintf("%q cannot run here: the console runs kubectl commands only (k works as a short name). For example: kubectl get pods", words[0]))
+		return nil, newError(CodeNotKubectl, msg("not-kubectl").Format(words[0]))
 	}
 	argv = words[1:]
 	if err := Validate(argv); err != nil {
@@ -70,41 +67,18 @@ var allowedSubcommands = map[string]map[string]bool{
 }
 
 // refusedCommands explains the kubectl commands that exist but do not run
-// here: [Korean, English].
-var refusedCommands = map[string][2]string{
-	"edit": {
-		"kubectl edit 은 터미널 편집기가 필요해서 콘솔에서는 쓸 수 없습니다. YAML 편집기에서 리소스를 열어 고친 뒤 적용하세요.",
-		"kubectl edit needs a terminal editor, which the console does not have: use the YAML editor to change the resource and apply it."},
-	"cp": {
-		"kubectl cp 는 서버의 파일을 다루므로 콘솔에서는 쓸 수 없습니다.",
-		"kubectl cp copies files to and from the server, so it is not available in the console."},
-	"proxy": {
-		"kubectl proxy 는 서버에 네트워크 포트를 여므로 콘솔에서는 쓸 수 없습니다.",
-		"kubectl proxy opens a network port on the server, so it is not available in the console."},
-	"port-forward": {
-		"kubectl port-forward 는 서버에 네트워크 포트를 여므로 콘솔에서는 쓸 수 없습니다.",
-		"kubectl port-forward opens a network port on the server, so it is not available in the console."},
-	"attach": {
-		"kubectl attach 는 터미널이 필요해서 콘솔에서는 쓸 수 없습니다. kubectl logs 로 출력을 보세요.",
-		"kubectl attach needs a terminal, which the console does not have: use kubectl logs to see a container's output."},
-	"diff": {
-		"kubectl diff 는 서버의 매니페스트 파일을 읽으므로 콘솔에서는 쓸 수 없습니다. YAML 편집기를 쓰세요.",
-		"kubectl diff reads manifest files on the server, so it is not available in the console: use the YAML editor."},
-	"kustomize": {
-		"kubectl kustomize 는 서버의 디렉터리를 읽으므로 콘솔에서는 쓸 수 없습니다.",
-		"kubectl kustomize reads a directory on the server, so it is not available in the console."},
-	"plugin": {
-		"kubectl 플러그인은 서버의 프로그램이므로 콘솔에서는 쓸 수 없습니다.",
-		"kubectl plugins are programs on the server, so they are not available in the console."},
-	"completion": {
-		"kubectl completion 은 자기 컴퓨터의 셸을 설정할 때 쓰는 명령이라 콘솔에서는 쓸 수 없습니다.",
-		"kubectl completion sets up your own shell; it is not available in the console."},
-	"alpha": {
-		"kubectl alpha 명령은 콘솔에서 쓸 수 없습니다.",
-		"kubectl alpha commands are not available in the console."},
-	"certificate": {
-		"kubectl certificate 는 콘솔에서 쓸 수 없습니다.",
-		"kubectl certificate is not available in the console."},
+// here (kubectl edit has its own message, see useEditor).
+var refusedCommands = map[string]text.Text{
+	"cp":           msg("refused-cp"),
+	"proxy":        msg("refused-proxy"),
+	"port-forward": msg("refused-port-forward"),
+	"attach":       msg("refused-attach"),
+	"diff":         msg("refused-diff"),
+	"kustomize":    msg("refused-kustomize"),
+	"plugin":       msg("refused-plugin"),
+	"completion":   msg("refused-completion"),
+	"alpha":        msg("refused-alpha"),
+	"certificate":  msg("refused-certificate"),
 }
 
 // Flags that change which cluster kubectl talks to, as whom, or with which
@@ -277,9 +251,7 @@ func parseFlagArg(cmd, arg string) []flagUse {
 // again on what it is given.
 func Validate(argv []string) error {
 	if len(argv) > MaxArgs {
-		return newError(CodeTooManyArgs,
-			fmt.Sprintf("인자가 너무 많습니다(%d개). 최대 %d개까지 쓸 수 있습니다.", len(argv), MaxArgs),
-			fmt.Sprintf("Too many arguments (%d); the console accepts at most %d.", len(argv), MaxArgs))
+		return newError(CodeTooManyArgs, msg("too-many-args").Format(len(argv), MaxArgs))
 	}
 	cmd, cmdAt, err := findCommand(argv, 0)
 	if err != nil {
@@ -338,9 +310,7 @@ func findCommand(argv []string, from int) (cmd string, at int, err error) {
 		switch {
 		case a == "--":
 			if i+1 < len(argv) {
-				return "", 0, newError(CodeNoCommand,
-					"명령 이름보다 앞에 -- 가 있습니다. 명령 이름을 먼저 쓰세요. 예: kubectl get pods",
-					"A -- stands before the command name: write the command first, for example: kubectl get pods")
+				return "", 0, newError(CodeNoCommand, msg("dash-dash-first"))
 			}
 			return "", 0, nil
 		case a == "" || a == "-":
@@ -382,13 +352,11 @@ func checkCommand(cmd string) error {
 	if cmd == "edit" {
 		return useEditor("kubectl edit")
 	}
-	if msg, ok := refusedCommands[cmd]; ok {
-		return newError(CodeCommandNotAllowed, msg[0], msg[1])
+	if m, ok := refusedCommands[cmd]; ok {
+		return newError(CodeCommandNotAllowed, m)
 	}
 	list := strings.Join(AllowedCommands(), ", ")
-	return newError(CodeCommandNotAllowed,
-		fmt.Sprintf("kubectl %s 는 콘솔에서 쓸 수 없습니다(플러그인도 쓸 수 없습니다). 쓸 수 있는 명령: %s", cmd, list),
-		fmt.Sprintf("kubectl %s is not available in the console (plugins are not either). Available commands: %s", cmd, list))
+	return newError(CodeCommandNotAllowed, msg("command-not-allowed").Format(cmd, list))
 }
 
 func subcommandRefused(cmd, sub string, subs map[string]bool) error {
@@ -397,27 +365,20 @@ func subcommandRefused(cmd, sub string, subs map[string]bool) error {
 		list = append(list, s)
 	}
 	sort.Strings(list)
-	extra := ""
-	extraKo := ""
+	var extra text.Text
 	if cmd == "config" {
-		extra = " The console always uses your sandbox: kubeconfig changes are not possible."
-		extraKo = " 콘솔은 항상 내 샌드박스를 쓰므로 kubeconfig 를 바꿀 수 없습니다."
+		extra = msg("config-sandbox-only")
 	}
 	return newError(CodeCommandNotAllowed,
-		fmt.Sprintf("kubectl %s %s 는 콘솔에서 쓸 수 없습니다. 쓸 수 있는 것: %s.%s", cmd, sub, strings.Join(list, ", "), extraKo),
-		fmt.Sprintf("kubectl %s %s is not available in the console. Available: %s.%s", cmd, sub, strings.Join(list, ", "), extra))
+		text.Join(" ", msg("subcommand-not-allowed").Format(cmd, sub, strings.Join(list, ", ")), extra))
 }
 
 func useEditor(what string) *Error {
-	return newError(CodeUseEditor,
-		fmt.Sprintf("%s 는 터미널 편집기가 필요해서 콘솔에서는 쓸 수 없습니다. YAML 편집기에서 리소스를 열어 고친 뒤 적용하세요.", what),
-		fmt.Sprintf("%s needs a terminal editor, which the console does not have: use the YAML editor to change the resource and apply it.", what))
+	return newError(CodeUseEditor, msg("use-editor").Format(what))
 }
 
 func unknownGlobal(arg string) *Error {
-	return newError(CodeUnknownFlag,
-		fmt.Sprintf("명령 이름 앞에 알 수 없는 옵션 %s 가 있습니다. 옵션은 명령 이름 뒤에 쓰세요. 예: kubectl get pods %s", arg, arg),
-		fmt.Sprintf("Unknown option %s before the command name: put options after the command, for example: kubectl get pods %s", arg, arg))
+	return newError(CodeUnknownFlag, msg("unknown-global-flag").Format(arg, arg))
 }
 
 // checkFlags checks every argument that looks like a flag, wherever it
@@ -503,46 +464,28 @@ func checkFlag(sc scope, u flagUse, value string, hasValue bool) error {
 	case name == "user" && sc.userIsSubject:
 		return nil
 	case targetFlags[name]:
-		return newError(CodeFlagNotAllowed,
-			fmt.Sprintf("%s 는 kubectl 이 접속할 클러스터나 사용자, 인증 정보를 바꾸는 옵션이라 쓸 수 없습니다. 콘솔은 항상 내 샌드박스 클러스터에 접속합니다.", u.shown),
-			fmt.Sprintf("%s changes which cluster, user or credentials kubectl uses, so it is not allowed: the console always talks to your own sandbox cluster.", u.shown))
+		return newError(CodeFlagNotAllowed, msg("target-flag").Format(u.shown))
 	case name == "profile-output" || name == "profile" && cmd != "debug" || name == "cache-dir" || strings.HasPrefix(name, "log") || name == "alsologtostderr":
-		return newError(CodeFlagNotAllowed,
-			fmt.Sprintf("%s 는 서버에 파일을 쓰는 옵션이라 콘솔에서는 쓸 수 없습니다.", u.shown),
-			fmt.Sprintf("%s writes files on the server, so it is not available in the console.", u.shown))
+		return newError(CodeFlagNotAllowed, msg("writes-files-flag").Format(u.shown))
 	case fileFlags[name]:
 		if (name == "filename" || name == "kustomize" || name == "from-file" || name == "from-env-file") && hasValue && value == "-" {
-			return newError(CodeNoStdin,
-				fmt.Sprintf("%s - 는 표준 입력에서 매니페스트를 읽지만 콘솔에는 표준 입력이 없습니다. 매니페스트는 YAML 편집기에 붙여 넣고 거기서 적용하세요.", u.shown),
-				fmt.Sprintf("%s - reads a manifest from standard input, but the console has none: paste the manifest into the YAML editor and apply it there.", u.shown))
+			return newError(CodeNoStdin, msg("stdin-flag").Format(u.shown))
 		}
-		return newError(CodeFileFlag,
-			fmt.Sprintf("%s 는 서버의 파일을 읽거나 쓰는 옵션이라 콘솔에서는 쓸 수 없습니다. 매니페스트는 YAML 편집기에 넣어 적용하세요.", u.shown),
-			fmt.Sprintf("%s reads or writes files on the server, so it is not available in the console: manifests go in the YAML editor, which applies them.", u.shown))
+		return newError(CodeFileFlag, msg("file-flag").Format(u.shown))
 	case terminalFlags[name]:
-		return newError(CodeNoTerminal,
-			fmt.Sprintf("%s 는 터미널이나 표준 입력이 필요하지만 콘솔에는 없습니다. -i 와 -t 없이 실행하세요. 예: kubectl exec POD -- ls", u.shown),
-			fmt.Sprintf("%s needs a terminal or standard input, which the console does not have: run the command without -i and -t, for example: kubectl exec POD -- ls", u.shown))
+		return newError(CodeNoTerminal, msg("terminal-flag").Format(u.shown))
 	case name == "edit":
 		return useEditor("--edit")
 	case cmd == "config" && (name == "raw" || name == "flatten"):
-		return newError(CodeCredentials,
-			fmt.Sprintf("%s 는 샌드박스의 인증 정보를 그대로 보여 주므로 쓸 수 없습니다. kubectl config view 는 비밀 값을 가린 설정을 보여 줍니다.", u.shown),
-			fmt.Sprintf("%s would show the sandbox's credentials, so it is not allowed: kubectl config view shows the configuration with secrets redacted.", u.shown))
+		return newError(CodeCredentials, msg("credentials-flag").Format(u.shown))
 	case name == "raw" && hasValue && (urlScheme.MatchString(value) || strings.HasPrefix(value, "//")):
-		return newError(CodeRawURL,
-			fmt.Sprintf("--raw 에는 URL(%s)이 아니라 샌드박스 API 서버의 경로만 쓸 수 있습니다. 예: --raw /api/v1/namespaces", value),
-			fmt.Sprintf("--raw takes a path on your sandbox's API server, not a URL (%s); for example: --raw /api/v1/namespaces", value))
+		return newError(CodeRawURL, msg("raw-url").Format(value))
 	case name == "raw" && hasValue && rawProxy(value):
-		return newError(CodeRawURL,
-			fmt.Sprintf("--raw 로 proxy 하위 리소스(%s)에 요청하면 API 서버가 클러스터 밖 주소로 연결할 수 있어서 콘솔에서는 쓸 수 없습니다.", value),
-			fmt.Sprintf("--raw to a proxy subresource (%s) makes the API server connect to other addresses, so it is not available in the console.", value))
+		return newError(CodeRawURL, msg("raw-proxy").Format(value))
 	case name == "output" && hasValue:
 		format, _, _ := strings.Cut(value, "=")
 		if strings.Contains(strings.ToLower(format), "file") {
-			return newError(CodeOutputFile,
-				fmt.Sprintf("출력 형식 %s 는 서버의 템플릿 파일을 읽으므로 쓸 수 없습니다. 템플릿을 직접 쓰세요. 예: -o jsonpath='{.items[*].metadata.name}'", format),
-				fmt.Sprintf("The output format %s reads a template file on the server, so it is not available: give the template itself, for example: -o jsonpath='{.items[*].metadata.name}'", format))
+			return newError(CodeOutputFile, msg("output-file").Format(format))
 		}
 	}
 	return nil

@@ -12,8 +12,9 @@ import (
 
 // TestUIStringsFollowTheGlossary: the Korean words of every fixed UI string
 // (web/i18n.yaml: the pages' and, through the generated table, the
-// diagrams' and console's) use the glossary's terms, as the labs and quizzes
-// do (Pod, not 파드).
+// diagrams' and console's) and of the packages' messages (the console's
+// refusals and notes, console/messages.yaml; the grader's, labs/messages.yaml)
+// use the glossary's terms, as the labs and quizzes do (Pod, not 파드).
 func TestUIStringsFollowTheGlossary(t *testing.T) {
 	g, err := labs.LoadGlossary()
 	if err != nil {
@@ -42,6 +43,17 @@ func TestUIStringsFollowTheGlossary(t *testing.T) {
 		}
 		for _, p := range problems {
 			t.Errorf("web/i18n.yaml %s: %s", k, p)
+		}
+	}
+	for _, file := range []string{"console/messages.yaml", "labs/messages.yaml"} {
+		m, err := text.Load(os.DirFS(".."), file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range m {
+			for _, p := range g.Check(v.Ko) {
+				t.Errorf("%s %s: %s", file, k, p)
+			}
 		}
 	}
 }

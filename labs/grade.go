@@ -232,8 +232,7 @@ func (c *Catalog) gradeCheck(ctx context.Context, ch Check, state State, act Act
 	cr := CheckResult{ID: ch.ID}
 	if act.NoHistory && (ch.ConsoleOnly() || usesCommands(ch.Expr)) {
 		cr.Passed, cr.Skipped = true, true
-		cr.Message = text.Text{Ko: ch.ID + ": 콘솔 기록이 필요한 검사라 건너뛰었습니다 (kubelab 밖에서 채점)",
-			En: ch.ID + ": skipped, it reads the kubelab console history (graded from outside kubelab)"}
+		cr.Message = msg("skipped-no-history").Format(ch.ID)
 		return cr
 	}
 	if ch.ConsoleOnly() {
@@ -245,12 +244,12 @@ func (c *Catalog) gradeCheck(ctx context.Context, ch Check, state State, act Act
 	}
 	vars, missing, err := c.vars(ctx, ch.Resource, state, act)
 	if err != nil {
-		cr.Message = text.Text{Ko: "클러스터를 읽지 못했습니다: " + err.Error(), En: "could not read the cluster: " + err.Error()}
+		cr.Message = msg("cluster-unreadable").Format(err)
 		return cr
 	}
 	if missing {
 		r := ch.Resource
-		cr.Message = text.Text{Ko: r.Describe("ko") + "을(를) 찾을 수 없습니다", En: r.Describe("en") + " not found"}
+		cr.Message = msg("not-found").Format(text.New(r.Describe("ko"), r.Describe("en")))
 		if !ch.Message.Empty() {
 			cr.Message = text.Join(" — ", cr.Message, ch.Message)
 		}
@@ -258,7 +257,7 @@ func (c *Catalog) gradeCheck(ctx context.Context, ch Check, state State, act Act
 	}
 	p, err := c.eval.compile(ch.Expr)
 	if err != nil {
-		cr.Message = text.Text{Ko: "검사식 오류: " + err.Error(), En: "check expression error: " + err.Error()}
+		cr.Message = msg("expression-error").Format(err)
 		return cr
 	}
 	out, _, err := p.ContextEval(ctx, vars)

@@ -2,8 +2,10 @@
 // default language) and English. Course content (labs, quizzes), the
 // scheduler's suggestions, the grader's messages and the server's live
 // messages all carry their words as a Text; the pages' fixed UI strings are
-// Texts too, kept in web/i18n.yaml. It is a leaf package: it imports nothing
-// of kubelab, so every package can use it.
+// Texts too, kept in web/i18n.yaml, and so are a package's own messages,
+// kept in a messages file that Load reads (console/messages.yaml,
+// labs/messages.yaml). It is a leaf package: it imports nothing of kubelab,
+// so every package can use it.
 //
 // A Text is written {ko: ..., en: ...} in YAML and {"ko":...,"en":...} in
 // JSON.
