@@ -12,6 +12,7 @@ import (
 	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/sandbox"
+	"github.com/kubelab/kubelab/sandbox/snapshot"
 	"github.com/kubelab/kubelab/store"
 	"github.com/kubelab/kubelab/watch"
 )
@@ -45,7 +46,11 @@ type learner struct {
 	held map[string]time.Time
 	// stepKept lists the step snapshot files known to exist, so grading
 	// does not look at the disk again.
-	stepKept   map[string]bool
+	stepKept map[string]bool
+	// snap reads and restores the running sandbox (snapClientFor): one
+	// client per sandbox keeps its discovery between snapshots.
+	snap       *snapshot.Client
+	snapFor    *sandbox.Sandbox
 	heldLoaded bool
 	kick       chan struct{}
 	// busy admits one console command or apply at a time per learner,

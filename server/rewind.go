@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/sandbox/snapshot"
 	"github.com/kubelab/kubelab/web"
 )
@@ -116,12 +117,28 @@ func (l *learner) keptStep(path string) {
 	l.stepKept[path] = true
 }
 
+// snapClientFor returns the snapshot client of the learner's sandbox box,
+// made on first use and kept while the same sandbox runs.
+func (l *learner) snapClientFor(box *sandbox.Sandbox) (*snapshot.Client, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.snap != nil && l.snapFor == box {
+		return l.snap, nil
+	}
+	c, err := snapshot.New(box.REST, box.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	l.snap, l.snapFor = c, box
+	return c, nil
+}
+
 func (l *learner) takeStepSnapshot(path string) error {
 	_, _, box, _ := l.snapshot()
 	if box == nil {
 		return errors.New("the sandbox is not running")
 	}
-	c, err := snapshot.New(box.REST, box.Namespace)
+	c, err := l.snapClientFor(box)
 	if err != nil {
 		return err
 	}
@@ -204,7 +221,7 @@ func (s *Server) rewindStep(w http.ResponseWriter, r *http.Request, lab *labs.La
 		return
 	}
 	defer l.releaseTurn()
-	c, err := snapshot.New(box.REST, box.Namespace)
+	c, err := l.snapClientFor(box)
 	if err != nil {
 		s.internalJSON(w, r, err)
 		return

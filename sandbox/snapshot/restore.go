@@ -45,7 +45,7 @@ func (c *Client) Restore(ctx context.Context, s *Snapshot) (Result, error) {
 	if s.Namespace != c.namespace {
 		return res, fmt.Errorf("snapshot: restore: the snapshot is of namespace %q, the client of %q", s.Namespace, c.namespace)
 	}
-	rs, err := c.resources()
+	rs, err := c.resources(ctx)
 	if err != nil {
 		return res, err
 	}

@@ -75,6 +75,12 @@ type Client struct {
 	fullLists bool
 	disc      discovery.DiscoveryInterface
 	namespace string
+
+	// mu guards the kinds found by the last discovery and the custom
+	// types they were found with (see resources).
+	mu          sync.Mutex
+	kinds       []resource
+	kindsSource string
 }
 
 // New returns a client for the cluster of cfg. A non-empty namespace
@@ -82,9 +88,11 @@ type Client struct {
 // namespace).
 func New(cfg *rest.Config, namespace string) (*Client, error) {
 	c := rest.CopyConfig(cfg)
-	if c.QPS < 200 {
-		c.QPS, c.Burst = 200, 400
-	}
+	// A snapshot is one burst of reads (a list per kind, then the
+	// learner's objects), and a restore a burst of writes; no client-side
+	// limit holds them (one client is kept from one snapshot to the next,
+	// and a spent token bucket would pace every later snapshot).
+	c.QPS, c.Burst, c.RateLimiter = -1, 0, nil
 	dyn, err := dynamic.NewForConfig(c)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: dynamic client: %w", err)
@@ -147,8 +155,68 @@ func parseResource(s string) (schema.GroupVersionResource, error) {
 	return schema.GroupVersionResource{Group: p[0], Version: p[1], Resource: p[2]}, nil
 }
 
-// resources lists the kinds a learner can make, in their preferred versions.
-func (c *Client) resources() ([]resource, error) {
+// resources lists the kinds a learner can make, in their preferred
+// versions. Discovery (the API server's whole document of groups and
+// kinds) is the costliest read of a snapshot; the set of kinds changes
+// only with the custom types (CustomResourceDefinitions) and aggregated
+// APIs (APIServices), so a client keeps its last answer while those two
+// lists are unchanged, name by name and version by version (an update of
+// a type's status, such as becoming established, counts as a change). A
+// client that may not list them discovers every time.
+func (c *Client) resources(ctx context.Context) ([]resource, error) {
+	source, ok := c.typesSource(ctx)
+	if ok {
+		c.mu.Lock()
+		kinds, same := c.kinds, c.kindsSource == source
+		c.mu.Unlock()
+		if same && kinds != nil {
+			return kinds, nil
+		}
+	}
+	kinds, err := c.discoverKinds()
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		c.mu.Lock()
+		c.kinds, c.kindsSource = kinds, source
+		c.mu.Unlock()
+	}
+	return kinds, nil
+}
+
+// typeLists are the kinds whose objects add kinds to the API.
+var typeLists = []schema.GroupVersionResource{
+	{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"},
+	{Group: "apiregistration.k8s.io", Version: "v1", Resource: "apiservices"},
+}
+
+// typesSource names every custom type and aggregated API with its
+// resource version; ok is false when they cannot be listed.
+func (c *Client) typesSource(ctx context.Context) (string, bool) {
+	var b strings.Builder
+	for _, gvr := range typeLists {
+		l, err := c.meta.Resource(gvr).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return "", false
+		}
+		names := make([]string, 0, len(l.Items))
+		for i := range l.Items {
+			names = append(names, l.Items[i].Name+"@"+l.Items[i].ResourceVersion)
+		}
+		sort.Strings(names)
+		b.WriteString(gvr.Resource)
+		for _, n := range names {
+			b.WriteByte(' ')
+			b.WriteString(n)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String(), true
+}
+
+// discoverKinds lists the kinds a learner can make, in their preferred versions.
+func (c *Client) discoverKinds() ([]resource, error) {
 	lists, err := c.disc.ServerPreferredResources()
 	if err != nil && len(lists) == 0 {
 		return nil, fmt.Errorf("snapshot: discovery: %w", err)
@@ -363,7 +431,7 @@ func skippable(err error) bool {
 
 // Take saves the learner's objects as they are now.
 func (c *Client) Take(ctx context.Context) (*Snapshot, error) {
-	rs, err := c.resources()
+	rs, err := c.resources(ctx)
 	if err != nil {
 		return nil, err
 	}

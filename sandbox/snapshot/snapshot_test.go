@@ -3,6 +3,7 @@ package snapshot_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -135,5 +136,52 @@ func TestLoadMissingAndBad(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := snapshot.Load(filepath.Join(dir, "none.json")); err != snapshot.ErrNone {
 		t.Fatalf("a missing snapshot: %v", err)
+	}
+}
+
+// One client keeps its discovery while no custom type changes; a type
+// declared between two snapshots is found by the second, with its objects.
+func TestClientFindsANewCustomType(t *testing.T) {
+	c := testcluster.New(t)
+	ctx := context.Background()
+	cl, err := snapshot.New(c.REST, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Take(ctx); err != nil {
+		t.Fatal(err)
+	}
+	crd := filepath.Join(t.TempDir(), "crd.yaml")
+	if err := os.WriteFile(crd, []byte(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.MustKubectl(t, "apply", "-f", crd)
+	c.MustKubectl(t, "wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=30s")
+	w := filepath.Join(t.TempDir(), "w.yaml")
+	if err := os.WriteFile(w, []byte("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: first, namespace: default}\nsize: 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.MustKubectl(t, "apply", "-f", w)
+	s, err := cl.Take(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := strings.Join(keys(s), "\n")
+	for _, want := range []string{"apiextensions.k8s.io/v1/customresourcedefinitions||widgets.example.com", "example.com/v1/widgets|default|first"} {
+		if !strings.Contains(ks, want) {
+			t.Errorf("second snapshot lacks %s; it holds:\n%s", want, ks)
+		}
 	}
 }
