@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,6 +44,23 @@ type Entry struct {
 	Mark    *Mark  `json:"mark,omitempty"`
 }
 
+// line is a recorded entry as it was written: its time and operation, and
+// the line itself, decoded only when a moment is rebuilt. Appending then
+// costs one encoding, and a kept entry the bytes of its line, not a tree
+// of maps.
+type line struct {
+	at  int64
+	op  string
+	raw []byte
+}
+
+// entry decodes the line.
+func (ln line) entry() Entry {
+	var e Entry
+	_ = json.Unmarshal(ln.raw, &e) // written by Append or checked by Open
+	return e
+}
+
 // Key identifies an object: kind/namespace/name.
 func Key(o Obj) string {
 	s := func(k string) string { v, _ := o[k].(string); return v }
@@ -51,13 +69,18 @@ func Key(o Obj) string {
 
 // Log is one sandbox's history.
 type Log struct {
-	mu       sync.Mutex
-	path     string
-	max      int
-	base     map[string]Obj // state before entries[0]
-	baseAt   int64          // 0: the log starts at the sandbox's beginning
-	entries  []Entry
-	appender *os.File
+	mu      sync.Mutex
+	path    string
+	max     int
+	base    map[string]Obj // state before entries[0]
+	baseAt  int64          // 0: the log starts at the sandbox's beginning
+	entries []line
+	// checkpoints[i] is the state after entries[:(i+1)*every], made by
+	// the first rebuild of a moment that needs it, so that a later one
+	// decodes at most every lines (checkpointEvery).
+	checkpoints []map[string]Obj
+	every       int
+	appender    *os.File
 	// epoch names this opening of the log and dropped counts the entries
 	// compacted away since, so that entry number n (counted from the
 	// opening) is entries[n-dropped]: a page that keeps the log asks only
@@ -80,7 +103,7 @@ func Open(dir, name string, maxEntries int) (*Log, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
-	l := &Log{path: filepath.Join(dir, name+".jsonl"), max: maxEntries, base: map[string]Obj{}, epoch: newEpoch()}
+	l := &Log{path: filepath.Join(dir, name+".jsonl"), max: maxEntries, base: map[string]Obj{}, epoch: newEpoch(), every: checkpointEvery}
 	f, err := os.Open(l.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -91,17 +114,24 @@ func Open(dir, name string, maxEntries int) (*Log, error) {
 		sc.Buffer(make([]byte, 1<<20), 64<<20)
 		first := true
 		for sc.Scan() {
-			var e Entry
-			if json.Unmarshal(sc.Bytes(), &e) != nil {
+			var head struct {
+				At int64  `json:"t"`
+				Op string `json:"op"`
+			}
+			if json.Unmarshal(sc.Bytes(), &head) != nil {
 				continue // a line cut short by a crash
 			}
-			if first && e.Op == "base" {
+			if first && head.Op == "base" {
+				var e Entry
+				if json.Unmarshal(sc.Bytes(), &e) != nil {
+					continue
+				}
 				l.baseAt = e.At
 				for _, o := range e.Objects {
 					l.base[Key(o)] = o
 				}
 			} else {
-				l.entries = append(l.entries, e)
+				l.entries = append(l.entries, line{at: head.At, op: head.Op, raw: append([]byte(nil), sc.Bytes()...)})
 			}
 			first = false
 		}
@@ -137,21 +167,18 @@ func (l *Log) Append(e Entry) error {
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	// Keep what a reload would read (JSON numbers), so that a moment
-	// compares the same before and after a restart.
-	e = Entry{}
-	if err := json.Unmarshal(b, &e); err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
+	b = append(b, '\n')
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.appender == nil {
 		return errors.New("history: log closed")
 	}
-	if _, err := l.appender.Write(append(b, '\n')); err != nil {
+	if _, err := l.appender.Write(b); err != nil {
 		return fmt.Errorf("history: append: %w", err)
 	}
-	l.entries = append(l.entries, e)
+	// Kept as written, so a moment reads the same before and after a
+	// restart (JSON numbers either way).
+	l.entries = append(l.entries, line{at: e.At, op: e.Op, raw: b[:len(b)-1]})
 	if len(l.entries) > l.max {
 		return l.compactLocked()
 	}
@@ -162,11 +189,12 @@ func (l *Log) Append(e Entry) error {
 // rewrites the file.
 func (l *Log) compactLocked() error {
 	cut := len(l.entries) / 2
-	for _, e := range l.entries[:cut] {
-		apply(l.base, e)
+	for _, ln := range l.entries[:cut] {
+		apply(l.base, ln.entry())
 	}
-	l.baseAt = l.entries[cut-1].At
-	l.entries = append([]Entry(nil), l.entries[cut:]...)
+	l.baseAt = l.entries[cut-1].at
+	l.entries = append([]line(nil), l.entries[cut:]...)
+	l.checkpoints = nil
 	l.dropped += cut
 	tmp := l.path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
@@ -179,8 +207,9 @@ func (l *Log) compactLocked() error {
 		f.Close()
 		return fmt.Errorf("history: compact: %w", err)
 	}
-	for _, e := range l.entries {
-		if err := enc.Encode(e); err != nil {
+	for _, ln := range l.entries {
+		_, _ = w.Write(ln.raw)
+		if err := w.WriteByte('\n'); err != nil {
 			f.Close()
 			return fmt.Errorf("history: compact: %w", err)
 		}
@@ -244,21 +273,45 @@ func (l *Log) stateAt(t int64) (map[string]Obj, error) {
 	if l.baseAt != 0 && t < l.baseAt {
 		return nil, ErrTooOld
 	}
-	return replay(l.base, l.entries, t), nil
+	// The entries up to the first after t, as replay counts them.
+	n := len(l.entries)
+	for i, ln := range l.entries {
+		if ln.at > t {
+			n = i
+			break
+		}
+	}
+	from, start := l.base, 0
+	if k := n / l.every; k > 0 {
+		for len(l.checkpoints) < k {
+			prev, at := l.base, len(l.checkpoints)*l.every
+			if len(l.checkpoints) > 0 {
+				prev = l.checkpoints[len(l.checkpoints)-1]
+			}
+			l.checkpoints = append(l.checkpoints, replay(prev, l.entries[at:at+l.every], math.MaxInt64))
+		}
+		from, start = l.checkpoints[k-1], k*l.every
+	}
+	return replay(from, l.entries[start:n], math.MaxInt64), nil
 }
+
+// checkpointEvery is how many entries apart the kept states of a log are.
+const checkpointEvery = 512
 
 // replay is the state at t: base with the entries applied in their order
 // up to the first one after t.
-func replay(base map[string]Obj, entries []Entry, t int64) map[string]Obj {
+func replay(base map[string]Obj, entries []line, t int64) map[string]Obj {
 	st := make(map[string]Obj, len(base))
 	for k, o := range base {
 		st[k] = o
 	}
-	for _, e := range entries {
-		if e.At > t {
+	for _, ln := range entries {
+		if ln.at > t {
 			break
 		}
-		apply(st, e)
+		if ln.op != "mark" {
+			apply(st, ln.entry())
+		}
 	}
 	return st
 }
@@ -276,12 +329,13 @@ func newEpoch() string {
 // and, when Full, the base the entries start from (the reader drops
 // what it had).
 type Tail struct {
-	Epoch   string  `json:"epoch"`
-	Full    bool    `json:"full"`
-	BaseAt  int64   `json:"baseAt"`
-	Base    []Obj   `json:"base,omitempty"`
-	From    int     `json:"from"`
-	Entries []Entry `json:"entries"`
+	Epoch  string `json:"epoch"`
+	Full   bool   `json:"full"`
+	BaseAt int64  `json:"baseAt"`
+	Base   []Obj  `json:"base,omitempty"`
+	From   int    `json:"from"`
+	// Entries are the entries as recorded: each the JSON of an Entry.
+	Entries []json.RawMessage `json:"entries"`
 }
 
 // Since returns the entries from number from on, for a reader that has
@@ -298,7 +352,10 @@ func (l *Log) Since(epoch string, from int) Tail {
 		t.Full, t.Base, from = true, sorted(l.base), l.dropped
 	}
 	t.From = from
-	t.Entries = append([]Entry{}, l.entries[from-l.dropped:]...)
+	t.Entries = make([]json.RawMessage, 0, len(l.entries)-(from-l.dropped))
+	for _, ln := range l.entries[from-l.dropped:] {
+		t.Entries = append(t.Entries, ln.raw)
+	}
 	return t
 }
 
@@ -309,9 +366,9 @@ func (l *Log) Range() (first, last int64, n int) {
 	first = l.baseAt
 	if len(l.entries) > 0 {
 		if first == 0 {
-			first = l.entries[0].At
+			first = l.entries[0].at
 		}
-		last = l.entries[len(l.entries)-1].At
+		last = l.entries[len(l.entries)-1].at
 	}
 	return first, last, len(l.entries)
 }
@@ -321,7 +378,7 @@ func (l *Log) Delete() error {
 	l.Close()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.entries, l.base, l.baseAt = nil, map[string]Obj{}, 0
+	l.entries, l.base, l.baseAt, l.checkpoints = nil, map[string]Obj{}, 0, nil
 	l.epoch, l.dropped = newEpoch(), 0
 	if err := os.Remove(l.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("history: delete: %w", err)

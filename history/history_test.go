@@ -46,6 +46,10 @@ func TestStateAtEveryMomentMatchesTheStream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// kept states a few entries apart, so that rebuilds start
+			// from them, across compactions
+			every := 1 + r.IntN(24)
+			l.every = every
 			var sent []Entry
 			at := int64(1_000_000)
 			for i := 0; i < 400; i++ {
@@ -98,6 +102,7 @@ func TestStateAtEveryMomentMatchesTheStream(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer l2.Close()
+			l2.every = every
 			check(l2)
 		})
 	}
@@ -152,7 +157,7 @@ type reader struct {
 	next    int
 	base    map[string]Obj
 	baseAt  int64
-	entries []Entry
+	entries []line
 	fulls   int
 }
 
@@ -166,7 +171,14 @@ func (r *reader) catchUp(l *Log) {
 		}
 	}
 	r.epoch, r.baseAt = t.Epoch, t.BaseAt
-	r.entries = append(r.entries, t.Entries...)
+	for _, raw := range t.Entries {
+		// as the page reads them: each entry's JSON
+		var e Entry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			panic(err)
+		}
+		r.entries = append(r.entries, line{at: e.At, op: e.Op, raw: raw})
+	}
 	r.next = t.From + len(t.Entries)
 }
 

@@ -65,8 +65,12 @@ func (l *Log) Marks(from, to int64) ([]Mark, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := []Mark{}
-	for _, e := range l.entries {
-		if e.Op != "mark" || e.Mark == nil || e.At < from || (to > 0 && e.At > to) {
+	for _, ln := range l.entries {
+		if ln.op != "mark" || ln.at < from || (to > 0 && ln.at > to) {
+			continue
+		}
+		e := ln.entry()
+		if e.Mark == nil {
 			continue
 		}
 		m := *e.Mark
