@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ type statusLine struct {
 func sandboxUpCommand() *cobra.Command {
 	var dir, topology string
 	var asJSON bool
-	var port, quota, gogc int
+	var port, quota, gogc, procs int
 	var memLimit string
 	var nodeGrace, tolerate time.Duration
 	var tuning controlplane.Tuning
@@ -79,6 +80,9 @@ func sandboxUpCommand() *cobra.Command {
 			}); err != nil {
 				fmt.Fprintln(logf, "stats:", err)
 			}
+			// Started on every CPU, the sandbox then runs on fewer
+			// (docs/performance.md: idle CPU).
+			applyProcs(procs)
 			say(statusLine{Event: "ready", Server: inst.Server, Kubeconfig: inst.Kubeconfig, Seconds: inst.Ready.Seconds()})
 			if !asJSON {
 				fmt.Printf("kubeconfig: %s\n", inst.Kubeconfig)
@@ -108,6 +112,7 @@ func sandboxUpCommand() *cobra.Command {
 	cmd.Flags().DurationVar(&nodeGrace, "node-grace-period", 0, "how long a node may stay silent before it is marked NotReady (default 40s)")
 	cmd.Flags().DurationVar(&tolerate, "eviction-toleration", 0, "how long pods tolerate a NotReady or unreachable node by default before eviction (default 30s; 300s on a real cluster)")
 	cmd.Flags().IntVar(&gogc, "gogc", defaultGOGC, "the Go garbage collector's GOGC for this sandbox (the GOGC variable wins)")
+	cmd.Flags().IntVar(&procs, "procs", defaultProcs, "how many threads run the sandbox's Go code at once once it is ready; it starts on every CPU (GOMAXPROCS; the GOMAXPROCS variable wins; 0: one per CPU)")
 	cmd.Flags().StringVar(&memLimit, "memory-limit", "", "a Go soft memory limit such as 200MiB (the GOMEMLIMIT variable wins; default none: see docs/performance.md)")
 	cmd.Flags().StringArrayVar(&tuning.APIServerArgs, "apiserver-arg", nil, "an extra kube-apiserver flag (repeatable; for measurements)")
 	cmd.Flags().StringArrayVar(&tuning.ControllerManagerArgs, "controller-manager-arg", nil, "an extra kube-controller-manager flag (repeatable; for measurements)")
@@ -135,6 +140,20 @@ func applyGCSettings(gogc int, memLimit string) {
 		if n, err := parseBytes(memLimit); err == nil {
 			debug.SetMemoryLimit(n)
 		}
+	}
+}
+
+// defaultProcs is how many threads run a ready sandbox's Go code at once.
+// One thread is enough for what a learner does, and it spares the Go
+// scheduler's search for work across idle threads, half of an idle
+// sandbox's CPU (docs/performance.md).
+const defaultProcs = 1
+
+// applyProcs sets how many threads run the sandbox's Go code at once,
+// unless the GOMAXPROCS variable does.
+func applyProcs(n int) {
+	if n > 0 && os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(n)
 	}
 }
 
