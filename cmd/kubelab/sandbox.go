@@ -80,7 +80,7 @@ func sandboxUpCommand() *cobra.Command {
 			}); err != nil {
 				fmt.Fprintln(logf, "stats:", err)
 			}
-			// Started on every CPU, the sandbox then runs on fewer
+			// Started on every CPU, the sandbox may then run on fewer
 			// (docs/performance.md: idle CPU).
 			applyProcs(procs)
 			say(statusLine{Event: "ready", Server: inst.Server, Kubeconfig: inst.Kubeconfig, Seconds: inst.Ready.Seconds()})
@@ -112,14 +112,14 @@ func sandboxUpCommand() *cobra.Command {
 	cmd.Flags().DurationVar(&nodeGrace, "node-grace-period", 0, "how long a node may stay silent before it is marked NotReady (default 40s)")
 	cmd.Flags().DurationVar(&tolerate, "eviction-toleration", 0, "how long pods tolerate a NotReady or unreachable node by default before eviction (default 30s; 300s on a real cluster)")
 	cmd.Flags().IntVar(&gogc, "gogc", defaultGOGC, "the Go garbage collector's GOGC for this sandbox (the GOGC variable wins)")
-	cmd.Flags().IntVar(&procs, "procs", defaultProcs, "how many threads run the sandbox's Go code at once once it is ready; it starts on every CPU (GOMAXPROCS; the GOMAXPROCS variable wins; 0: one per CPU)")
+	cmd.Flags().IntVar(&procs, "procs", defaultProcs, "how many threads run the sandbox's Go code at once once it is ready; it starts on every CPU (GOMAXPROCS; the GOMAXPROCS variable wins; 0: one per CPU; for measurements)")
 	cmd.Flags().StringVar(&memLimit, "memory-limit", "", "a Go soft memory limit such as 200MiB (the GOMEMLIMIT variable wins; default none: see docs/performance.md)")
 	cmd.Flags().StringArrayVar(&tuning.APIServerArgs, "apiserver-arg", nil, "an extra kube-apiserver flag (repeatable; for measurements)")
 	cmd.Flags().StringArrayVar(&tuning.ControllerManagerArgs, "controller-manager-arg", nil, "an extra kube-controller-manager flag (repeatable; for measurements)")
 	cmd.Flags().Uint64Var(&tuning.EtcdSnapshotCount, "etcd-snapshot-count", 0, "raft entries etcd keeps in memory before a snapshot (for measurements)")
 	cmd.Flags().BoolVar(&tuning.OpenAPIV2, "openapi-v2", false, "also serve the OpenAPI v2 document (for measurements)")
 	cmd.Flags().BoolVar(&tuning.NoSchedulingRecords, "no-scheduling-records", false, "run the scheduler without recording its decisions (for measurements)")
-	for _, f := range []string{"apiserver-arg", "controller-manager-arg", "etcd-snapshot-count", "openapi-v2", "no-scheduling-records"} {
+	for _, f := range []string{"procs", "apiserver-arg", "controller-manager-arg", "etcd-snapshot-count", "openapi-v2", "no-scheduling-records"} {
 		_ = cmd.Flags().MarkHidden(f)
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print status as JSON lines (used by the kubelab server)")
@@ -143,11 +143,12 @@ func applyGCSettings(gogc int, memLimit string) {
 	}
 }
 
-// defaultProcs is how many threads run a ready sandbox's Go code at once.
-// One thread is enough for what a learner does, and it spares the Go
-// scheduler's search for work across idle threads, half of an idle
-// sandbox's CPU (docs/performance.md).
-const defaultProcs = 1
+// defaultProcs is how many threads run a ready sandbox's Go code at once
+// (0: one per CPU). One thread cuts an idle sandbox's CPU by a third, but
+// serializes a busy one: a class's sandboxes answered their learners
+// markedly later under bench/load (docs/performance.md), so the default
+// keeps every CPU.
+const defaultProcs = 0
 
 // applyProcs sets how many threads run the sandbox's Go code at once,
 // unless the GOMAXPROCS variable does.
