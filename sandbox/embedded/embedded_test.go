@@ -142,6 +142,17 @@ func TestStartupCleansUpAfterACrash(t *testing.T) {
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
+	// Until the child has exec'd, its command line is still this test's:
+	// a crashed server's leftover has long been running its own.
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
+		if strings.Contains(string(cmdline), stale) {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("the stand-in process did not start: cmdline %q", cmdline)
+		}
+	}
 	newBackend(t, embedded.Options{Dir: root})
 	// The kill is at once; a loaded machine may be slow to report it, so
 	// the process's own state (a zombie once killed) counts too.
