@@ -158,7 +158,7 @@ func (l *learner) stopWatch() {
 		l.watcher.Stop()
 		l.watcher = nil
 	}
-	l.box = nil
+	l.box, l.snap, l.snapFor = nil, nil, nil
 	if l.state == sandbox.StateReady {
 		l.state = sandbox.StateStopped
 	}

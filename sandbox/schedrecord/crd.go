@@ -129,7 +129,7 @@ func backdateEstablished(ctx context.Context, client dynamic.Interface, u *unstr
 	for attempt := 0; ; attempt++ {
 		conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 		changed := false
-		for i, c := range conds {
+		for _, c := range conds {
 			m, _ := c.(map[string]any)
 			if m["type"] != "Established" {
 				continue
@@ -137,7 +137,6 @@ func backdateEstablished(ctx context.Context, client dynamic.Interface, u *unstr
 			at, _ := time.Parse(time.RFC3339, fmt.Sprint(m["lastTransitionTime"]))
 			if time.Since(at) < establishedHold+time.Second {
 				m["lastTransitionTime"] = at.Add(-establishedHold - time.Second).UTC().Format(time.RFC3339)
-				conds[i] = m
 				changed = true
 			}
 		}
