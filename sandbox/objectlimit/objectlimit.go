@@ -25,8 +25,11 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/admission/initializer"
 	"k8s.io/client-go/dynamic"
@@ -94,10 +97,19 @@ type kind struct {
 	limit int
 	total bool
 	// list returns the keys of the objects that exist in ns ("" for
-	// all) and whether one key exists. From the API server's informer,
-	// or, for a resource the built-in API does not serve, from a list.
-	list    func(ctx context.Context, ns string) (keys []string, has func(key string) bool, err error)
-	pending map[string]time.Time
+	// all) and, for one key, the UID of the object there (false if
+	// none). From the API server's informer, or, for a resource the
+	// built-in API does not serve, from a list.
+	list    func(ctx context.Context, ns string) (keys []string, uidAt func(key string) (types.UID, bool), err error)
+	pending map[string]pendingCreate
+}
+
+// pendingCreate is a create admitted but not yet seen where the kind is
+// counted: the object's UID (set before admission runs) tells it from an
+// object of the same name that the count still shows, deleted since.
+type pendingCreate struct {
+	uid types.UID
+	at  time.Time
 }
 
 // Plugin is the admission plugin. Create it with New.
@@ -130,10 +142,10 @@ func New(limits Limits) *Plugin {
 		p.uncounted[ns] = true
 	}
 	for gvr, n := range limits.PerNamespace {
-		p.kinds[gvr.GroupResource()] = &kind{gvr: gvr, limit: n, pending: map[string]time.Time{}}
+		p.kinds[gvr.GroupResource()] = &kind{gvr: gvr, limit: n, pending: map[string]pendingCreate{}}
 	}
 	for gvr, n := range limits.Total {
-		p.kinds[gvr.GroupResource()] = &kind{gvr: gvr, limit: n, total: true, pending: map[string]time.Time{}}
+		p.kinds[gvr.GroupResource()] = &kind{gvr: gvr, limit: n, total: true, pending: map[string]pendingCreate{}}
 	}
 	return p
 }
@@ -149,19 +161,7 @@ func (p *Plugin) SetExternalKubeInformerFactory(f informers.SharedInformerFactor
 			p.listWithDynamic()
 			continue
 		}
-		// The factory's informers index by namespace.
-		idx := inf.Informer().GetIndexer()
-		has := func(key string) bool {
-			_, ok, _ := idx.GetByKey(key)
-			return ok
-		}
-		k.list = func(_ context.Context, ns string) ([]string, func(string) bool, error) {
-			if ns == "" {
-				return idx.ListKeys(), has, nil
-			}
-			keys, err := idx.IndexKeys(cache.NamespaceIndex, ns)
-			return keys, has, err
-		}
+		k.list = indexerList(inf.Informer().GetIndexer())
 		synced = append(synced, inf.Informer().HasSynced)
 	}
 	p.SetReadyFunc(func() bool {
@@ -194,19 +194,22 @@ func (p *Plugin) listWithDynamic() {
 			continue
 		}
 		res := p.dynamic.Resource(k.gvr)
-		k.list = func(ctx context.Context, ns string) ([]string, func(string) bool, error) {
+		k.list = func(ctx context.Context, ns string) ([]string, func(string) (types.UID, bool), error) {
 			list, err := res.Namespace(ns).List(ctx, metav1.ListOptions{})
 			if err != nil {
 				return nil, nil, fmt.Errorf("objectlimit: list %s: %w", k.gvr.Resource, err)
 			}
 			keys := make([]string, 0, len(list.Items))
-			set := make(map[string]bool, len(list.Items))
+			uids := make(map[string]types.UID, len(list.Items))
 			for i := range list.Items {
 				key, _ := cache.MetaNamespaceKeyFunc(&list.Items[i])
 				keys = append(keys, key)
-				set[key] = true
+				uids[key] = list.Items[i].GetUID()
 			}
-			return keys, func(key string) bool { return set[key] }, nil
+			return keys, func(key string) (types.UID, bool) {
+				uid, ok := uids[key]
+				return uid, ok
+			}, nil
 		}
 	}
 }
@@ -258,37 +261,76 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 		ns = a.GetNamespace()
 		limit = max(limit, p.atLeast[ns])
 	}
+	uid := objectUID(a.GetObject())
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	keys, has, err := k.list(ctx, ns)
+	keys, uidAt, err := k.list(ctx, ns)
 	if err != nil {
 		return admission.NewForbidden(a, fmt.Errorf("the sandbox cannot count %s: %w", gr.Resource, err))
 	}
 	now := time.Now()
-	for name, at := range k.pending {
-		if has(name) || now.Sub(at) > pendingFor {
+	for name, pc := range k.pending {
+		if u, ok := uidAt(name); (ok && u == pc.uid) || now.Sub(pc.at) > pendingFor {
 			delete(k.pending, name)
 		}
 	}
-	if has(key) {
-		return nil // the create fails as a duplicate anyway
-	}
-	pending := 0
+	// A pending create counts while nothing of its name is counted. An
+	// object of that name still counted (deleted since, or the one this
+	// create duplicates) holds the place until it goes; then the
+	// pending create holds it, until its own object is counted.
+	count := len(keys)
 	for name := range k.pending {
-		if ns == "" || strings.HasPrefix(name, ns+"/") {
-			pending++
+		if ns != "" && !strings.HasPrefix(name, ns+"/") {
+			continue
+		}
+		if _, ok := uidAt(name); !ok {
+			count++
 		}
 	}
-	if _, dup := k.pending[key]; !dup && len(keys)+pending >= limit {
+	_, taken := uidAt(key)
+	_, retried := k.pending[key]
+	if !taken && !retried && count >= limit {
 		if k.total {
 			return admission.NewForbidden(a, fmt.Errorf("this sandbox already holds its limit of %d %s (%s)", limit, gr.Resource, LimitName))
 		}
 		return admission.NewForbidden(a, fmt.Errorf("namespace %q already holds its limit of %d %s in this sandbox (%s)", ns, limit, gr.Resource, LimitName))
 	}
 	if !a.IsDryRun() {
-		k.pending[key] = now
+		k.pending[key] = pendingCreate{uid: uid, at: now}
 	}
 	return nil
+}
+
+// objectUID is the UID the API server gave a new object before admission
+// ("" if it has none: then its pending create only ends by time).
+func objectUID(obj runtime.Object) types.UID {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return ""
+	}
+	return m.GetUID()
+}
+
+// indexerList counts a kind from an informer's store, which indexes by
+// namespace.
+func indexerList(idx cache.Indexer) func(context.Context, string) ([]string, func(string) (types.UID, bool), error) {
+	uidAt := func(key string) (types.UID, bool) {
+		obj, ok, _ := idx.GetByKey(key)
+		if !ok {
+			return "", false
+		}
+		if o, isObj := obj.(runtime.Object); isObj {
+			return objectUID(o), true
+		}
+		return "", true
+	}
+	return func(_ context.Context, ns string) ([]string, func(string) (types.UID, bool), error) {
+		if ns == "" {
+			return idx.ListKeys(), uidAt, nil
+		}
+		keys, err := idx.IndexKeys(cache.NamespaceIndex, ns)
+		return keys, uidAt, err
+	}
 }
 
 // eventText refuses an Event whose message (or note) is larger than the
