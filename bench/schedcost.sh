@@ -7,9 +7,11 @@
 # Each round schedules PODS pods in each (a Deployment scaled from 0), the
 # order alternating, so ROUNDS×PODS pods per sandbox. For each sandbox it
 # prints the scheduler's CPU (a CPU profile of the sandbox process over the
-# whole round, the samples whose stack passes through the scheduler or the
-# recorder; of these, the recorder's own) and the whole process's CPU, per
-# round and per scheduled pod. With SCHEDCOST_PROFILES=DIR the CPU profiles
+# whole round, the samples of the goroutines the scheduler runs: they carry
+# the profile label kubelab.component=kube-scheduler, informers, client
+# connections and the decision writer included, the API server's handling
+# of in-process requests not; of these, the recorder's own stacks) and the
+# whole process's CPU, per round and per scheduled pod. With SCHEDCOST_PROFILES=DIR the CPU profiles
 # are kept there (one per sandbox and round) for pprof; KUBELAB_BIN runs
 # another build than bin/kubelab; SCHEDCOST_SECONDS sets the profile's
 # length (default 40 s: a round must end within it).
@@ -36,8 +38,9 @@ start plain --no-scheduling-records
 cpu() { # process CPU seconds of a sandbox
   awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)/t}' "/proc/$(cat "$work/$1.pid")/stat"
 }
-seconds() { # pprof profile [focus] -> CPU seconds of the samples through the focus
-  go tool pprof -nodefraction=0 -focus="$2" -top "$1" 2>/dev/null |
+seconds() { # pprof profile pprof-filter... -> CPU seconds of the samples the filters keep
+  local prof=$1; shift
+  go tool pprof -nodefraction=0 "$@" -top "$prof" 2>/dev/null |
     sed -n 's/.*Showing nodes accounting for \([0-9.]*\)\(m\?s\),.*/\1 \2/p' | awk '{ if ($2=="ms") print $1/1000; else print $1 }'
 }
 round() { # name -> "schedulerCPU processCPU recorderCPU"
@@ -59,8 +62,8 @@ round() { # name -> "schedulerCPU processCPU recorderCPU"
   wait $curlpid
   [ -n "${SCHEDCOST_PROFILES:-}" ] && mkdir -p "$SCHEDCOST_PROFILES" && cp "$prof" "$SCHEDCOST_PROFILES/$name-$(date +%s%N).pb.gz"
   after=$(cpu "$name")
-  sched=$(seconds "$prof" 'k8s.io/kubernetes/pkg/scheduler|sandbox/schedrecord')
-  rec=$(seconds "$prof" 'sandbox/schedrecord')
+  sched=$(seconds "$prof" -tagfocus=kubelab.component=kube-scheduler)
+  rec=$(seconds "$prof" -tagfocus=kubelab.component=kube-scheduler -focus=sandbox/schedrecord)
   kubectl --kubeconfig "$kc" delete deployment bench --wait=false >/dev/null
   for _ in $(seq 300); do
     [ "$(kubectl --kubeconfig "$kc" get pods -l app=bench --no-headers 2>/dev/null | wc -l)" -eq 0 ] && break; sleep 0.2

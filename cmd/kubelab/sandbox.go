@@ -19,6 +19,7 @@ import (
 	"github.com/kubelab/kubelab/sandbox/controlplane"
 	"github.com/kubelab/kubelab/sandbox/instance"
 	"github.com/kubelab/kubelab/sandbox/procstats"
+	"github.com/kubelab/kubelab/sandbox/schedrecord"
 )
 
 func sandboxCommand() *cobra.Command {
@@ -76,7 +77,9 @@ func sandboxUpCommand() *cobra.Command {
 			clock := inst.ControlPlane.Clock
 			if err := procstats.Serve(ctx, dir, func() map[string]any {
 				paused, stops := clock.Paused()
-				return map[string]any{"frozenSeconds": paused.Seconds(), "freezes": stops}
+				return map[string]any{"frozenSeconds": paused.Seconds(), "freezes": stops,
+					// What recording the scheduler's decisions costs it.
+					"schedulingRecorder": schedrecord.Spent.Read()}
 			}); err != nil {
 				fmt.Fprintln(logf, "stats:", err)
 			}

@@ -18,8 +18,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -207,7 +207,7 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 		cp.Close()
 		return nil, err
 	}
-	if err := cp.startScheduler(ctx, dir, !cfg.Tuning.NoSchedulingRecords); err != nil {
+	if err := cp.startSandboxScheduler(ctx, dir, !cfg.Tuning.NoSchedulingRecords); err != nil {
 		cp.Close()
 		return nil, err
 	}
@@ -447,11 +447,8 @@ func (c *ControlPlane) startControllerManager(ctx context.Context, dir string, e
 	return nil
 }
 
-// schedulerConfig is the scheduler's configuration: the upstream default
-// profile plus the decision recorder (sandbox/schedrecord), first at
-// PostFilter so that it sees every failed attempt whatever preemption
-// does, and first at Reserve so that it sees the cluster as the filters
-// did, before VolumeBinding assumes the pod's volumes.
+// schedulerConfig is the scheduler's configuration: one profile, the
+// upstream default, under the given scheduler name.
 const schedulerConfig = `apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
 clientConnection:
@@ -459,36 +456,77 @@ clientConnection:
 leaderElection:
   leaderElect: false
 profiles:
-- schedulerName: default-scheduler
-  plugins:
+- schedulerName: %s
+`
+
+// recorderPlugins adds the decision recorder (sandbox/schedrecord) to the
+// profile: first at PostFilter so that it sees every failed attempt
+// whatever preemption does, and first at Reserve so that it sees the
+// cluster as the filters did, before VolumeBinding assumes the pod's
+// volumes.
+const recorderPlugins = `  plugins:
     multiPoint:
       enabled:
-      - name: %[2]s
+      - name: %[1]s
     postFilter:
       enabled:
-      - name: %[2]s
+      - name: %[1]s
       - name: DefaultPreemption
     reserve:
       enabled:
-      - name: %[2]s
+      - name: %[1]s
       - name: VolumeBinding
 `
 
-func (c *ControlPlane) startScheduler(ctx context.Context, dir string, record bool) error {
+// SchedulerSpec says how to run a kube-scheduler with the sandbox's
+// profile.
+type SchedulerSpec struct {
+	// Dir receives the scheduler's configuration file.
+	Dir string
+	// Kubeconfig is the scheduler's connection to the API server.
+	Kubeconfig string
+	// Name is the profile's schedulerName; "" is default-scheduler.
+	Name string
+	// Records, when set, adds the decision recorder, whose writes go
+	// through this config; nil runs the stock profile.
+	Records *rest.Config
+}
+
+// ComponentLabel is the CPU profiles' label that names the component whose
+// goroutine took a sample: the scheduler's goroutines (and those they
+// start: informers, client connections, the decision writer) carry
+// "kube-scheduler", requests served in-process "kube-apiserver". A
+// profile of the sandbox then tells the scheduler's CPU
+// (pprof -tagfocus=kubelab.component=kube-scheduler; bench/schedcost.sh).
+const ComponentLabel = "kubelab.component"
+
+// StartScheduler runs a kube-scheduler until ctx ends; a failure once it
+// runs goes to errc. It returns once the scheduler is set up.
+func StartScheduler(ctx context.Context, spec SchedulerSpec, errc chan<- error) (err error) {
+	pprof.Do(ctx, pprof.Labels(ComponentLabel, "kube-scheduler"), func(ctx context.Context) {
+		err = startScheduler(ctx, spec, errc)
+	})
+	return err
+}
+
+func startScheduler(ctx context.Context, spec SchedulerSpec, errc chan<- error) error {
 	opts := scheduleroptions.NewOptions()
-	kubeconfig := filepath.Join(dir, "scheduler.kubeconfig")
-	config := filepath.Join(dir, "scheduler.yaml")
-	text := fmt.Sprintf(schedulerConfig, kubeconfig, schedrecord.Name)
-	if !record {
-		text = text[:strings.Index(text, "profiles:")]
+	config := filepath.Join(spec.Dir, "scheduler.yaml")
+	name := spec.Name
+	if name == "" {
+		name = "default-scheduler"
+	}
+	text := fmt.Sprintf(schedulerConfig, spec.Kubeconfig, name)
+	if spec.Records != nil {
+		text += fmt.Sprintf(recorderPlugins, schedrecord.Name)
 	}
 	if err := os.WriteFile(config, []byte(text), 0o600); err != nil {
 		return fmt.Errorf("controlplane: scheduler configuration: %w", err)
 	}
 	args := []string{
 		"--config=" + config,
-		"--authentication-kubeconfig=" + kubeconfig,
-		"--authorization-kubeconfig=" + kubeconfig,
+		"--authentication-kubeconfig=" + spec.Kubeconfig,
+		"--authorization-kubeconfig=" + spec.Kubeconfig,
 		"--secure-port=0",
 		"--profiling=false",
 	}
@@ -498,37 +536,51 @@ func (c *ControlPlane) startScheduler(ctx context.Context, dir string, record bo
 	if err := opts.ComponentGlobalsRegistry.Set(); err != nil {
 		return fmt.Errorf("controlplane: scheduler feature gates: %w", err)
 	}
-	name, err := cache.NewInformerName("kube-scheduler")
+	informerName, err := cache.NewInformerName("kube-scheduler")
 	if err != nil {
 		return fmt.Errorf("controlplane: scheduler informer name: %w", err)
 	}
-	opts.InformerName = name
-	records, err := dynamic.NewForConfig(c.ClientConfig("admin"))
-	if err != nil {
-		return fmt.Errorf("controlplane: scheduling records client: %w", err)
+	opts.InformerName = informerName
+	var setupOpts []schedulerapp.Option
+	var writer *schedrecord.Writer
+	if spec.Records != nil {
+		if writer, err = schedrecord.NewWriter(spec.Records); err != nil {
+			return fmt.Errorf("controlplane: scheduling records: %w", err)
+		}
+		setupOpts = append(setupOpts, schedulerapp.WithPlugin(schedrecord.Name, schedrecord.Factory(writer.Put)))
 	}
-	// The records go straight to the API server's handler: one small
-	// write per scheduled pod, which over TLS cost as much client CPU as
-	// the pod's binding (docs/scheduler.md).
-	writer, err := schedrecord.NewWriter(c.InProcessConfig())
-	if err != nil {
-		return fmt.Errorf("controlplane: scheduling records: %w", err)
-	}
-	cc, sched, err := schedulerapp.Setup(ctx, opts, schedulerapp.WithPlugin(schedrecord.Name, schedrecord.Factory(writer.Put)))
+	cc, sched, err := schedulerapp.Setup(ctx, opts, setupOpts...)
 	if err != nil {
 		return fmt.Errorf("controlplane: scheduler setup: %w", err)
 	}
-	if record {
-		c.recordsReady = make(chan error, 1)
-		go func() { c.recordsReady <- schedrecord.EnsureCRD(ctx, records) }()
+	if writer != nil {
 		go writer.Run(ctx)
 	}
 	go func() {
 		if err := schedulerapp.Run(ctx, cc, sched); err != nil && ctx.Err() == nil {
-			c.errc <- fmt.Errorf("kube-scheduler: %w", err)
+			errc <- fmt.Errorf("kube-scheduler: %w", err)
 		}
 	}()
 	return nil
+}
+
+// startScheduler runs the sandbox's scheduler, with the decision recorder
+// unless record is false.
+func (c *ControlPlane) startSandboxScheduler(ctx context.Context, dir string, record bool) error {
+	spec := SchedulerSpec{Dir: dir, Kubeconfig: filepath.Join(dir, "scheduler.kubeconfig")}
+	if record {
+		records, err := dynamic.NewForConfig(c.ClientConfig("admin"))
+		if err != nil {
+			return fmt.Errorf("controlplane: scheduling records client: %w", err)
+		}
+		// The records go straight to the API server's handler: one small
+		// write per scheduled pod, which over TLS cost as much client CPU
+		// as the pod's binding (docs/scheduler.md).
+		spec.Records = c.InProcessConfig()
+		c.recordsReady = make(chan error, 1)
+		go func() { c.recordsReady <- schedrecord.EnsureCRD(ctx, records) }()
+	}
+	return StartScheduler(ctx, spec, c.errc)
 }
 
 // RecordsReady waits until the API server serves the scheduler's decision

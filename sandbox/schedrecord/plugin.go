@@ -25,7 +25,8 @@ const Name = "KubelabDecisions"
 // passed the filters, and at Reserve (after the scheduler chose a node,
 // configured first) it learns which filter rejected each other node and
 // the per-plugin scores by running those plugins again on the same cycle
-// state and snapshot, and reports them with the chosen node.
+// state and snapshot, and reports them with the chosen node. What this
+// costs the scheduler is counted in Spent.
 type Recorder struct {
 	fw   framework.Framework
 	sink func(*Decision)
@@ -64,6 +65,7 @@ func (r *Recorder) Name() string { return Name }
 // PostFilter records a failed attempt from the scheduler's diagnosis, with
 // the changes that would let the pod be placed.
 func (r *Recorder) PostFilter(ctx context.Context, state fwk.CycleState, pod *v1.Pod, statuses fwk.NodeToStatusReader) (*fwk.PostFilterResult, *fwk.Status) {
+	defer Spent.start().end()
 	nodes, err := r.fw.SnapshotSharedLister().NodeInfos().List()
 	if err != nil {
 		return nil, fwk.NewStatus(fwk.Unschedulable)
@@ -122,6 +124,7 @@ func (r *Recorder) PreScore(_ context.Context, state fwk.CycleState, _ *v1.Pod, 
 // plugins, which only read the cycle state, run again on the feasible nodes
 // for their per-plugin scores.
 func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Pod, nodeName string) *fwk.Status {
+	defer Spent.start().end()
 	nodes, err := r.fw.SnapshotSharedLister().NodeInfos().List()
 	if err != nil {
 		return nil
@@ -156,7 +159,7 @@ func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Po
 	}
 	// The scheduler scores only when more than one node is feasible.
 	if len(feasible) > 1 && passed.Len() > 1 {
-		scores, st := r.fw.RunScorePlugins(ctx, state, pod, feasible)
+		scores, st := r.score(ctx, state, pod, feasible)
 		if st.IsSuccess() {
 			d.Scored = true
 			for _, ns := range scores {
@@ -192,6 +195,21 @@ func (r *Recorder) Reserve(ctx context.Context, state fwk.CycleState, pod *v1.Po
 	}
 	r.sink(d)
 	return nil
+}
+
+// score runs the Score plugins as the scheduler did, one node after the
+// other on the calling goroutine (the scheduler spreads the nodes over
+// goroutines of its own), so that Spent counts the work.
+func (r *Recorder) score(ctx context.Context, state fwk.CycleState, pod *v1.Pod, nodes []fwk.NodeInfo) ([]fwk.NodePluginScores, *fwk.Status) {
+	scores := make([]fwk.NodePluginScores, len(nodes))
+	for i, ni := range nodes {
+		raw, st := r.fw.RunRawScorePlugins(ctx, state, pod, ni)
+		if !st.IsSuccess() {
+			return nil, st
+		}
+		scores[i] = fwk.NodePluginScores{Name: ni.Node().Name, RawScores: raw}
+	}
+	return scores, r.fw.NormalizeScores(ctx, state, pod, scores)
 }
 
 // Unreserve does nothing: the record of the attempt stands.

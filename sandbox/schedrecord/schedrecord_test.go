@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubelab/kubelab/internal/testcluster"
+	"github.com/kubelab/kubelab/sandbox/procstats"
 	"github.com/kubelab/kubelab/sandbox/schedrecord"
 )
 
@@ -614,4 +615,32 @@ func TestRecordFollowsAPodOfTheSameName(t *testing.T) {
 			_, _ = shared.Kubectl(t, "delete", "schedulingdecision", "again", "-n", ns, "--ignore-not-found")
 		}
 	}
+}
+
+// The sandbox reports the CPU its recorder takes from the scheduler
+// (bench/schedcpu reads it): it grows when a pod is placed.
+func TestSandboxReportsTheRecordersCPU(t *testing.T) {
+	read := func() schedrecord.MeterReading {
+		st, err := procstats.Read(context.Background(), shared.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r schedrecord.MeterReading
+		raw, _ := json.Marshal(st.Extra["schedulingRecorder"])
+		if err := json.Unmarshal(raw, &r); err != nil {
+			t.Fatalf("schedulingRecorder in the stats: %s: %v", raw, err)
+		}
+		return r
+	}
+	ns := "sched-meter"
+	shared.MustKubectl(t, "create", "namespace", ns)
+	t.Cleanup(func() { _, _ = shared.Kubectl(t, "delete", "namespace", ns, "--wait=false") })
+	before := read()
+	shared.MustKubectl(t, "run", "metered", "-n", ns, "--image=nginx")
+	waitDecision(t, ns, "metered", false)
+	after := read()
+	if after.Spans <= before.Spans || after.CPUSeconds <= before.CPUSeconds {
+		t.Fatalf("recorder's CPU before a placed pod %+v, after %+v", before, after)
+	}
+	t.Logf("one pod placed and recorded: %d pieces of work, %.3f ms", after.Spans-before.Spans, (after.CPUSeconds-before.CPUSeconds)*1000)
 }

@@ -144,7 +144,11 @@ func (w *Writer) Run(ctx context.Context) {
 }
 
 // write stores one decision, encoding it into buf (returned for reuse).
+//
+// Its own work (not the requests' waits, nor the reads of retarget, which
+// only a pod that could not be placed needs) is counted in Spent.
 func (w *Writer) write(ctx context.Context, key string, d *Decision, buf []byte) ([]byte, error) {
+	sp := Spent.start()
 	// The patch's head, then the decision: the same bytes serve the
 	// fingerprint (the decision without its time) and the request.
 	buf = append(buf, patchHead...)
@@ -157,6 +161,7 @@ func (w *Writer) write(ctx context.Context, key string, d *Decision, buf []byte)
 	w.mu.Lock()
 	last, known := w.last[key]
 	w.mu.Unlock()
+	sp.end()
 	if known && last.fingerprint == fp && last.uid == d.UID {
 		return buf, nil
 	}
@@ -165,7 +170,9 @@ func (w *Writer) write(ctx context.Context, key string, d *Decision, buf []byte)
 			return buf, fmt.Errorf("schedrecord: encode %s: %w", key, err)
 		}
 	}
+	sp = Spent.start()
 	owner, err := json.Marshal([]metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: d.Pod, UID: types.UID(d.UID)}})
+	sp.end()
 	if err != nil {
 		return buf, fmt.Errorf("schedrecord: encode %s: %w", key, err)
 	}
@@ -176,9 +183,11 @@ func (w *Writer) write(ctx context.Context, key string, d *Decision, buf []byte)
 	if known || apierrors.IsAlreadyExists(err) {
 		// Replace the decision and the owner (the record may be left by an
 		// earlier pod of the same name, or by an earlier process).
+		sp = Spent.start()
 		buf = append(buf, patchOwner...)
 		buf = append(buf, owner...)
 		buf = append(buf, "}]"...)
+		sp.end()
 		err = w.send(ctx, http.MethodPatch, w.base+url.PathEscape(d.Namespace)+"/"+Resource+"/"+url.PathEscape(d.Pod)+query,
 			string(types.JSONPatchType), buf)
 		if known && apierrors.IsNotFound(err) {
@@ -207,6 +216,7 @@ const (
 
 // create posts a new record holding the encoded decision.
 func (w *Writer) create(ctx context.Context, d *Decision, owner, decision []byte) error {
+	sp := Spent.start()
 	body := make([]byte, 0, len(decision)+len(owner)+len(d.Pod)+160)
 	body = append(body, `{"apiVersion":"`+Group+"/"+Version+`","kind":"`+Kind+`","metadata":{"name":`...)
 	body = appendString(body, d.Pod)
@@ -215,6 +225,7 @@ func (w *Writer) create(ctx context.Context, d *Decision, owner, decision []byte
 	body = append(body, `},"decision":`...)
 	body = append(body, decision...)
 	body = append(body, '}')
+	sp.end()
 	err := w.send(ctx, http.MethodPost, w.base+url.PathEscape(d.Namespace)+"/"+Resource+query, "application/json", body)
 	if err != nil {
 		return fmt.Errorf("schedrecord: create %s/%s: %w", d.Namespace, d.Pod, err)
@@ -229,16 +240,21 @@ const query = "?fieldManager=" + fieldManager
 // error (so that apierrors.IsAlreadyExists and IsNotFound work), or a
 // transport error. The answer to a write that succeeded is not read.
 func (w *Writer) send(ctx context.Context, method, target, contentType string, body []byte) error {
+	sp := Spent.start()
 	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
+		sp.end()
 		return err
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "application/json")
+	sp.end()
 	resp, err := w.http.Do(req)
 	if err != nil {
 		return err
 	}
+	sp = Spent.start()
+	defer sp.end()
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		_, _ = io.Copy(io.Discard, resp.Body)
