@@ -42,17 +42,30 @@ export function prefit (vs) {
 }
 
 // texts are measured on a canvas in the font their element is drawn in (read from its computed
-// style, which needs no layout); where there is no canvas, by the SVG element itself
+// style, which needs no layout, once per fit() for the texts of the same classes under the same
+// classes: the diagrams' fonts come from their classes); where there is no canvas, by the SVG
+// element itself
 let canvas2d; let lastFont = ''
-function measurer (doc) {
+function measurer (root) {
+  const doc = root.ownerDocument
   if (canvas2d === undefined) {
     try { canvas2d = doc.createElement('canvas').getContext?.('2d') || null } catch { canvas2d = null }
   }
   const view = doc.defaultView
   if (canvas2d && typeof canvas2d.measureText === 'function' && view?.getComputedStyle) {
+    const fonts = new Map()
+    const fontOf = el => {
+      let key = ''
+      for (let x = el; x && x !== root; x = x.parentNode) key += (x.getAttribute?.('class') || '') + '<'
+      let font = fonts.get(key)
+      if (font === undefined) {
+        const cs = view.getComputedStyle(el)
+        fonts.set(key, font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`)
+      }
+      return font
+    }
     return (el, t, s) => {
-      const cs = view.getComputedStyle(el)
-      const font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`
+      const font = fontOf(el)
       if (font !== lastFont) canvas2d.font = lastFont = font
       return canvas2d.measureText(s).width
     }
@@ -77,7 +90,7 @@ export function fit (root) {
     todo.push({ el, v, t, key, full: t.data })
   }
   if (!todo.length) return
-  const measure = measurer(root.ownerDocument)
+  const measure = measurer(root)
   // measure every new text first (one layout at most), then shorten the few that are too wide
   for (const x of todo) x.w = measure(x.el, x.t, x.full)
   if (fitted.size + todo.length > FITTED_MAX) fitted.clear()
