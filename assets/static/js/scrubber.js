@@ -148,6 +148,21 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
   }
   box.addEventListener('pointerover', keep)
   box.addEventListener('focusin', keep)
+  // and ahead of that, once there is a history, the scrubber is on screen and the page idle: the
+  // first moments dragged to then need not wait for the log to arrive and be read
+  let ahead = false
+  function keepAhead () {
+    const win = doc.defaultView
+    if (ahead || !win?.IntersectionObserver) return
+    ahead = true
+    const idle = f => win.requestIdleCallback ? win.requestIdleCallback(f, { timeout: 2000 }) : win.setTimeout(f, 200)
+    const io = new win.IntersectionObserver(es => {
+      if (!es.some(e => e.isIntersecting)) return
+      io.disconnect()
+      idle(() => { if (!dead) keep() })
+    })
+    io.observe(box)
+  }
 
   const get = async url => {
     const res = await fetchImpl(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
@@ -160,6 +175,7 @@ export function mountScrubber (el, { onMoment, base = '/api/history', fetchImpl 
       const r = await get(`${base}/range`)
       st.first = r.first || null; st.last = Math.max(r.last || 0, r.now || now())
       st.message = st.first ? '' : t('hs.empty')
+      if (st.first) keepAhead()
       const m = await get(`${base}/marks`).catch(() => ({}))
       st.marks = Array.isArray(m.marks) ? m.marks : []
     } catch (e) { st.message = String(e.message || e) }

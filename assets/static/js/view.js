@@ -20,35 +20,91 @@ export const empty = text => ({ w: 720, h: 90, label: text, nodes: [h('text', { 
 /** text returns a <text> kept within width by fit() (mid: shorten in the middle, for pod names). */
 export const text = (attrs, s, width, m) => h('text', { ...attrs, 'data-fit': Math.floor(width), 'data-mid': m || null }, (m ? mid : trunc)(s, Math.floor(width / 6)))
 
-// fitted remembers what fit() made of a text (by class, width and full text), so that a redraw of
-// the same texts (the next moment of a scrubbed history, a live update) measures nothing again:
-// each measure forces a layout, and one per text made a redraw of a full map take seconds.
+// fitted remembers what fit() made of a text (by class, width, end kept and text), so that a
+// redraw of the same texts (the next moment of a scrubbed history, a live update) measures nothing
+// again and writes each text once: prefit() puts the fitted texts it knows into the virtual
+// elements before patch(), fit() measures the others after it.
 const fitted = new Map()
 const FITTED_MAX = 5000
+const fitKey = (cls, width, m, s) => `${cls || ''}|${width}|${m ? 1 : 0}|${s}`
+
+/** prefit marks vs' texts with a data-fit attribute and writes the fitted form fit() found for them before. */
+export function prefit (vs) {
+  for (const v of vs) {
+    if (typeof v !== 'object') continue
+    const a = v.attrs
+    if (a['data-fit'] != null && v.kids.length === 1 && typeof v.kids[0] !== 'object') {
+      v.fit = fitKey(a.class, a['data-fit'], a['data-mid'] != null, String(v.kids[0]))
+      const known = fitted.get(v.fit)
+      if (known !== undefined) { v.kids = [known]; v.fitted = true }
+    } else prefit(v.kids)
+  }
+}
+
+// texts are measured on a canvas in the font their element is drawn in (read from its computed
+// style, which needs no layout, once per fit() for the texts of the same classes under the same
+// classes: the diagrams' fonts come from their classes); where there is no canvas, by the SVG
+// element itself
+let canvas2d; let lastFont = ''
+function measurer (root) {
+  const doc = root.ownerDocument
+  if (canvas2d === undefined) {
+    try { canvas2d = doc.createElement('canvas').getContext?.('2d') || null } catch { canvas2d = null }
+  }
+  const view = doc.defaultView
+  if (canvas2d && typeof canvas2d.measureText === 'function' && view?.getComputedStyle) {
+    const fonts = new Map()
+    const fontOf = el => {
+      let key = ''
+      for (let x = el; x && x !== root; x = x.parentNode) key += (x.getAttribute?.('class') || '') + '<'
+      let font = fonts.get(key)
+      if (font === undefined) {
+        const cs = view.getComputedStyle(el)
+        fonts.set(key, font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`)
+      }
+      return font
+    }
+    return (el, t, s) => {
+      const font = fontOf(el)
+      if (font !== lastFont) canvas2d.font = lastFont = font
+      return canvas2d.measureText(s).width
+    }
+  }
+  return (el, t, s) => {
+    if (typeof el.getComputedTextLength !== 'function') return -1
+    if (t.data !== s) t.data = s
+    return el.getComputedTextLength()
+  }
+}
 
 /** fit shortens texts with a data-fit="<width>" attribute that are wider than that (data-mid: keep the end). */
 export function fit (root) {
   const todo = []
   for (const el of root.querySelectorAll('text[data-fit]')) {
     const t = el.firstChild
-    if (typeof el.getComputedTextLength !== 'function' || !t || t.nodeType !== 3) return
-    const key = `${el.getAttribute('class') || ''}|${el.getAttribute('data-fit')}|${el.hasAttribute('data-mid') ? 1 : 0}|${t.data}`
+    const v = el.__v // what patch() drew it from
+    if (!t || t.nodeType !== 3 || v?.fitted) continue
+    const key = v?.fit || fitKey(el.getAttribute('class'), el.getAttribute('data-fit'), el.hasAttribute('data-mid'), t.data)
     const known = fitted.get(key)
-    if (known !== undefined) { if (t.data !== known) t.data = known; continue }
-    todo.push({ el, t, key })
+    if (known !== undefined) { if (t.data !== known) t.data = known; if (v) v.fitted = true; continue }
+    todo.push({ el, v, t, key, full: t.data })
   }
-  // measure every new text first (one layout), then shorten the few that are too wide
-  for (const x of todo) x.w = x.el.getComputedTextLength()
+  if (!todo.length) return
+  const measure = measurer(root)
+  // measure every new text first (one layout at most), then shorten the few that are too wide
+  for (const x of todo) x.w = measure(x.el, x.t, x.full)
   if (fitted.size + todo.length > FITTED_MAX) fitted.clear()
-  for (const { el, t, key, w: w0 } of todo) {
-    const max = +el.getAttribute('data-fit'); const full = t.data
-    let w = w0; let n = full.length
+  for (const { el, v, t, key, full, w: w0 } of todo) {
+    if (w0 < 0) return // nothing here can measure a text
+    const max = +el.getAttribute('data-fit')
+    let w = w0; let n = full.length; let s = full
     if (w > max) {
       n = Math.floor(n * max / w)
       const cut = k => el.hasAttribute('data-mid') && k > 10 ? full.slice(0, k - 7) + '…' + full.slice(-6) : full.slice(0, k - 1) + '…'
-      while (n > 3) { t.data = cut(n); if ((w = el.getComputedTextLength()) <= max) break; n-- }
+      while (n > 3) { s = cut(n); if ((w = measure(el, t, s)) <= max) break; n-- }
     }
-    if (w > 0) fitted.set(key, t.data) // a text not laid out (hidden) measures 0: measure it again later
+    if (t.data !== s) t.data = s
+    if (w > 0) { fitted.set(key, s); if (v) v.fitted = true } // a text not laid out (hidden) may measure 0: measure it again later
   }
 }
 
@@ -74,12 +130,32 @@ function create (doc, v, ns) {
   const svg = v.tag === 'svg' || (ns === SVGNS && v.tag !== 'foreignObject')
   const el = svg ? doc.createElementNS(SVGNS, v.tag) : doc.createElement(v.tag)
   setAttrs(el, v.attrs)
-  el.__a = v.attrs
-  patch(el, v.kids)
+  el.__v = v
+  patchKids(el, v.kids, true)
   return el
 }
 
+// update makes el (of v's kind and tag) match v
+function update (el, v, quick) {
+  if (typeof v !== 'object') { if (el.data !== String(v)) el.data = String(v); return }
+  setAttrs(el, v.attrs, el.__v?.attrs)
+  el.__v = v
+  patchKids(el, v.kids, quick)
+}
+
 const keyFor = (v, i) => typeof v !== 'object' ? '#t' + i : (v.attrs.key != null ? 'k' + v.attrs.key : v.tag + '#' + i)
+
+// same reports whether parent's children are already vs' (same keys, kinds and tags, in order,
+// none leaving): the usual redraw, where they are updated in place
+function same (parent, vs) {
+  let n = parent.firstChild
+  for (let i = 0; i < vs.length; i++, n = n.nextSibling) {
+    const v = vs[i]
+    if (!n || n.__leaving || n.__k !== keyFor(v, i)) return false
+    if (typeof v === 'object' ? n.nodeType !== 1 || n.localName !== v.tag : n.nodeType === 1) return false
+  }
+  return n === null
+}
 
 /**
  * patch makes parent's children match the virtual list vs. quick removes what goes away at once
@@ -87,7 +163,15 @@ const keyFor = (v, i) => typeof v !== 'object' ? '#t' + i : (v.attrs.key != null
  * history rather than following the live cluster.
  */
 export function patch (parent, vs, quick = reducedMotion()) {
-  vs = clean(vs)
+  patchKids(parent, clean(vs), quick)
+}
+
+function patchKids (parent, vs, quick) {
+  if (same(parent, vs)) {
+    let el = parent.firstChild
+    for (const v of vs) { update(el, v, quick); el = el.nextSibling }
+    return
+  }
   const doc = parent.ownerDocument
   const ns = parent.namespaceURI
   const old = new Map()
@@ -106,10 +190,7 @@ export function patch (parent, vs, quick = reducedMotion()) {
     if (el && typeof v === 'object' && el.localName !== v.tag) el = null
     if (el) {
       old.delete(k)
-      if (typeof v !== 'object') { if (el.data !== String(v)) el.data = String(v) } else {
-        setAttrs(el, v.attrs, el.__a); el.__a = v.attrs
-        patch(el, v.kids, quick)
-      }
+      update(el, v, quick)
     } else el = create(doc, v, ns)
     el.__k = k
     let want = ref ? ref.nextSibling : parent.firstChild
@@ -173,9 +254,16 @@ export function mountDiagram (el, store, options = {}, { name, model, render, ki
       root.append(svg)
       ctx.svg = svg
     }
-    ctx.svg.setAttribute('viewBox', `0 0 ${out.w} ${out.h}`)
-    ctx.svg.firstChild.textContent = out.label || ''
-    patch(ctx.layer, out.nodes, past || reducedMotion())
+    // a moment of the history is drawn no shorter than the moments drawn before it on the same
+    // store: the page under the diagram does not move (nor is laid out and painted again) as the
+    // learner scrubs. What did not change is not written again.
+    if (past) ctx.tallest = Math.max(ctx.tallest || 0, out.h)
+    const box = `0 0 ${out.w} ${past ? ctx.tallest : out.h}`
+    if (ctx.svg.getAttribute('viewBox') !== box) ctx.svg.setAttribute('viewBox', box)
+    if (ctx.svg.firstChild.textContent !== (out.label || '')) ctx.svg.firstChild.textContent = out.label || ''
+    const nodes = clean(out.nodes)
+    prefit(nodes)
+    patch(ctx.layer, nodes, past || reducedMotion())
     fit(ctx.layer)
     onRender?.(ctx)
   }

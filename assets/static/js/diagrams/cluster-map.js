@@ -8,10 +8,10 @@ import { view, podTone, usage, zonesOf, live, cpu, mem, trunc } from './common.j
 const W = 720; const PAD = 12; const GAP = 8; const CH = 42; const CW = 150
 const HIDDEN = new Set(['kube-system', 'kube-node-lease', 'kube-public'])
 
-function chip (p, x, y, w) {
+function chip (p, x, y, w, slot) {
   const tone = podTone(p)
   return {
-    key: p.uid || `${p.namespace}/${p.name}`, name: p.name, namespace: p.namespace, ip: p.ip || '',
+    key: p.uid || `${p.namespace}/${p.name}`, slot, name: p.name, namespace: p.namespace, ip: p.ip || '',
     status: p.deleting ? 'Terminating' : (p.status || p.phase || 'Pending'), tone,
     reason: p.reason || '', x, y, w, h: CH
   }
@@ -37,8 +37,8 @@ export function model (state, opts = {}) {
   const queue = []
   if (waiting.length) {
     y += 22
-    for (const p of waiting.slice(0, 8)) {
-      const c = chip(p, PAD, y, 220)
+    for (const [i, p] of waiting.slice(0, 8).entries()) {
+      const c = chip(p, PAD, y, 220, 'q' + i)
       const why = (p.reason || '').replace(/^\d+\/\d+ nodes are available:\s*/, '').replace(/\.?\s*preemption:[\s\S]*$/, '')
       const cut = why.length > 64 ? why.lastIndexOf(' ', 64) : -1
       chips.push(c); queue.push({ key: c.key, y, reason: p.reason || '', lines: cut > 0 ? [why.slice(0, cut), trunc(why.slice(cut + 1), 64)] : [why] })
@@ -74,7 +74,7 @@ export function model (state, opts = {}) {
       }))
       let cy = ny + head + bars.length * 18 + 6
       on.forEach((p, i) => {
-        chips.push(chip(p, x + GAP + (i % cols) * (pw + GAP), cy + Math.floor(i / cols) * (CH + 6), pw))
+        chips.push(chip(p, x + GAP + (i % cols) * (pw + GAP), cy + Math.floor(i / cols) * (CH + 6), pw, `${n.name}#${i}`))
       })
       cy += Math.ceil(on.length / cols) * (CH + 6)
       const nh = Math.max(cy - ny + 4, head + 60)
@@ -94,16 +94,20 @@ export function model (state, opts = {}) {
 
 // A chip is keyed by its pod, so a pod that moves slides and a new one pops in. A store of the
 // history's moments (store.past) jumps to another moment instead, where most pods may differ: there
-// a chip is keyed by its place, so the same elements are reused with new texts rather than all
-// removed and made again.
+// a chip is keyed by its slot (the node and its place among the node's pods, or its place in the
+// queue), so the same elements are reused with new texts rather than all removed and made again,
+// and a node pushed down by the one above it only moves its chips.
 function drawChip (c, q, explain, past) {
-  return h('g', { key: past ? `@${Math.round(c.x)},${Math.round(c.y)}` : 'p' + c.key, class: `kl-chip tone-${c.tone}`, style: `transform:translate(${c.x}px,${c.y}px)`, onclick: () => explain(c) },
-    h('g', { class: 'kl-pop' },
-      h('title', null, `${c.namespace}/${c.name}\n${c.status}${c.ip ? '\nIP ' + c.ip : ''}${c.reason ? '\n' + c.reason : ''}`),
-      h('rect', { width: c.w, height: c.h, rx: 6 }),
-      text({ x: 8, y: 17, class: 'kl-name' }, c.name, c.w - 14, true),
-      text({ x: 8, y: 34, class: 'kl-sub' }, `${c.status}${c.ip ? ' · ' + c.ip : ''}`, c.w - 14),
-      q && q.lines.map((l, i) => text({ x: c.w + 10, y: (q.lines.length > 1 ? 17 : 26) + i * 17, class: 'kl-reason' }, l, W - 2 * PAD - c.w - 10))))
+  const kids = [
+    h('title', null, `${c.namespace}/${c.name}\n${c.status}${c.ip ? '\nIP ' + c.ip : ''}${c.reason ? '\n' + c.reason : ''}`),
+    h('rect', { width: c.w, height: c.h, rx: 6 }),
+    text({ x: 8, y: 17, class: 'kl-name' }, c.name, c.w - 14, true),
+    text({ x: 8, y: 34, class: 'kl-sub' }, `${c.status}${c.ip ? ' · ' + c.ip : ''}`, c.w - 14),
+    q && q.lines.map((l, i) => text({ x: c.w + 10, y: (q.lines.length > 1 ? 17 : 26) + i * 17, class: 'kl-reason' }, l, W - 2 * PAD - c.w - 10))
+  ]
+  // a moment's chip does not pop in: it goes without the group that animates that
+  return h('g', { key: past ? '@' + c.slot : 'p' + c.key, class: `kl-chip tone-${c.tone}`, style: `transform:translate(${c.x}px,${c.y}px)`, onclick: () => explain(c) },
+    past ? kids : h('g', { class: 'kl-pop' }, kids))
 }
 
 function render (m, ctx) {
@@ -121,20 +125,23 @@ function render (m, ctx) {
   }
   for (const n of m.nodes) {
     const flags = [!n.ready && t('cm.notReady'), n.unschedulable && t('cm.cordoned')].filter(Boolean).join(' · ')
+    // the node's texts and bars are drawn in its own coordinates (the box keeps the map's, which
+    // the drills read): a node pushed down by the one above changes two attributes, not all of them
     nodes.push(h('g', { key: 'n' + n.name, class: `kl-node${n.ready ? '' : ' is-down'}${n.unschedulable ? ' is-cordoned' : ''}` },
       h('title', null, `${n.name}${n.zone ? ' (' + n.zone + ')' : ''}`),
       h('rect', { x: n.x, y: n.y, width: n.w, height: n.h, rx: 8 }),
-      text({ x: n.x + 10, y: n.y + 20, class: 'kl-name' }, n.name, n.w - 20),
-      text({ x: n.x + 10, y: n.y + 37, class: 'kl-sub' }, [n.instanceType, n.ip, flags].filter(Boolean).join(' · '), n.w - 20),
-      n.taints.length ? text({ x: n.x + 10, y: n.y + 53, class: 'kl-sub kl-taint' }, 'taint ' + n.taints.join(', '), n.w - 20) : null,
-      n.bars.map(b => {
-        const bw = n.w - 170; const x = n.x + 72
-        return h('g', { class: `kl-bar${b.frac > 1 ? ' is-over' : ''}` },
-          h('text', { x: n.x + 10, y: b.y + 12, class: 'kl-sub' }, b.label),
-          h('rect', { x, y: b.y + 3, width: bw, height: 10, rx: 3, class: 'kl-track' }),
-          h('rect', { x, y: b.y + 3, width: Math.max(0, Math.min(1, b.frac)) * bw, height: 10, rx: 3, class: 'kl-fill' }),
-          h('text', { x: n.x + n.w - 10, y: b.y + 12, class: 'kl-sub', 'text-anchor': 'end' }, b.text))
-      })))
+      h('g', { transform: `translate(${n.x},${n.y})` },
+        text({ x: 10, y: 20, class: 'kl-name' }, n.name, n.w - 20),
+        text({ x: 10, y: 37, class: 'kl-sub' }, [n.instanceType, n.ip, flags].filter(Boolean).join(' · '), n.w - 20),
+        n.taints.length ? text({ x: 10, y: 53, class: 'kl-sub kl-taint' }, 'taint ' + n.taints.join(', '), n.w - 20) : null,
+        n.bars.map(b => {
+          const bw = n.w - 170; const x = 72; const y = b.y - n.y
+          return h('g', { class: `kl-bar${b.frac > 1 ? ' is-over' : ''}` },
+            h('text', { x: 10, y: y + 12, class: 'kl-sub' }, b.label),
+            h('rect', { x, y: y + 3, width: bw, height: 10, rx: 3, class: 'kl-track' }),
+            h('rect', { x, y: y + 3, width: Math.max(0, Math.min(1, b.frac)) * bw, height: 10, rx: 3, class: 'kl-fill' }),
+            h('text', { x: n.w - 10, y: y + 12, class: 'kl-sub', 'text-anchor': 'end' }, b.text))
+        }))))
   }
   const queued = new Map(m.queue.map(q => [q.key, q]))
   const past = !!ctx.store?.past
