@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/kubelab/kubelab/history"
 	"github.com/kubelab/kubelab/watch"
@@ -17,8 +18,12 @@ import (
 // recorder takes a fresh snapshot (recorded as a resync).
 const historyBuffer = 1024
 
-// historyRoutes serve the learner's own recorded history.
+// historyRoutes serve the learner's own recorded history. Their answers
+// are JSON of many similar objects, and the scrubber fetches the whole log
+// ahead (megabytes at the bound): they are compressed at gzip's fastest
+// level, which shrinks them several times for little CPU.
 func (s *Server) historyRoutes(r chi.Router) {
+	r = r.With(middleware.Compress(1, "application/json"))
 	r.Get("/history", s.historyAt)
 	r.Get("/history/diff", s.historyDiff)
 	r.Get("/history/range", s.historyRange)

@@ -161,6 +161,10 @@ func (e *env) historyTail(q string) historyTail {
 	if resp.StatusCode != 200 {
 		e.t.Fatalf("history log%s: %d %s", q, resp.StatusCode, body)
 	}
+	// Sent compressed (the client asked for gzip and undid it).
+	if !resp.Uncompressed {
+		e.t.Errorf("history log%s sent uncompressed", q)
+	}
 	var out historyTail
 	if err := json.Unmarshal([]byte(body), &out); err != nil {
 		e.t.Fatal(err)
