@@ -85,7 +85,7 @@ func sandboxUpCommand() *cobra.Command {
 			}
 			// Started on every CPU, the sandbox may then run on fewer
 			// (docs/performance.md: idle CPU).
-			applyProcs(procs)
+			applyProcs(ctx, procs)
 			say(statusLine{Event: "ready", Server: inst.Server, Kubeconfig: inst.Kubeconfig, Seconds: inst.Ready.Seconds()})
 			if !asJSON {
 				fmt.Printf("kubeconfig: %s\n", inst.Kubeconfig)
@@ -115,7 +115,7 @@ func sandboxUpCommand() *cobra.Command {
 	cmd.Flags().DurationVar(&nodeGrace, "node-grace-period", 0, "how long a node may stay silent before it is marked NotReady (default 40s)")
 	cmd.Flags().DurationVar(&tolerate, "eviction-toleration", 0, "how long pods tolerate a NotReady or unreachable node by default before eviction (default 30s; 300s on a real cluster)")
 	cmd.Flags().IntVar(&gogc, "gogc", defaultGOGC, "the Go garbage collector's GOGC for this sandbox (the GOGC variable wins)")
-	cmd.Flags().IntVar(&procs, "procs", defaultProcs, "how many threads run the sandbox's Go code at once once it is ready; it starts on every CPU (GOMAXPROCS; the GOMAXPROCS variable wins; 0: one per CPU; for measurements)")
+	cmd.Flags().IntVar(&procs, "procs", defaultProcs, "how many threads run the sandbox's Go code at once once it is ready; it starts on every CPU (GOMAXPROCS; the GOMAXPROCS variable wins; 0: one per CPU; -1: one while quiet, every CPU while busy; for measurements)")
 	cmd.Flags().StringVar(&memLimit, "memory-limit", "", "a Go soft memory limit such as 200MiB (the GOMEMLIMIT variable wins; default none: see docs/performance.md)")
 	cmd.Flags().StringArrayVar(&tuning.APIServerArgs, "apiserver-arg", nil, "an extra kube-apiserver flag (repeatable; for measurements)")
 	cmd.Flags().StringArrayVar(&tuning.ControllerManagerArgs, "controller-manager-arg", nil, "an extra kube-controller-manager flag (repeatable; for measurements)")
@@ -147,17 +147,23 @@ func applyGCSettings(gogc int, memLimit string) {
 }
 
 // defaultProcs is how many threads run a ready sandbox's Go code at once
-// (0: one per CPU). One thread cuts an idle sandbox's CPU by a third, but
-// serializes a busy one: a class's sandboxes answered their learners
-// markedly later under bench/load (docs/performance.md), so the default
-// keeps every CPU.
-const defaultProcs = 0
+// (0: one per CPU; -1: follow the load). One thread cuts an idle
+// sandbox's CPU by a third to a half, but a fixed one serialized busy
+// sandboxes: a class's answered their learners markedly later under
+// bench/load. Following the load keeps the idle figure and gives a busy or
+// just thawed sandbox every CPU (docs/performance.md).
+const defaultProcs = -1
 
 // applyProcs sets how many threads run the sandbox's Go code at once,
 // unless the GOMAXPROCS variable does.
-func applyProcs(n int) {
-	if n > 0 && os.Getenv("GOMAXPROCS") == "" {
+// A negative n follows the load (followLoad) until ctx ends.
+func applyProcs(ctx context.Context, n int) {
+	switch {
+	case os.Getenv("GOMAXPROCS") != "":
+	case n > 0:
 		runtime.GOMAXPROCS(n)
+	case n < 0:
+		go followLoad(ctx)
 	}
 }
 
