@@ -564,7 +564,7 @@ func startScheduler(ctx context.Context, spec SchedulerSpec, errc chan<- error) 
 	return nil
 }
 
-// startScheduler runs the sandbox's scheduler, with the decision recorder
+// startSandboxScheduler runs the sandbox's scheduler, with the decision recorder
 // unless record is false.
 func (c *ControlPlane) startSandboxScheduler(ctx context.Context, dir string, record bool) error {
 	spec := SchedulerSpec{Dir: dir, Kubeconfig: filepath.Join(dir, "scheduler.kubeconfig")}
