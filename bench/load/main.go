@@ -540,8 +540,12 @@ func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s 
 		for _, a := range st.Solution {
 			switch {
 			case a.Kubectl != "":
-				if _, err := post("/api/console", map[string]string{"command": a.Kubectl}); err != nil {
+				out, err := post("/api/console", map[string]string{"command": a.Kubectl})
+				if err != nil {
 					s.fail("console", err)
+				} else if code, _ := out["exitCode"].(float64); code != 0 {
+					// The console ran kubectl, which failed: the learner sees its error.
+					s.fail("console", fmt.Errorf("%s: exit %v: %v %v", a.Kubectl, code, out["output"], out["error"]))
 				}
 				done := time.Now()
 				if strings.Contains(a.Kubectl, "create namespace my-ns") {
