@@ -25,7 +25,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -43,8 +42,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubelab/kubelab/internal/testcluster"
 	"github.com/kubelab/kubelab/sandbox/controlplane"
 	"github.com/kubelab/kubelab/sandbox/procstats"
 	"github.com/kubelab/kubelab/sandbox/schedrecord"
@@ -113,12 +114,8 @@ func runScheduler(kubeconfig, name, dir string, record bool, profiles string) er
 	fmt.Println("started")
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-			return fmt.Errorf("getrusage: %w", err)
-		}
 		rec := schedrecord.Spent.Read()
-		fmt.Println(ru.Utime.Nano()/1000+ru.Stime.Nano()/1000, int64(rec.CPUSeconds*1e6))
+		fmt.Println(procstats.CPU().Microseconds(), int64(rec.CPUSeconds*1e6))
 	}
 	return nil
 }
@@ -243,18 +240,13 @@ func run(bin string, rounds, pods int, profiles string) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	sandbox, kubeconfig, err := startSandbox(bin, filepath.Join(work, "sandbox"))
+	sandbox, err := testcluster.Start(context.Background(), bin, filepath.Join(work, "sandbox"), "--object-quota", "-1")
 	if err != nil {
 		return err
 	}
-	defer func() {
-		_ = sandbox.Process.Signal(syscall.SIGTERM)
-		_ = sandbox.Wait()
-	}()
-	rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-	if err != nil {
-		return fmt.Errorf("kubeconfig: %w", err)
-	}
+	defer sandbox.Stop()
+	kubeconfig := sandbox.Kubeconfig
+	rc := rest.CopyConfig(sandbox.REST)
 	rc.QPS, rc.Burst = 100, 200
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
@@ -395,39 +387,6 @@ func round(ctx context.Context, client kubernetes.Interface, s *scheduler, pods 
 	}
 	time.Sleep(2 * time.Second)
 	return cpu1 - cpu0, rec1 - rec0, wall, nil
-}
-
-// startSandbox runs `sandbox up --json` and returns once it says ready.
-func startSandbox(bin, dir string) (*exec.Cmd, string, error) {
-	cmd := exec.Command(bin, "sandbox", "up", "--json", "--dir", dir, "--object-quota", "-1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, "", err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, "", fmt.Errorf("start %s: %w", bin, err)
-	}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		var s struct{ Event, Kubeconfig, Error string }
-		if json.Unmarshal(sc.Bytes(), &s) != nil {
-			continue
-		}
-		switch s.Event {
-		case "ready":
-			go func() {
-				for sc.Scan() {
-				}
-			}()
-			return cmd, s.Kubeconfig, nil
-		case "failed":
-			_ = cmd.Process.Kill()
-			return nil, "", fmt.Errorf("sandbox failed: %s", s.Error)
-		}
-	}
-	_ = cmd.Wait()
-	return nil, "", fmt.Errorf("the sandbox ended before it was ready")
 }
 
 func loadAverage() string {

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/kubelab/kubelab/sandbox/procstats"
 )
 
 // Thread counts that follow the sandbox's load (--procs -1): one thread
@@ -42,7 +44,7 @@ func followLoad(ctx context.Context) {
 	thawed := make(chan os.Signal, 1)
 	signal.Notify(thawed, syscall.SIGCONT)
 	defer signal.Stop(thawed)
-	last, at := processCPU(), time.Now()
+	last, at := procstats.CPU(), time.Now()
 	quietSince := at
 	for {
 		select {
@@ -53,10 +55,10 @@ func followLoad(ctx context.Context) {
 				current = all
 				runtime.GOMAXPROCS(current)
 			}
-			last, at = processCPU(), time.Now()
+			last, at = procstats.CPU(), time.Now()
 			quietSince = at
 		case now := <-tick.C:
-			cpu := processCPU()
+			cpu := procstats.CPU()
 			share := (cpu - last).Seconds() / now.Sub(at).Seconds()
 			last, at = cpu, now
 			switch {
@@ -72,13 +74,4 @@ func followLoad(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// processCPU is the process's user and system CPU time so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

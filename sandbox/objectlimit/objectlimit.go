@@ -268,22 +268,19 @@ func (p *Plugin) Validate(ctx context.Context, a admission.Attributes, _ admissi
 	if err != nil {
 		return admission.NewForbidden(a, fmt.Errorf("the sandbox cannot count %s: %w", gr.Resource, err))
 	}
+	// A pending create ends once its own object is counted (or after
+	// pendingFor). Until then it counts while nothing of its name is
+	// counted: an object of that name still counted (deleted since, or the
+	// one this create duplicates) holds the place until it goes; then the
+	// pending create holds it.
 	now := time.Now()
-	for name, pc := range k.pending {
-		if u, ok := uidAt(name); (ok && u == pc.uid) || now.Sub(pc.at) > pendingFor {
-			delete(k.pending, name)
-		}
-	}
-	// A pending create counts while nothing of its name is counted. An
-	// object of that name still counted (deleted since, or the one this
-	// create duplicates) holds the place until it goes; then the
-	// pending create holds it, until its own object is counted.
 	count := len(keys)
-	for name := range k.pending {
-		if ns != "" && !strings.HasPrefix(name, ns+"/") {
-			continue
-		}
-		if _, ok := uidAt(name); !ok {
+	for name, pc := range k.pending {
+		u, there := uidAt(name)
+		switch {
+		case (there && u == pc.uid) || now.Sub(pc.at) > pendingFor:
+			delete(k.pending, name)
+		case !there && (ns == "" || strings.HasPrefix(name, ns+"/")):
 			count++
 		}
 	}

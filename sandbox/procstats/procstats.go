@@ -140,15 +140,20 @@ func Collect() Stats {
 	if s[5].Value.Kind() == metrics.KindUint64 {
 		out.GOGC = int(s[5].Value.Uint64())
 	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		out.CPUSeconds = tv(ru.Utime) + tv(ru.Stime)
-	}
+	out.CPUSeconds = CPU().Seconds()
 	out.RSS, out.Anonymous = Memory(os.Getpid())
 	return out
 }
 
-func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+// CPU is this process's user and system CPU time so far (0 if it cannot
+// be read): one system call, cheap enough to read often.
+func CPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // Memory reads a process's resident and anonymous memory from
 // /proc/PID/smaps_rollup (zeros where it cannot).
