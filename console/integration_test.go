@@ -363,3 +363,55 @@ func runDirect(t *testing.T, bin string, args ...string) string {
 	}
 	return string(out)
 }
+
+// TestIntegrationWorkerKeepsNoCommandsState checks the real kubectl in a
+// console worker: a failed command (kubectl's fatal-error path) does not
+// end the worker, and the verbosity one command asks for (-v=6) does not
+// carry over to the next.
+func TestIntegrationWorkerKeepsNoCommandsState(t *testing.T) {
+	r := realRunner(t)
+	defer r.Close()
+	kc := sandboxKubeconfig(t)
+	if res := console(t, r, "kubectl get nosuchkind"); res.ExitCode != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	res := console(t, r, "kubectl get namespaces -v=6")
+	if res.ExitCode != 0 || !strings.Contains(res.Output, `verb="GET"`) {
+		t.Fatalf("result %+v", res)
+	}
+	res = console(t, r, "kubectl get namespaces")
+	if res.ExitCode != 0 || strings.Contains(res.Output, `verb="GET"`) || !strings.Contains(res.Output, "kube-system") {
+		t.Fatalf("verbosity carried over: %+v", res)
+	}
+	r.mu.Lock()
+	n := len(r.idle[r.idleKey(t, kc)])
+	r.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d idle workers after three commands one after another, want 1", n)
+	}
+}
+
+// TestIntegrationWorkerMemoryStaysFlat checks that a worker's memory does
+// not grow with the commands it serves: kubectl leaves about 1 MiB of
+// flag completion functions behind per command unless the worker drops
+// them (cmd/kubelab, forgetFlagCompletions).
+func TestIntegrationWorkerMemoryStaysFlat(t *testing.T) {
+	r := realRunner(t)
+	defer r.Close()
+	kc := sandboxKubeconfig(t)
+	run := func(n int) {
+		for range n {
+			if res := r.Run(context.Background(), kc, []string{"get", "pods", "-A"}); res.ExitCode != 0 {
+				t.Fatalf("result %+v", res)
+			}
+		}
+	}
+	run(10)
+	before := workersAnonMiB(r)
+	run(80)
+	after := workersAnonMiB(r)
+	t.Logf("worker's anonymous memory: %.1f MiB after 10 commands, %.1f MiB after 90", before, after)
+	if before == 0 || after-before > 20 {
+		t.Fatalf("worker's anonymous memory went from %.1f to %.1f MiB in 80 commands", before, after)
+	}
+}

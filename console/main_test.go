@@ -23,6 +23,9 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "kubectl" {
 		os.Exit(fakeKubectl(os.Args[2:]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == WorkerArg {
+		os.Exit(ServeWorker(fakeKubectl))
+	}
 	code := m.Run()
 	stopSandbox()
 	os.Exit(code)
@@ -63,6 +66,14 @@ func fakeKubectl(args []string) int {
 		return 3
 	case "ansi":
 		fmt.Print("\x1b[31mred\x1b[0m\r\n\x1b]0;title\x07plain\n")
+	case "pid": // which process served the command
+		fmt.Println("pid", os.Getpid())
+	case "fatal": // what kubectl's fatal-error handler does in a worker
+		fmt.Fprintln(os.Stderr, "error: it failed")
+		Exit(5)
+		fmt.Println("not reached")
+	case "panic":
+		panic("boom")
 	case "exit":
 		fmt.Println("bye")
 		code, _ := strconv.Atoi(rest[0])
@@ -114,7 +125,7 @@ var sandbox struct {
 }
 
 // kubelabBinary returns a copy of ../bin/kubelab, or skips the test.
-func kubelabBinary(t *testing.T) string {
+func kubelabBinary(t testing.TB) string {
 	t.Helper()
 	src, err := filepath.Abs(filepath.Join("..", "bin", "kubelab"))
 	if err != nil {

@@ -9,3 +9,6 @@ import "syscall"
 func procAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
+
+// hasChildren cannot list this process's children on this system.
+func hasChildren() bool { return false }

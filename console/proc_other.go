@@ -29,3 +29,6 @@ func exitCode(ps *os.ProcessState) int {
 
 // ownedByMe cannot tell owners apart on this system.
 func ownedByMe(fs.FileInfo) bool { return true }
+
+// hasChildren cannot list this process's children on this system.
+func hasChildren() bool { return false }

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -45,6 +46,19 @@ type Runner struct {
 	// system's temporary directory. It must belong to the server's user and
 	// be closed to others (mode 0700); Run refuses to use it otherwise.
 	HomeDir string
+	// OneShot runs every command in a kubectl process of its own, started
+	// for it. By default a sandbox's commands run one after another in a
+	// worker process kept for its kubeconfig (see ServeWorker), which
+	// costs a command kubectl's own work instead of a process start.
+	OneShot bool
+	// WorkerIdle is how long a worker with nothing to do is kept; zero
+	// means DefaultWorkerIdle.
+	WorkerIdle time.Duration
+
+	mu      sync.Mutex
+	idle    map[string][]*worker // by the --kubeconfig argument
+	reaping bool
+	closed  bool
 }
 
 // Result is what one kubectl run gave.
@@ -102,65 +116,19 @@ func (r *Runner) run(ctx context.Context, kubeconfig string, argv []string) Resu
 		limit = DefaultMaxOutput
 	}
 
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		return Result{Output: fmt.Sprintf("kubelab: cannot run kubectl: output pipe: %v\n", err), ExitCode: -1}
+	out := &capBuffer{max: limit}
+	var (
+		res      Result
+		canceled bool
+	)
+	if r.workers() {
+		res, canceled, err = r.runOnAWorker(ctx, cmd, timeout, out)
+	} else {
+		res, canceled, err = runProcess(ctx, cmd, timeout, out)
 	}
-	cmd.Stdout, cmd.Stderr = pw, pw // one pipe: the two streams stay in order
-	cmd.Dir = home
-	cmd.SysProcAttr = procAttr()
-	if err := cmd.Start(); err != nil {
-		pr.Close()
-		pw.Close()
+	if err != nil {
 		return Result{Output: fmt.Sprintf("kubelab: cannot run kubectl: %v\n", err), ExitCode: -1}
 	}
-	pw.Close() // kubectl has its copy; EOF comes when every writer is gone
-	pid := cmd.Process.Pid
-
-	out := &capBuffer{max: limit}
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		_, _ = io.Copy(out, pr)
-	}()
-	waitDone := make(chan struct{})
-	go func() {
-		_ = cmd.Wait() // the exit status is read from cmd.ProcessState
-		close(waitDone)
-	}()
-
-	var res Result
-	canceled := false
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case <-waitDone:
-	case <-timer.C:
-		res.TimedOut = true
-		killGroup(pid)
-		<-waitDone
-	case <-ctx.Done():
-		canceled = true
-		killGroup(pid)
-		<-waitDone
-	}
-	// kubectl has exited. Whatever still holds the pipe is one of its
-	// children, in its process group: give it a moment, then kill the group
-	// and stop reading.
-	select {
-	case <-readDone:
-	case <-time.After(250 * time.Millisecond):
-		killGroup(pid)
-		select {
-		case <-readDone:
-		case <-time.After(2 * time.Second):
-			pr.Close() // unblocks the reader
-			<-readDone
-		}
-	}
-	pr.Close()
-
-	res.ExitCode = exitCode(cmd.ProcessState)
 	res.Truncated = out.truncated
 	output := out.buf
 	if res.Truncated {
@@ -209,6 +177,7 @@ func (r *Runner) command(kubeconfig string, argv []string) (*exec.Cmd, string, e
 	args = append(args, "kubectl", "--kubeconfig="+kc)
 	args = append(args, argv...)
 	cmd := exec.Command(bin, args...)
+	cmd.Dir = home
 	cmd.Env = []string{
 		"HOME=" + home,
 		"PATH=",
@@ -397,4 +366,102 @@ func durationKo(d time.Duration) string {
 		return fmt.Sprintf("%d분 %d초", int(d.Minutes()), int((d%time.Minute)/time.Second))
 	}
 	return fmt.Sprintf("%d초", int(d.Seconds()))
+}
+
+// workers reports whether commands run on workers.
+func (r *Runner) workers() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.OneShot && !r.closed
+}
+
+// runOnAWorker runs cmd's arguments on an idle worker of its kubeconfig,
+// or on a new one, and writes the output to out. A worker that was idle
+// and turns out gone is replaced once.
+func (r *Runner) runOnAWorker(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, out io.Writer) (Result, bool, error) {
+	args := cmd.Args[2:] // bin kubectl --kubeconfig=... argv...
+	key := args[0]
+	for attempt := 0; ; attempt++ {
+		w := r.takeWorker(key)
+		fresh := w == nil
+		if fresh {
+			var err error
+			if w, err = startWorker(key, cmd); err != nil {
+				return Result{}, false, err
+			}
+		}
+		res, canceled, kept, err := runOnWorker(ctx, w, args, timeout, out)
+		if err != nil {
+			w.stop()
+			if !fresh && attempt == 0 {
+				continue
+			}
+			return res, canceled, err
+		}
+		if kept {
+			r.putWorker(w)
+		}
+		return res, canceled, nil
+	}
+}
+
+// runProcess runs cmd as a kubectl process of its own and writes its
+// output to out.
+func runProcess(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, out io.Writer) (res Result, canceled bool, err error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return res, false, fmt.Errorf("output pipe: %w", err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw // one pipe: the two streams stay in order
+	cmd.SysProcAttr = procAttr()
+	if err := cmd.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		return res, false, err
+	}
+	pw.Close() // kubectl has its copy; EOF comes when every writer is gone
+	pid := cmd.Process.Pid
+
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		_, _ = io.Copy(out, pr)
+	}()
+	waitDone := make(chan struct{})
+	go func() {
+		_ = cmd.Wait() // the exit status is read from cmd.ProcessState
+		close(waitDone)
+	}()
+
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-waitDone:
+	case <-timer.C:
+		res.TimedOut = true
+		killGroup(pid)
+		<-waitDone
+	case <-ctx.Done():
+		canceled = true
+		killGroup(pid)
+		<-waitDone
+	}
+	// kubectl has exited. Whatever still holds the pipe is one of its
+	// children, in its process group: give it a moment, then kill the group
+	// and stop reading.
+	select {
+	case <-readDone:
+	case <-time.After(250 * time.Millisecond):
+		killGroup(pid)
+		select {
+		case <-readDone:
+		case <-time.After(2 * time.Second):
+			pr.Close() // unblocks the reader
+			<-readDone
+		}
+	}
+	pr.Close()
+
+	res.ExitCode = exitCode(cmd.ProcessState)
+	return res, canceled, nil
 }

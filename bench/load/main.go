@@ -86,10 +86,12 @@ func main() {
 	arrive := flag.Duration("arrive", 0, "spread the arrivals over this window (0 = one every 200 ms)")
 	cpuProfile := flag.String("cpuprofile", "", "profile the server's CPU into this file and report the history recording's share of it")
 	freezeAfter := flag.Duration("freeze-after", 0, "serve --freeze-after (0 = the server's default)")
+	var serverArgs stringList
+	flag.Var(&serverArgs, "server-arg", "an extra `kubelab serve` flag (repeatable; e.g. -server-arg=--console-workers=false)")
 	settle := flag.Duration("settle", 5*time.Second, "with -warm, how long to wait after the warm sandboxes are ready (longer than -freeze-after: they are all frozen when the class arrives)")
 	flag.Parse()
 	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive, cpuProfile: *cpuProfile,
-		freezeAfter: *freezeAfter, settle: *settle}
+		freezeAfter: *freezeAfter, settle: *settle, serverArgs: serverArgs}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -140,6 +142,12 @@ func cpuTicks(pid int) int {
 	return u + s
 }
 
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, " ") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
 // options are the command's flags.
 type options struct {
 	n, pool, seats int
@@ -151,6 +159,7 @@ type options struct {
 	cpuProfile     string
 	freezeAfter    time.Duration
 	settle         time.Duration
+	serverArgs     []string
 }
 
 // isSandbox reports whether pid is a sandbox process (`kubelab sandbox up`),
@@ -226,11 +235,27 @@ func anonMiB(pid int) float64 {
 	return 0
 }
 
-// treeTicks sums the CPU ticks of the server and its live sandboxes.
+// reapedTicks is the CPU ticks of pid's children that have ended and
+// been waited for (cutime and cstime): the console's kubectl processes
+// and workers, and the sandboxes that stopped.
+func reapedTicks(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 15 {
+		return 0
+	}
+	u, _ := strconv.Atoi(f[13])
+	c, _ := strconv.Atoi(f[14])
+	return u + c
+}
+
+// treeTicks sums the CPU ticks of the server, its live children (sandboxes,
+// console workers) and those that ended (reapedTicks).
 func treeTicks(pid int) int {
-	t := cpuTicks(pid)
+	t := cpuTicks(pid) + reapedTicks(pid)
 	for _, c := range descendants(pid) {
-		t += cpuTicks(c)
+		t += cpuTicks(c) + reapedTicks(c)
 	}
 	return t
 }
@@ -291,6 +316,7 @@ func run(o options) error {
 	if o.freezeAfter > 0 {
 		args = append(args, "--freeze-after", o.freezeAfter.String())
 	}
+	args = append(args, o.serverArgs...)
 	srv := exec.Command(bin, args...)
 	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	srv.Stdout, srv.Stderr = io.Discard, io.Discard
@@ -426,7 +452,7 @@ func run(o options) error {
 	}
 	fmt.Printf("errors: %d\nserver process: peak RSS %d MiB, CPU %.1f%% of one core on average\nmachine: peak memory used by kubelab and its sandboxes %d MiB (%d MiB per learner)\n",
 		errs, peakRSS, cpu, peakUsed, peakUsed/max(n, 1))
-	fmt.Printf("server and sandboxes: peak anonymous memory %.0f MiB (%d sandbox processes, %.0f MiB per learner), CPU %.1f%% of one core on average (sandboxes alive at the end)\n",
+	fmt.Printf("server and sandboxes: peak anonymous memory %.0f MiB (%d sandbox processes, %.0f MiB per learner), CPU %.1f%% of one core on average (with the console's kubectl and the processes that ended)\n",
 		peakAnon, peakProcs, peakAnon/float64(max(n, 1)), treeCPU)
 	if o.cpuProfile != "" {
 		// The profile is written when the server stops.

@@ -33,7 +33,7 @@ import (
 func serveCommand() *cobra.Command {
 	var addr, dataDir, mode, topology, publicURL string
 	var sandboxArgs []string
-	var insecureCookies bool
+	var insecureCookies, consoleWorkers bool
 	var backendName, remoteKubeconfig string
 	var pool, maxSandboxes, classSeats int
 	var freezeAfter time.Duration
@@ -93,8 +93,10 @@ func serveCommand() *cobra.Command {
 				defer cancel()
 				_ = provider.Close(cctx)
 			}()
+			runner := &console.Runner{Binary: exe, OneShot: !consoleWorkers}
+			defer runner.Close()
 			srv, err := server.New(server.Config{Mode: mode, Provider: provider, Store: st, Catalog: cat, Quizzes: qs,
-				Console: &console.Runner{Binary: exe}, Logger: log, InsecureCookies: insecureCookies, PublicURL: publicURL,
+				Console: runner, Logger: log, InsecureCookies: insecureCookies, PublicURL: publicURL,
 				ClassSeats: classSeats, MaxSandboxes: maxSandboxes, WarmPool: pool, Zones: drillZones(backendName, topology),
 				HistoryDir: filepath.Join(dataDir, "history")})
 			if err != nil {
@@ -130,6 +132,7 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().IntVar(&maxSandboxes, "max-sandboxes", 40, "running sandboxes this machine may hold")
 	cmd.Flags().IntVar(&classSeats, "class-seats", server.DefaultClassSeats, "class mode: seat limit of a new class (the instructor changes it; the open classes' seats together never exceed --max-sandboxes)")
 	cmd.Flags().DurationVar(&idle, "idle", 30*time.Minute, "stop a sandbox nobody used for this long (its state is kept)")
+	cmd.Flags().BoolVar(&consoleWorkers, "console-workers", true, "run a sandbox's console commands in a kubectl process kept for it (false: a new process for every command)")
 	cmd.Flags().DurationVar(&freezeAfter, "freeze-after", 2*time.Minute, "embedded: freeze a sandbox with no page open and no activity for this long (no CPU; thawed in milliseconds); 0 = never")
 	return cmd
 }

@@ -1,0 +1,416 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A console worker is one kubectl process that runs a sandbox's console
+// commands one after another. Starting a kubelab process costs about
+// 0.15 CPU-seconds (most of it the package initialization of a binary that
+// holds a whole control plane) while `kubectl get pods` itself costs about
+// a tenth of that; a class of learners typing commands spent most of the
+// machine on the starts (docs/performance.md, "The console's kubectl").
+//
+// The protocol: the Runner starts `kubelab kubectl-worker` with the same
+// environment, directory and process group a one-shot kubectl would have,
+// its standard output and error on one pipe, and its requests on file
+// descriptor 3, one JSON line each. After a command the worker writes an
+// end mark on its standard output: a NUL, "kubelab-end:", the request's
+// random nonce, ":", the exit code, ":r" when the worker will not serve
+// again, and a NUL. The nonce is new for every command, so no output of a
+// command can end it early.
+
+// WorkerArg is the argument that makes a kubelab executable serve as a
+// console worker (ServeWorker): `kubelab kubectl-worker`.
+const WorkerArg = "kubectl-worker"
+
+// DefaultWorkerIdle is how long an idle worker is kept when
+// Runner.WorkerIdle is zero.
+const DefaultWorkerIdle = time.Minute
+
+// maxWorkerCommands bounds the commands one worker serves before it is
+// replaced, so that whatever a command leaves behind in the process does
+// not pile up.
+const maxWorkerCommands = 500
+
+// maxIdleWorkers is how many idle workers are kept for one kubeconfig (two
+// commands of the same sandbox at once, from two tabs, get two workers).
+const maxIdleWorkers = 2
+
+// request is one command sent to a worker.
+type request struct {
+	// Args are kubectl's arguments after the word kubectl.
+	Args []string `json:"args"`
+	// End is the nonce of the command's end mark.
+	End string `json:"end"`
+}
+
+const endPrefix = "\x00kubelab-end:"
+
+// workerState is what Exit needs of the command a worker runs.
+var workerState struct {
+	serving atomic.Bool
+	mu      sync.Mutex
+	finish  func(code int)
+}
+
+// Exit ends the console command that calls it with code: for kubectl's
+// fatal-error handler (cmdutil.BehaviorOnFatal), which would otherwise end
+// the worker's process. It ends the calling goroutine. Outside a worker it
+// exits the process with code.
+func Exit(code int) {
+	if !workerState.serving.Load() {
+		os.Exit(code)
+	}
+	workerState.mu.Lock()
+	finish := workerState.finish
+	workerState.mu.Unlock()
+	if finish != nil {
+		finish(code)
+	}
+	runtime.Goexit()
+}
+
+// ServeWorker serves a Runner's commands until the Runner closes its
+// requests: each request's arguments go to run (kubectl's arguments after
+// the word kubectl, the first being --kubeconfig=...), which writes on
+// the process's standard output and error and returns the exit code (or
+// calls Exit). It returns the process's exit code.
+func ServeWorker(run func(args []string) int) int {
+	reqs := os.NewFile(3, "kubelab-console-requests")
+	if reqs == nil {
+		fmt.Fprintln(os.Stderr, "kubelab: kubectl-worker: no requests (file descriptor 3)")
+		return 2
+	}
+	defer reqs.Close()
+	workerState.serving.Store(true)
+	dec := json.NewDecoder(reqs)
+	for {
+		var req request
+		if err := dec.Decode(&req); err != nil {
+			if errors.Is(err, io.EOF) {
+				return 0
+			}
+			fmt.Fprintln(os.Stderr, "kubelab: kubectl-worker:", err)
+			return 2
+		}
+		code, ok := serveOne(run, req.Args)
+		// A command that left a process behind, or failed inside, ends the
+		// worker: the Runner kills its process group.
+		ok = ok && !hasChildren()
+		retire := ""
+		if !ok {
+			retire = ":r"
+		}
+		fmt.Fprintf(os.Stdout, "%s%s:%d%s\x00", endPrefix, req.End, code, retire)
+		if !ok {
+			return code
+		}
+	}
+}
+
+// serveOne runs one command on a goroutine of its own, so that Exit can
+// end it, and returns its exit code; ok is false when it panicked.
+func serveOne(run func([]string) int, args []string) (code int, ok bool) {
+	type end struct {
+		code int
+		ok   bool
+	}
+	result := make(chan end, 1)
+	var once sync.Once
+	finish := func(e end) { once.Do(func() { result <- e }) }
+	workerState.mu.Lock()
+	workerState.finish = func(code int) { finish(end{code: code, ok: true}) }
+	workerState.mu.Unlock()
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				fmt.Fprintf(os.Stderr, "kubectl failed: %v\n", p)
+				finish(end{code: 2})
+			}
+		}()
+		finish(end{code: run(args), ok: true})
+	}()
+	e := <-result
+	workerState.mu.Lock()
+	workerState.finish = nil
+	workerState.mu.Unlock()
+	return e.code, e.ok
+}
+
+// worker is the Runner's side of a worker process.
+type worker struct {
+	kubeconfig string
+	cmd        *exec.Cmd
+	req        *os.File // requests, to the worker's file descriptor 3
+	out        *os.File // the worker's standard output and error
+	exited     chan struct{}
+	served     int
+	idleSince  time.Time
+}
+
+// startWorker starts a worker with one-shot's program, environment and
+// directory.
+func startWorker(kubeconfig string, like *exec.Cmd) (*worker, error) {
+	reqR, reqW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("request pipe: %w", err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		reqR.Close()
+		reqW.Close()
+		return nil, fmt.Errorf("output pipe: %w", err)
+	}
+	cmd := exec.Command(like.Path, WorkerArg)
+	cmd.Env, cmd.Dir = like.Env, like.Dir
+	cmd.Stdout, cmd.Stderr = outW, outW
+	cmd.ExtraFiles = []*os.File{reqR}
+	cmd.SysProcAttr = procAttr()
+	err = cmd.Start()
+	reqR.Close()
+	outW.Close()
+	if err != nil {
+		reqW.Close()
+		outR.Close()
+		return nil, err
+	}
+	w := &worker{kubeconfig: kubeconfig, cmd: cmd, req: reqW, out: outR, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(w.exited)
+	}()
+	return w, nil
+}
+
+// alive reports whether the worker's process still runs.
+func (w *worker) alive() bool {
+	select {
+	case <-w.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// stop ends the worker and whatever it started.
+func (w *worker) stop() {
+	killGroup(w.cmd.Process.Pid)
+	w.req.Close()
+	w.out.Close()
+}
+
+// exitCode waits briefly for the worker's process and returns its exit code.
+func (w *worker) exitCode() int {
+	select {
+	case <-w.exited:
+	case <-time.After(2 * time.Second):
+		killGroup(w.cmd.Process.Pid)
+		<-w.exited
+	}
+	return exitCode(w.cmd.ProcessState)
+}
+
+// runOnWorker runs one command on w and writes its output to out. kept is
+// true when w may serve again.
+func runOnWorker(ctx context.Context, w *worker, args []string, timeout time.Duration, out io.Writer) (res Result, canceled, kept bool, err error) {
+	var nonce [12]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return res, false, false, fmt.Errorf("nonce: %w", err)
+	}
+	end := hex.EncodeToString(nonce[:])
+	line, err := json.Marshal(request{Args: args, End: end})
+	if err != nil {
+		return res, false, false, err
+	}
+	if _, err := w.req.Write(append(line, '\n')); err != nil {
+		return res, false, false, fmt.Errorf("worker: %w", err)
+	}
+	mark := []byte(endPrefix + end + ":")
+	if err := w.out.SetReadDeadline(time.Now().Add(timeout)); err != nil {
+		return res, false, false, fmt.Errorf("worker: %w", err)
+	}
+	var stopped atomic.Bool
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			stopped.Store(true)
+			_ = w.out.SetReadDeadline(time.Now())
+		case <-done:
+		}
+	}()
+
+	buf := make([]byte, 32<<10)
+	var pending []byte
+	keep := len(mark) + 16 // the longest tail that may still begin a mark
+	for {
+		n, rerr := w.out.Read(buf)
+		pending = append(pending, buf[:n]...)
+		if i := bytes.Index(pending, mark); i >= 0 {
+			tail := pending[i+len(mark):]
+			if j := bytes.IndexByte(tail, 0); j >= 0 {
+				_, _ = out.Write(pending[:i])
+				status := string(tail[:j])
+				retire := false
+				if s, ok := bytes.CutSuffix(tail[:j], []byte(":r")); ok {
+					status, retire = string(s), true
+				}
+				code, err := strconv.Atoi(status)
+				if err != nil {
+					return res, false, false, fmt.Errorf("worker: bad end mark %q", tail[:j])
+				}
+				if retire {
+					w.stop()
+				}
+				res.ExitCode = code
+				return res, false, !retire, nil
+			}
+		} else if len(pending) > keep {
+			_, _ = out.Write(pending[:len(pending)-keep])
+			pending = append(pending[:0], pending[len(pending)-keep:]...)
+		}
+		if rerr == nil {
+			continue
+		}
+		if errors.Is(rerr, os.ErrDeadlineExceeded) {
+			// Out of time, or the request was canceled: the worker and
+			// whatever it started go; what it printed so far is kept.
+			canceled = stopped.Load()
+			res.TimedOut = !canceled
+			killGroup(w.cmd.Process.Pid)
+			_ = w.out.SetReadDeadline(time.Now().Add(2 * time.Second))
+			_, _ = io.Copy(&pendingWriter{&pending}, w.out)
+		}
+		// Otherwise the worker ended (EOF): kubectl ended its process.
+		_, _ = out.Write(pending)
+		res.ExitCode = w.exitCode()
+		w.stop()
+		return res, canceled, false, nil
+	}
+}
+
+// pendingWriter appends to a byte slice.
+type pendingWriter struct{ b *[]byte }
+
+func (p *pendingWriter) Write(b []byte) (int, error) {
+	*p.b = append(*p.b, b...)
+	return len(b), nil
+}
+
+// takeWorker returns an idle worker of kubeconfig, or nil.
+func (r *Runner) takeWorker(kubeconfig string) *worker {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for ws := r.idle[kubeconfig]; len(ws) > 0; ws = r.idle[kubeconfig] {
+		w := ws[len(ws)-1]
+		r.idle[kubeconfig] = ws[:len(ws)-1]
+		if w.alive() {
+			return w
+		}
+		w.stop()
+	}
+	delete(r.idle, kubeconfig)
+	return nil
+}
+
+// putWorker keeps w for the kubeconfig's next command, or stops it.
+func (r *Runner) putWorker(w *worker) {
+	w.served++
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || w.served >= maxWorkerCommands || len(r.idle[w.kubeconfig]) >= maxIdleWorkers || !w.alive() {
+		w.stop()
+		return
+	}
+	w.idleSince = time.Now()
+	if r.idle == nil {
+		r.idle = map[string][]*worker{}
+	}
+	r.idle[w.kubeconfig] = append(r.idle[w.kubeconfig], w)
+	if !r.reaping {
+		r.reaping = true
+		go r.reap()
+	}
+}
+
+// workerIdle is how long an idle worker is kept.
+func (r *Runner) workerIdle() time.Duration {
+	if r.WorkerIdle > 0 {
+		return r.WorkerIdle
+	}
+	return DefaultWorkerIdle
+}
+
+// reap stops the workers idle for longer than workerIdle; it ends when no
+// worker is left.
+func (r *Runner) reap() {
+	idle := r.workerIdle()
+	tick := time.NewTicker(max(idle/4, 50*time.Millisecond))
+	defer tick.Stop()
+	for range tick.C {
+		r.mu.Lock()
+		for kc, ws := range r.idle {
+			kept := ws[:0]
+			for _, w := range ws {
+				if time.Since(w.idleSince) >= idle || !w.alive() {
+					w.stop()
+					continue
+				}
+				kept = append(kept, w)
+			}
+			if len(kept) == 0 {
+				delete(r.idle, kc)
+			} else {
+				r.idle[kc] = kept
+			}
+		}
+		if len(r.idle) == 0 {
+			r.reaping = false
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+	}
+}
+
+// stopWorkers stops the idle workers of kubeconfig, or of every
+// kubeconfig when it is empty.
+func (r *Runner) stopWorkers(kubeconfig string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for kc, ws := range r.idle {
+		if kubeconfig != "" && kc != kubeconfig {
+			continue
+		}
+		for _, w := range ws {
+			w.stop()
+		}
+		delete(r.idle, kc)
+	}
+}
+
+// Close stops the Runner's idle workers; commands still running finish,
+// and their workers stop then. A closed Runner runs each later command in
+// a process of its own.
+func (r *Runner) Close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.stopWorkers("")
+}
