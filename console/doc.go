@@ -4,7 +4,9 @@
 // programs, shell operators, other clusters or credentials, files on the
 // server, terminals), and runs the kubectl that is built into kubelab
 // against the sandbox's kubeconfig with a clean environment, a time limit
-// and an output cap.
+// and an output cap. A sandbox's commands run one after another in a
+// kubectl worker process kept for its kubeconfig (worker.go), so that a
+// command costs kubectl's work and not the start of a kubelab process.
 //
 // Typical use:
 //
