@@ -91,7 +91,9 @@ type Result struct {
 // TERM=dumb and KUBECTL_KUBERC=false (no kuberc preferences or aliases;
 // kubectl versions without kuberc ignore it). It runs in a process group
 // of its own, which is killed when Timeout passes or ctx is done, so that
-// `kubectl get pods -w` ends with the output it had printed so far.
+// `kubectl get pods -w` ends with the output it had printed so far. That
+// process is a worker kept for the kubeconfig (ServeWorker), or, with
+// OneShot, one started for the command.
 func (r *Runner) Run(ctx context.Context, kubeconfig string, argv []string) Result {
 	start := time.Now()
 	res := r.run(ctx, kubeconfig, argv)

@@ -245,9 +245,12 @@ func runOnWorker(ctx context.Context, w *worker, args []string, timeout time.Dur
 		return res, false, false, fmt.Errorf("worker: %w", err)
 	}
 	var stopped atomic.Bool
-	done := make(chan struct{})
-	defer close(done)
+	done, watched := make(chan struct{}), make(chan struct{})
+	// The watcher has ended when this returns, so that it never moves the
+	// deadline of the worker's next command.
+	defer func() { close(done); <-watched }()
 	go func() {
+		defer close(watched)
 		select {
 		case <-ctx.Done():
 			stopped.Store(true)
