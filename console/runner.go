@@ -370,43 +370,6 @@ func durationKo(d time.Duration) string {
 	return fmt.Sprintf("%d초", int(d.Seconds()))
 }
 
-// workers reports whether commands run on workers.
-func (r *Runner) workers() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return !r.OneShot && !r.closed
-}
-
-// runOnAWorker runs cmd's arguments on an idle worker of its kubeconfig,
-// or on a new one, and writes the output to out. A worker that was idle
-// and turns out gone is replaced once.
-func (r *Runner) runOnAWorker(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, out io.Writer) (Result, bool, error) {
-	args := cmd.Args[2:] // bin kubectl --kubeconfig=... argv...
-	key := args[0]
-	for attempt := 0; ; attempt++ {
-		w := r.takeWorker(key)
-		fresh := w == nil
-		if fresh {
-			var err error
-			if w, err = startWorker(key, cmd); err != nil {
-				return Result{}, false, err
-			}
-		}
-		res, canceled, kept, err := runOnWorker(ctx, w, args, timeout, out)
-		if err != nil {
-			w.stop()
-			if !fresh && attempt == 0 {
-				continue
-			}
-			return res, canceled, err
-		}
-		if kept {
-			r.putWorker(w)
-		}
-		return res, canceled, nil
-	}
-}
-
 // runProcess runs cmd as a kubectl process of its own and writes its
 // output to out.
 func runProcess(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, out io.Writer) (res Result, canceled bool, err error) {

@@ -298,7 +298,8 @@ func runOnWorker(ctx context.Context, w *worker, args []string, timeout time.Dur
 			res.TimedOut = !canceled
 			killGroup(w.cmd.Process.Pid)
 			_ = w.out.SetReadDeadline(time.Now().Add(2 * time.Second))
-			_, _ = io.Copy(&pendingWriter{&pending}, w.out)
+			rest, _ := io.ReadAll(w.out) // what came before EOF or the deadline
+			pending = append(pending, rest...)
 		}
 		// Otherwise the worker ended (EOF): kubectl ended its process.
 		_, _ = out.Write(pending)
@@ -308,12 +309,41 @@ func runOnWorker(ctx context.Context, w *worker, args []string, timeout time.Dur
 	}
 }
 
-// pendingWriter appends to a byte slice.
-type pendingWriter struct{ b *[]byte }
+// workers reports whether commands run on workers.
+func (r *Runner) workers() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return !r.OneShot && !r.closed
+}
 
-func (p *pendingWriter) Write(b []byte) (int, error) {
-	*p.b = append(*p.b, b...)
-	return len(b), nil
+// runOnAWorker runs cmd's arguments on an idle worker of its kubeconfig,
+// or on a new one, and writes the output to out. A worker that was idle
+// and turns out gone is replaced once.
+func (r *Runner) runOnAWorker(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, out io.Writer) (Result, bool, error) {
+	args := cmd.Args[2:] // bin kubectl --kubeconfig=... argv...
+	key := args[0]
+	for attempt := 0; ; attempt++ {
+		w := r.takeWorker(key)
+		fresh := w == nil
+		if fresh {
+			var err error
+			if w, err = startWorker(key, cmd); err != nil {
+				return Result{}, false, err
+			}
+		}
+		res, canceled, kept, err := runOnWorker(ctx, w, args, timeout, out)
+		if err != nil {
+			w.stop()
+			if !fresh && attempt == 0 {
+				continue
+			}
+			return res, canceled, err
+		}
+		if kept {
+			r.putWorker(w)
+		}
+		return res, canceled, nil
+	}
 }
 
 // takeWorker returns an idle worker of kubeconfig, or nil.

@@ -131,16 +131,30 @@ func rssMiB(pid int) int {
 	return 0
 }
 
-func cpuTicks(pid int) int {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	f := strings.Fields(string(b))
-	if len(f) < 15 {
+// statFields reads /proc/PID/stat from its third field (the state) on:
+// the command name before it may hold spaces. nil if pid is gone.
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+}
+
+// ticksAt sums two of statFields' fields (CPU clock ticks).
+func ticksAt(pid, a, b int) int {
+	f := statFields(pid)
+	if len(f) <= b {
 		return 0
 	}
-	u, _ := strconv.Atoi(f[13])
-	s, _ := strconv.Atoi(f[14])
-	return u + s
+	x, _ := strconv.Atoi(f[a])
+	y, _ := strconv.Atoi(f[b])
+	return x + y
 }
+
+// cpuTicks is the CPU ticks pid used itself (utime and stime).
+func cpuTicks(pid int) int { return ticksAt(pid, 11, 12) }
 
 // stringList is a repeatable string flag.
 type stringList []string
@@ -198,13 +212,7 @@ func descendants(pid int) []int {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-		if len(f) > 1 {
+		if f := statFields(p); len(f) > 1 {
 			parent[p], _ = strconv.Atoi(f[1])
 		}
 	}
@@ -238,17 +246,7 @@ func anonMiB(pid int) float64 {
 // reapedTicks is the CPU ticks of pid's children that have ended and
 // been waited for (cutime and cstime): the console's kubectl processes
 // and workers, and the sandboxes that stopped.
-func reapedTicks(pid int) int {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 15 {
-		return 0
-	}
-	u, _ := strconv.Atoi(f[13])
-	c, _ := strconv.Atoi(f[14])
-	return u + c
-}
+func reapedTicks(pid int) int { return ticksAt(pid, 13, 14) }
 
 // treeTicks sums the CPU ticks of the server, its live children (sandboxes,
 // console workers) and those that ended (reapedTicks).
