@@ -222,6 +222,9 @@ func TestScenarios(t *testing.T) {
 			}()
 		}
 	})
+	// The node lanes need room on their nodes (an m5.large takes 29 pods):
+	// wait until the parallel scenarios' namespaces, and their pods, are gone.
+	waitScenarioNamespacesGone(t, 3*time.Minute)
 	t.Run("nodes", func(t *testing.T) {
 		lanes := map[string][]scenario{}
 		for _, s := range all {
@@ -302,7 +305,7 @@ func runScenario(t *testing.T, api *apiReader, s scenario, record func(result)) 
 		t.Logf("differs from a real cluster, as documented: %v\n  (a real cluster: %s)", err, s.Deviation)
 	case err != nil:
 		r.err = err.Error()
-		t.Errorf("does not behave as on a real cluster (%s, %s): %v", s.file, s.Doc, err)
+		t.Errorf("does not behave as on a real cluster (%s, %s): %v\n%s", s.file, s.Doc, err, describeNamespace(e))
 	case s.Deviation != "":
 		t.Logf("behaves as on a real cluster although it carries a deviation: remove it")
 	}
@@ -601,4 +604,76 @@ func listObject(list *unstructured.UnstructuredList) (map[string]interface{}, er
 		return nil, fmt.Errorf("decode list: %w", err)
 	}
 	return obj, nil
+}
+
+// describeNamespace says what a failed scenario left in its namespace (its
+// pods, where they are and why, and its last events) and what its node
+// carries, so that a failure seen once can be explained.
+func describeNamespace(e *env) string {
+	var b strings.Builder
+	pods, err := e.c.Client.CoreV1().Pods(e.ns).List(e.ctx, metav1.ListOptions{})
+	if err != nil {
+		return fmt.Sprintf("list pods: %v", err)
+	}
+	nodes := map[string]bool{}
+	for _, p := range pods.Items {
+		fmt.Fprintf(&b, "  pod %s: node=%q phase=%s deleting=%v", p.Name, p.Spec.NodeName, p.Status.Phase, p.DeletionTimestamp != nil)
+		for _, c := range p.Status.Conditions {
+			fmt.Fprintf(&b, " %s=%s", c.Type, c.Status)
+			if c.Message != "" {
+				fmt.Fprintf(&b, "(%s)", c.Message)
+			}
+		}
+		b.WriteString("\n")
+		if p.Spec.NodeName != "" {
+			nodes[p.Spec.NodeName] = true
+		}
+	}
+	evs, err := e.c.Client.CoreV1().Events(e.ns).List(e.ctx, metav1.ListOptions{})
+	if err == nil {
+		sort.Slice(evs.Items, func(i, j int) bool { return evs.Items[i].LastTimestamp.Before(&evs.Items[j].LastTimestamp) })
+		for _, ev := range evs.Items[max(0, len(evs.Items)-12):] {
+			fmt.Fprintf(&b, "  event %s %s/%s %s: %s\n", ev.Type, ev.InvolvedObject.Kind, ev.InvolvedObject.Name, ev.Reason, ev.Message)
+		}
+	}
+	for name := range nodes {
+		all, err := e.c.Client.CoreV1().Pods("").List(e.ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + name})
+		if err != nil {
+			continue
+		}
+		n, err := e.c.Client.CoreV1().Nodes().Get(e.ctx, name, metav1.GetOptions{})
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "  node %s: %d pods, unschedulable=%v, taints=%v\n", name, len(all.Items), n.Spec.Unschedulable, n.Spec.Taints)
+		for _, c := range n.Status.Conditions {
+			if c.Type == corev1.NodeReady {
+				fmt.Fprintf(&b, "    Ready=%s since %s\n", c.Status, c.LastTransitionTime)
+			}
+		}
+	}
+	return b.String()
+}
+
+// waitScenarioNamespacesGone waits until no scenario namespace (sc-*) is
+// left, or says how many were after limit.
+func waitScenarioNamespacesGone(t *testing.T, limit time.Duration) {
+	t.Helper()
+	left := 0
+	for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(time.Second) {
+		list, err := shared.Client.CoreV1().Namespaces().List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			continue
+		}
+		left = 0
+		for _, ns := range list.Items {
+			if strings.HasPrefix(ns.Name, "sc-") {
+				left++
+			}
+		}
+		if left == 0 {
+			return
+		}
+	}
+	t.Logf("%d scenario namespaces still terminating after %s", left, limit)
 }

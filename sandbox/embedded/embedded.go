@@ -338,7 +338,14 @@ func (b *Backend) watch(c *child, stdout io.Reader) {
 			c.state, c.message = sandbox.StateFailed, fmt.Sprintf("sandbox process ended before it was ready (%v); see %s", err, filepath.Join(c.dir, "sandbox.log"))
 		} else {
 			c.state = sandbox.StateStopped
-			if err != nil && !strings.Contains(err.Error(), "signal: terminated") && !strings.Contains(err.Error(), "signal: interrupt") {
+			abnormal := err != nil && !strings.Contains(err.Error(), "signal: terminated") && !strings.Contains(err.Error(), "signal: interrupt")
+			switch {
+			case abnormal && c.asked:
+				// Asked to stop, it was slow to (a loaded machine) and was
+				// killed: etcd's log keeps what was written, so the sandbox
+				// resumes like any stopped one.
+				c.message = fmt.Sprintf("stopped; the process ended with %v", err)
+			case abnormal:
 				c.state, c.message = sandbox.StateFailed, fmt.Sprintf("sandbox process ended: %v", err)
 			}
 		}

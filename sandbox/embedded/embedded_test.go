@@ -62,7 +62,7 @@ func TestAcquireStopResumeDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st, _ := b.Status("alice"); st.State != sandbox.StateStopped {
-		t.Fatalf("state after Stop: %s", st.State)
+		t.Fatalf("state after Stop: %s (%s)", st.State, st.Message)
 	}
 	resumed, err := b.Acquire(ctx, "alice")
 	if err != nil {

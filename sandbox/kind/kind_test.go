@@ -440,6 +440,11 @@ func TestProviderDeletesIdleClustersAndReportsVanishedOnes(t *testing.T) {
 	if f.has("kubelab-t1-alice") {
 		t.Fatal("idle cluster still running after 5s")
 	}
+	// The notice follows the backend's stop, which deletes the cluster
+	// first: wait for it rather than race it.
+	for len(notices.list()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if !f.has("kubelab-t1-bob") {
 		t.Error("a held cluster was deleted as idle")
 	}
