@@ -91,7 +91,7 @@ func (l *learner) grader(ctx context.Context, w *watch.Watcher) {
 
 // gradeNow grades a lab at once (the status API and tests).
 func (l *learner) gradeNow(ctx context.Context, lab *labs.Lab) []labs.StepResult {
-	_, _, _, w := l.snapshot()
+	w := l.liveWatcher(ctx)
 	if w == nil {
 		return nil
 	}

@@ -24,14 +24,17 @@ type learner struct {
 	user store.User
 	name string // sandbox name
 
-	mu       sync.Mutex
-	state    sandbox.State
-	message  string
-	box      *sandbox.Sandbox
-	watcher  *watch.Watcher
-	cs       *labs.ClusterState
-	csFor    string
-	cancel   context.CancelFunc // stops watcher and grader
+	mu      sync.Mutex
+	state   sandbox.State
+	message string
+	box     *sandbox.Sandbox
+	watcher *watch.Watcher
+	cs      *labs.ClusterState
+	csFor   string
+	cancel  context.CancelFunc // stops watcher and grader
+	// syncing, while set, is closed when the ready sandbox's watch has
+	// synced (or failed to).
+	syncing  chan struct{}
 	starting bool
 	conns    map[*wsConn]struct{}
 	openLab  string
@@ -112,39 +115,100 @@ func (l *learner) provision() {
 	// frozen again (a warm one was frozen until this hand-out) before the
 	// page's websocket holds it.
 	release := l.s.cfg.Provider.Hold(l.name)
+	t0 := time.Now()
 	box, err := l.s.cfg.Provider.Acquire(ctx, l.name)
-	var w *watch.Watcher
-	if err == nil {
-		w, err = watch.StartIn(l.s.ctx, box.REST, box.Namespace)
-	}
-	release()
-	l.mu.Lock()
-	l.starting = false
 	if err != nil {
-		l.state, l.message = sandbox.StateFailed, err.Error()
-		if errors.Is(err, sandbox.ErrCapacity) {
-			l.message = sandbox.ErrCapacity.Error()
-		}
+		release()
+		l.mu.Lock()
+		l.starting = false
 		l.mu.Unlock()
-		l.s.log.Warn("sandbox failed", "learner", l.name, "err", err)
-		_, _ = l.s.cfg.Store.UpsertSandbox(context.Background(), store.Sandbox{UserID: l.user.ID, Name: l.name,
-			Backend: l.s.cfg.Provider.Name(), State: store.SandboxFailed, Message: l.message})
-		l.broadcastState()
+		l.failed(err)
 		return
 	}
+	acquired := time.Since(t0)
+	// The console works from here on: the learner does not wait for the
+	// page's watch, which on a machine busy with a class's arrival takes
+	// seconds to list the cluster. The diagrams and the grader start once
+	// it has (syncing tells who needs the watcher to wait for it).
 	wctx, wcancel := context.WithCancel(l.s.ctx)
-	l.box, l.watcher, l.cancel = box, w, wcancel
+	synced := make(chan struct{})
+	l.mu.Lock()
+	l.starting = false
+	l.box, l.cancel, l.syncing = box, wcancel, synced
 	l.state, l.message = sandbox.StateReady, ""
-	conns := l.connsLocked()
 	l.mu.Unlock()
 	_, _ = l.s.cfg.Store.UpsertSandbox(context.Background(), store.Sandbox{UserID: l.user.ID, Name: l.name,
 		Backend: l.s.cfg.Provider.Name(), State: store.SandboxReady})
 	l.broadcastState()
+	w, err := watch.StartIn(wctx, box.REST, box.Namespace)
+	release()
+	l.mu.Lock()
+	close(synced)
+	if l.syncing == synced {
+		l.syncing = nil
+	}
+	if wctx.Err() != nil {
+		// Stopped or reset meanwhile: what replaced it is not ours to touch.
+		l.mu.Unlock()
+		if w != nil {
+			w.Stop()
+		}
+		return
+	}
+	if err != nil {
+		l.box, l.cancel = nil, nil
+		l.mu.Unlock()
+		wcancel()
+		l.failed(err)
+		return
+	}
+	l.watcher = w
+	conns := l.connsLocked()
+	l.mu.Unlock()
+	// What a learner waited for: the sandbox (a usable console), then the
+	// page's watch (the diagrams and the grader).
+	l.s.log.Info("sandbox ready", "learner", l.name, "acquire", acquired.Round(time.Millisecond),
+		"watch", (time.Since(t0) - acquired).Round(time.Millisecond))
 	for _, c := range conns {
 		c.attach(w)
 	}
 	go l.grader(wctx, w)
 	go l.record(wctx, w)
+}
+
+// failed records that the learner's sandbox could not be started or
+// watched.
+func (l *learner) failed(err error) {
+	l.mu.Lock()
+	l.state, l.message = sandbox.StateFailed, err.Error()
+	if errors.Is(err, sandbox.ErrCapacity) {
+		l.message = sandbox.ErrCapacity.Error()
+	}
+	msg := l.message
+	l.mu.Unlock()
+	l.s.log.Warn("sandbox failed", "learner", l.name, "err", err)
+	_, _ = l.s.cfg.Store.UpsertSandbox(context.Background(), store.Sandbox{UserID: l.user.ID, Name: l.name,
+		Backend: l.s.cfg.Provider.Name(), State: store.SandboxFailed, Message: msg})
+	l.broadcastState()
+}
+
+// liveWatcher returns the learner's watcher, waiting (within ctx) while a
+// ready sandbox's watch is still syncing; nil when there is none.
+func (l *learner) liveWatcher(ctx context.Context) *watch.Watcher {
+	l.mu.Lock()
+	w, syncing := l.watcher, l.syncing
+	l.mu.Unlock()
+	if w != nil || syncing == nil {
+		return w
+	}
+	select {
+	case <-syncing:
+	case <-ctx.Done():
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.watcher
 }
 
 func (l *learner) stopWatch() {

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/kubelab/kubelab/labs"
 	"github.com/kubelab/kubelab/text"
+	"github.com/kubelab/kubelab/watch"
 )
 
 // A verdict on the stream carries every text in both languages (the plain
@@ -45,4 +47,33 @@ func TestVerdictMessageCarriesBothLanguages(t *testing.T) {
 			t.Fatalf("held cell: %+v", cell)
 		}
 	})
+}
+
+// A ready sandbox whose page watch is still listing the cluster: who needs
+// the watcher (the status API, a live quiz question) waits for it, and
+// gets nothing when there is no sandbox or the caller gives up.
+func TestLiveWatcherWaitsForTheSync(t *testing.T) {
+	l := &learner{}
+	if w := l.liveWatcher(context.Background()); w != nil {
+		t.Fatalf("no sandbox: %v", w)
+	}
+	synced := make(chan struct{})
+	l.syncing = synced
+	want := &watch.Watcher{}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		l.mu.Lock()
+		l.watcher, l.syncing = want, nil
+		close(synced)
+		l.mu.Unlock()
+	}()
+	if got := l.liveWatcher(context.Background()); got != want {
+		t.Fatalf("after the sync: %p, want %p", got, want)
+	}
+	l.watcher, l.syncing = nil, make(chan struct{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if got := l.liveWatcher(ctx); got != nil {
+		t.Fatalf("a caller that gave up: %v", got)
+	}
 }

@@ -70,7 +70,7 @@ func (s *Server) answerQuiz(w http.ResponseWriter, r *http.Request) {
 	u := userOf(r)
 	var state labs.State
 	if qu.Live() {
-		_, _, _, wt := s.learnerFor(u).snapshot()
+		wt := s.learnerFor(u).liveWatcher(r.Context())
 		if wt == nil {
 			s.errorPage(w, r, http.StatusConflict, "your sandbox is not running yet: live questions are answered from it")
 			return

@@ -21,6 +21,12 @@
 // The arrival (first join to the last learner's sandbox ready) is reported
 // apart: the CPU the server and the sandbox processes used in it, and the
 // sandbox processes that started.
+//
+// With -course each learner, once its page is open, first runs every other
+// lab's reference solution through the console and the editor (the
+// course's content in its sandbox; the labs' own refusals are counted, not
+// errors), and all learners wait for each other before the measured part
+// begins, so that it measures a class whose sandboxes hold the course.
 package main
 
 import (
@@ -41,6 +47,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -88,10 +95,12 @@ func main() {
 	freezeAfter := flag.Duration("freeze-after", 0, "serve --freeze-after (0 = the server's default)")
 	var serverArgs stringList
 	flag.Var(&serverArgs, "server-arg", "an extra `kubelab serve` flag (repeatable; e.g. -server-arg=--console-workers=false)")
+	course := flag.Bool("course", false, "fill each learner's sandbox with every lab's reference solution before the measured part")
+	serverLog := flag.String("server-log", "", "write the server's output to this file")
 	settle := flag.Duration("settle", 5*time.Second, "with -warm, how long to wait after the warm sandboxes are ready (longer than -freeze-after: they are all frozen when the class arrives)")
 	flag.Parse()
 	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive, cpuProfile: *cpuProfile,
-		freezeAfter: *freezeAfter, settle: *settle, serverArgs: serverArgs}
+		freezeAfter: *freezeAfter, settle: *settle, serverArgs: serverArgs, serverLog: *serverLog, course: *course}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -174,6 +183,8 @@ type options struct {
 	freezeAfter    time.Duration
 	settle         time.Duration
 	serverArgs     []string
+	serverLog      string
+	course         bool
 }
 
 // isSandbox reports whether pid is a sandbox process (`kubelab sandbox up`),
@@ -318,6 +329,14 @@ func run(o options) error {
 	srv := exec.Command(bin, args...)
 	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	srv.Stdout, srv.Stderr = io.Discard, io.Discard
+	if o.serverLog != "" {
+		f, err := os.Create(o.serverLog)
+		if err != nil {
+			return fmt.Errorf("server log: %w", err)
+		}
+		defer f.Close()
+		srv.Stdout, srv.Stderr = f, f
+	}
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -406,11 +425,27 @@ func run(o options) error {
 			}
 		}
 	}()
+	var fill *courseFill
+	if o.course {
+		fill = &courseFill{all: make(chan struct{})}
+		for _, l := range cat.Labs {
+			if l.ID != lab.ID { // the measured part runs that one
+				fill.labs = append(fill.labs, l)
+			}
+		}
+		fill.wg.Add(n)
+		go func() {
+			fill.wg.Wait()
+			fmt.Printf("course filled in every sandbox %s after the first join: %d actions, %d refused (as some labs teach)\n",
+				time.Since(started).Round(time.Second), fill.actions.Load(), fill.refused.Load())
+			close(fill.all)
+		}()
+	}
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			learner(base, class.JoinCode, i, lab, duration, s, arrivals.Done)
+			learner(base, class.JoinCode, i, lab, duration, s, arrivals.Done, fill)
 		}(i)
 		if o.arrive > 0 {
 			time.Sleep(o.arrive / time.Duration(max(n-1, 1)))
@@ -466,10 +501,56 @@ func run(o options) error {
 	return nil
 }
 
-func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s *sample, arrived func()) {
+// courseFill is the -course phase: the labs each learner fills its sandbox
+// with, and the barrier after it.
+type courseFill struct {
+	labs             []*labs.Lab
+	wg               sync.WaitGroup
+	all              chan struct{} // closed when every learner has filled
+	actions, refused atomic.Int64
+}
+
+// run fills one learner's sandbox through post, then waits for the others.
+func (f *courseFill) run(post func(metric, path string, body any) (map[string]any, error), s *sample, finished func()) {
+	for _, l := range f.labs {
+		for _, st := range l.Steps {
+			for _, a := range st.Solution {
+				f.actions.Add(1)
+				switch {
+				case a.Kubectl != "":
+					out, err := post("course console latency", "/api/console", map[string]string{"command": a.Kubectl})
+					if err != nil {
+						s.fail("course", err)
+					} else if code, _ := out["exitCode"].(float64); code != 0 {
+						f.refused.Add(1)
+					}
+				case a.Apply != "":
+					// A refused apply answers 4xx: some labs teach exactly that.
+					if _, err := post("course apply latency", "/api/apply", map[string]any{"yaml": a.Apply}); err != nil {
+						f.refused.Add(1)
+					}
+				}
+				if a.Wait > 0 {
+					time.Sleep(min(time.Duration(a.Wait*float64(time.Second)), time.Second))
+				}
+			}
+		}
+	}
+	finished()
+	<-f.all
+}
+
+func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s *sample, arrived func(), fill *courseFill) {
 	var once sync.Once
 	arrivedOnce := func() { once.Do(arrived) }
 	defer arrivedOnce()
+	var filled sync.Once
+	finishFill := func() {
+		if fill != nil {
+			filled.Do(fill.wg.Done)
+		}
+	}
+	defer finishFill() // a learner that gave up does not hold the others back
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 3 * time.Minute}
 	if _, err := c.PostForm(base+"/join", url.Values{"code": {code}, "name": {fmt.Sprintf("learner %d", i)}}); err != nil {
@@ -477,10 +558,14 @@ func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s 
 		return
 	}
 	t0 := time.Now()
-	if resp, err := c.Get(base + "/labs/kubectl-activity"); err != nil || resp.StatusCode != 200 {
+	resp, err := c.Get(base + "/labs/kubectl-activity")
+	if err != nil || resp.StatusCode != 200 {
 		s.fail("open lab", fmt.Errorf("%v %v", err, resp))
 		return
 	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	s.add("lab page latency", time.Since(t0))
 	for {
 		resp, err := c.Get(base + "/api/sandbox?start=1")
 		if err == nil {
@@ -525,13 +610,25 @@ func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s 
 			}
 			now := time.Now()
 			mu.Lock()
-			switch m["type"] {
-			case "upsert":
-				o, _ := m["obj"].(map[string]any)
+			see := func(o map[string]any) {
 				str := func(v any) string { s, _ := v.(string); return s }
 				key := str(o["kind"]) + "/" + str(o["namespace"]) + "/" + str(o["name"])
 				if _, ok := seen[key]; !ok {
 					seen[key] = now
+				}
+			}
+			switch m["type"] {
+			case "upsert":
+				o, _ := m["obj"].(map[string]any)
+				see(o)
+			case "snapshot":
+				// The page's first state: a change made while the page's
+				// watch was still listing the cluster arrives in it.
+				objs, _ := m["objects"].([]any)
+				for _, o := range objs {
+					if o, ok := o.(map[string]any); ok {
+						see(o)
+					}
 				}
 			case "verdict":
 				if m["passed"] == true {
@@ -543,7 +640,7 @@ func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s 
 			mu.Unlock()
 		}
 	}()
-	post := func(path string, body any) (map[string]any, error) {
+	postAs := func(metric, path string, body any) (map[string]any, error) {
 		b, _ := json.Marshal(body)
 		start := time.Now()
 		resp, err := c.Post(base+path, "application/json", bytes.NewReader(b))
@@ -553,11 +650,17 @@ func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s 
 		defer resp.Body.Close()
 		var out map[string]any
 		_ = json.NewDecoder(resp.Body).Decode(&out)
-		s.add(strings.TrimPrefix(path, "/api/")+" latency", time.Since(start))
+		s.add(metric, time.Since(start))
 		if resp.StatusCode >= 300 {
 			return out, fmt.Errorf("%s: %d %v", path, resp.StatusCode, out)
 		}
 		return out, nil
+	}
+	post := func(path string, body any) (map[string]any, error) {
+		return postAs(strings.TrimPrefix(path, "/api/")+" latency", path, body)
+	}
+	if fill != nil {
+		fill.run(postAs, s, finishFill)
 	}
 	for _, st := range lab.Steps {
 		stepStart := time.Now()

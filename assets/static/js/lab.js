@@ -82,7 +82,21 @@ export function start (doc = globalThis.document, { connectImpl = connect } = {}
     el.textContent = t(key) + (extra ? ` — ${extra}` : '')
   }
   doc.addEventListener('kubelab:connection', e => setText('conn-state', 'conn.' + e.detail.state, e.detail.state))
-  doc.addEventListener('kubelab:sandbox', e => setText('sandbox-state', 'sb.' + e.detail.state, e.detail.state, e.detail.message))
+  // A ready sandbox's console works before the page has its cluster state (the server's watch is
+  // still listing it on a busy machine): say so until the first snapshot arrives.
+  let synced = false
+  let sbState = ''
+  store.subscribe(c => {
+    if (c.type !== 'snapshot' || synced) return
+    synced = true
+    if (sbState === 'ready') setText('sandbox-state', 'sb.ready', 'ready')
+  })
+  doc.addEventListener('kubelab:sandbox', e => {
+    sbState = e.detail.state
+    if (sbState !== 'ready') synced = false
+    const extra = sbState === 'ready' && !synced ? t('sb.reading') : e.detail.message
+    setText('sandbox-state', 'sb.' + sbState, sbState, extra)
+  })
   doc.addEventListener('kubelab:verdict', e => applyVerdict(doc, e.detail, d.lab))
   doc.addEventListener('kubelab:hint', e => showHint(doc, e.detail.text, 'instructor'))
 
