@@ -41,7 +41,7 @@ type statusLine struct {
 func sandboxUpCommand() *cobra.Command {
 	var dir, topology string
 	var asJSON bool
-	var port, quota, gogc, procs int
+	var port, quota, gogc, procs, nice int
 	var memLimit string
 	var nodeGrace, tolerate time.Duration
 	var tuning controlplane.Tuning
@@ -56,6 +56,9 @@ func sandboxUpCommand() *cobra.Command {
 				return fmt.Errorf("sandbox up: %w", err)
 			}
 			applyGCSettings(gogc, memLimit)
+			if nice > 0 {
+				lowerPriority(nice)
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			logf, err := os.OpenFile(filepath.Join(dir, "sandbox.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -125,6 +128,7 @@ func sandboxUpCommand() *cobra.Command {
 	for _, f := range []string{"procs", "apiserver-arg", "controller-manager-arg", "etcd-snapshot-count", "openapi-v2", "no-scheduling-records"} {
 		_ = cmd.Flags().MarkHidden(f)
 	}
+	cmd.Flags().IntVar(&nice, "nice", 0, "run this much below the normal CPU priority (the kubelab server passes its --sandbox-nice)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print status as JSON lines (used by the kubelab server)")
 	return cmd
 }
@@ -183,4 +187,22 @@ func parseBytes(s string) (int64, error) {
 		}
 	}
 	return strconv.ParseInt(s, 10, 64)
+}
+
+// lowerPriority sets the nice value of every thread of this process to n.
+// Linux keeps a nice value per thread and a new thread takes its creator's,
+// so the runtime's later threads follow; going down needs no privilege.
+// The threads are read twice, in case one was being created the first time.
+func lowerPriority(n int) {
+	for range 2 {
+		tasks, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			return // not Linux: keep the normal priority
+		}
+		for _, t := range tasks {
+			if tid, err := strconv.Atoi(t.Name()); err == nil {
+				_ = syscall.Setpriority(syscall.PRIO_PROCESS, tid, n)
+			}
+		}
+	}
 }

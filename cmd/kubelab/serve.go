@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -35,7 +36,7 @@ func serveCommand() *cobra.Command {
 	var sandboxArgs []string
 	var insecureCookies, consoleWorkers bool
 	var backendName, remoteKubeconfig string
-	var pool, maxSandboxes, classSeats int
+	var pool, maxSandboxes, classSeats, sandboxNice int
 	var freezeAfter time.Duration
 	var idle time.Duration
 	var cpuProfile string
@@ -77,6 +78,9 @@ func serveCommand() *cobra.Command {
 			var args []string
 			if topology != "" {
 				args = []string{"--topology", topology}
+			}
+			if sandboxNice > 0 {
+				args = append(args, "--nice", strconv.Itoa(sandboxNice))
 			}
 			args = append(args, sandboxArgs...)
 			backend, err := newBackend(backendName, dataDir, exe, args, topology, pool, maxSandboxes, freezeAfter, remoteKubeconfig)
@@ -133,6 +137,7 @@ func serveCommand() *cobra.Command {
 	cmd.Flags().IntVar(&classSeats, "class-seats", server.DefaultClassSeats, "class mode: seat limit of a new class (the instructor changes it; the open classes' seats together never exceed --max-sandboxes)")
 	cmd.Flags().DurationVar(&idle, "idle", 30*time.Minute, "stop a sandbox nobody used for this long (its state is kept)")
 	cmd.Flags().BoolVar(&consoleWorkers, "console-workers", true, "run a sandbox's console commands in a kubectl process kept for it (false: a new process for every command)")
+	cmd.Flags().IntVar(&sandboxNice, "sandbox-nice", 5, "embedded: run sandbox processes this much below the server's CPU priority (nice), so that pages, hand-outs and the console stay quick when a class loads the machine; 0 = the same")
 	cmd.Flags().DurationVar(&freezeAfter, "freeze-after", 2*time.Minute, "embedded: freeze a sandbox with no page open and no activity for this long (no CPU; thawed in milliseconds); 0 = never")
 	return cmd
 }
