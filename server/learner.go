@@ -119,9 +119,6 @@ func (l *learner) provision() {
 	box, err := l.s.cfg.Provider.Acquire(ctx, l.name)
 	if err != nil {
 		release()
-		l.mu.Lock()
-		l.starting = false
-		l.mu.Unlock()
 		l.failed(err)
 		return
 	}
@@ -140,26 +137,19 @@ func (l *learner) provision() {
 	_, _ = l.s.cfg.Store.UpsertSandbox(context.Background(), store.Sandbox{UserID: l.user.ID, Name: l.name,
 		Backend: l.s.cfg.Provider.Name(), State: store.SandboxReady})
 	l.broadcastState()
-	w, err := watch.StartIn(wctx, box.REST, box.Namespace)
+	w := l.syncWatch(wctx, box)
 	release()
 	l.mu.Lock()
 	close(synced)
 	if l.syncing == synced {
 		l.syncing = nil
 	}
-	if wctx.Err() != nil {
+	if wctx.Err() != nil || w == nil {
 		// Stopped or reset meanwhile: what replaced it is not ours to touch.
 		l.mu.Unlock()
 		if w != nil {
 			w.Stop()
 		}
-		return
-	}
-	if err != nil {
-		l.box, l.cancel = nil, nil
-		l.mu.Unlock()
-		wcancel()
-		l.failed(err)
 		return
 	}
 	l.watcher = w
@@ -176,10 +166,30 @@ func (l *learner) provision() {
 	go l.record(wctx, w)
 }
 
-// failed records that the learner's sandbox could not be started or
-// watched.
+// syncWatch starts the page's watch of box, trying again while ctx lasts:
+// a machine loaded by a whole class can take longer than the watch's 30 s
+// to list a sandbox, and the sandbox (its console) works meanwhile.
+func (l *learner) syncWatch(ctx context.Context, box *sandbox.Sandbox) *watch.Watcher {
+	wait := time.Second
+	for {
+		w, err := watch.StartIn(ctx, box.REST, box.Namespace)
+		if err == nil || ctx.Err() != nil {
+			return w
+		}
+		l.s.log.Warn("page watch not synced; trying again", "learner", l.name, "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 30*time.Second)
+	}
+}
+
+// failed records that the learner's sandbox could not be started.
 func (l *learner) failed(err error) {
 	l.mu.Lock()
+	l.starting = false
 	l.state, l.message = sandbox.StateFailed, err.Error()
 	if errors.Is(err, sandbox.ErrCapacity) {
 		l.message = sandbox.ErrCapacity.Error()

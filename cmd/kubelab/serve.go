@@ -162,7 +162,10 @@ func quietKlog() {
 	klog.InitFlags(fs)
 	_ = fs.Set("logtostderr", "false")
 	_ = fs.Set("stderrthreshold", "ERROR")
-	klog.SetOutputBySeverity("INFO", io.Discard)
+	// Every severity needs an output: klog opens a file in the temporary
+	// directory for any severity without one.
+	_ = fs.Set("one_output", "true")
+	klog.SetOutput(io.Discard)
 }
 
 // newBackend builds the sandbox backend named by --backend; the policy

@@ -660,15 +660,18 @@ func parseFlags(component string, fss cliflag.NamedFlagSets, args []string) erro
 	return nil
 }
 
-// logTo sends the components' klog output to w (stderr stays quiet).
+// logTo sends the components' klog output to w (stderr stays quiet). Every
+// severity has w as its output and each line is written once: klog opens
+// a file in the temporary directory for any severity without an output.
 func logTo(w io.Writer) {
 	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(fs)
 	_ = fs.Set("logtostderr", "false")
 	_ = fs.Set("alsologtostderr", "false")
 	_ = fs.Set("stderrthreshold", "FATAL")
+	_ = fs.Set("one_output", "true")
 	_ = fs.Set("v", "0")
-	klog.SetOutputBySeverity("INFO", w)
+	klog.SetOutput(w)
 }
 
 func freePort() (int, error) {
