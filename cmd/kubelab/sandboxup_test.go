@@ -15,9 +15,9 @@ import (
 )
 
 // A sandbox started by the server runs below its priority (every thread of
-// it, the runtime's later ones too) and leaves no file in the temporary
-// directory: its components' warnings and errors, which every start has,
-// go to its own log.
+// it, the runtime's later ones too) and, once stopped, leaves no file in
+// the temporary directory: its components' warnings and errors, which
+// every start has, go to its own log.
 func TestSandboxUpRunsNicedAndKeepsItsLogs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a sandbox")
@@ -67,6 +67,9 @@ func TestSandboxUpRunsNicedAndKeepsItsLogs(t *testing.T) {
 			t.Errorf("thread %s: nice %v, want 3", path, fields[16:17])
 		}
 	}
+	// Once it has stopped, nothing of it is left there.
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
 	left, _ := os.ReadDir(tmp)
 	for _, e := range left {
 		t.Errorf("left in the temporary directory: %s", e.Name())
