@@ -196,7 +196,7 @@ test('lab page: mounts the step diagram, shows verdicts, sandbox and hints, swit
   assert.equal(badge.textContent, 'Passed')
   assert.equal(check.querySelector('[data-check-message]').hidden, true)
   fire('kubelab:sandbox', { type: 'sandbox', state: 'ready', backend: 'embedded' })
-  assert.equal(doc.getElementById('sandbox-state').textContent, 'Cluster ready — the console works; the diagrams are reading the cluster…',
+  assert.equal(doc.getElementById('sandbox-state').textContent, 'Cluster ready — loading the diagrams…',
     'ready before the page has the cluster\'s state')
   assert.equal(doc.getElementById('sandbox-state').dataset.state, 'ready')
   lab.store.apply({ type: 'snapshot', seq: 1, objects: [] })

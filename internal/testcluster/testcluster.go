@@ -110,6 +110,9 @@ func Start(ctx context.Context, bin, dir string, extra ...string) (*Cluster, err
 	return c, nil
 }
 
+// Pid is the sandbox process's id.
+func (c *Cluster) Pid() int { return c.cmd.Process.Pid }
+
 // Stop ends the sandbox with SIGTERM and waits for it.
 func (c *Cluster) Stop() error {
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)

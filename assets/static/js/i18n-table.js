@@ -124,7 +124,7 @@ export default {
   "sb.failed": ["클러스터 오류","Cluster failed"],
   "sb.frozen": ["클러스터 일시 정지","Cluster paused"],
   "sb.none": ["클러스터 없음","No cluster yet"],
-  "sb.reading": ["콘솔을 쓸 수 있어요. 다이어그램은 클러스터 상태를 읽는 중…","the console works; the diagrams are reading the cluster…"],
+  "sb.reading": ["다이어그램 불러오는 중…","loading the diagrams…"],
   "sb.ready": ["클러스터 준비됨","Cluster ready"],
   "sb.starting": ["클러스터 준비 중…","Cluster starting…"],
   "sb.stopped": ["클러스터 멈춤","Cluster stopped"],
