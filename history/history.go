@@ -185,6 +185,65 @@ func (l *Log) Append(e Entry) error {
 	return nil
 }
 
+// Change is an upsert or a delete whose object is already encoded (the
+// stream encodes each change once for every page and the recorder).
+type Change struct {
+	Op  string
+	Obj json.RawMessage
+}
+
+// AppendChanges records changes that arrived together, in their order, at
+// Unix millisecond at (now if 0), with one write: each line is the one
+// Append writes for Entry{At: at, Op: ch.Op, Obj: ch.Obj}. Each Obj must
+// be a JSON object as encoding/json writes it (compact).
+func (l *Log) AppendChanges(at int64, chs []Change) error {
+	if len(chs) == 0 {
+		return nil
+	}
+	if at == 0 {
+		at = time.Now().UnixMilli()
+	}
+	n := 0
+	for _, ch := range chs {
+		n += len(ch.Obj) + 48
+	}
+	buf := make([]byte, 0, n)
+	ends := make([]int, len(chs))
+	for i, ch := range chs {
+		// The stream's encoder wrote it: a cheap check of its shape,
+		// not a second scan of every byte.
+		if o := ch.Obj; len(o) < 2 || o[0] != '{' || o[len(o)-1] != '}' || ch.Op == "" {
+			return fmt.Errorf("history: change %d (%q) is not an encoded object", i, ch.Op)
+		}
+		buf = append(buf, `{"t":`...)
+		buf = strconv.AppendInt(buf, at, 10)
+		buf = append(buf, `,"op":`...)
+		buf = strconv.AppendQuote(buf, ch.Op)
+		buf = append(buf, `,"obj":`...)
+		buf = append(buf, ch.Obj...)
+		buf = append(buf, '}')
+		ends[i] = len(buf)
+		buf = append(buf, '\n')
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.appender == nil {
+		return errors.New("history: log closed")
+	}
+	if _, err := l.appender.Write(buf); err != nil {
+		return fmt.Errorf("history: append: %w", err)
+	}
+	start := 0
+	for i, ch := range chs {
+		l.entries = append(l.entries, line{at: at, op: ch.Op, raw: buf[start:ends[i]:ends[i]]})
+		start = ends[i] + 1
+	}
+	if len(l.entries) > l.max {
+		return l.compactLocked()
+	}
+	return nil
+}
+
 // compactLocked folds the oldest half of the entries into the base and
 // rewrites the file.
 func (l *Log) compactLocked() error {

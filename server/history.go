@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -67,6 +68,7 @@ func (l *learner) record(ctx context.Context, w *watch.Watcher) {
 		}
 		return h.Append(history.Entry{Op: "snapshot", Objects: out})
 	}
+	var batch []watch.Change
 	snap, sub := w.Subscribe(historyBuffer)
 	defer sub.Close()
 	if err := snapshot(snap); err != nil {
@@ -81,7 +83,20 @@ func (l *learner) record(ctx context.Context, w *watch.Watcher) {
 			if !ok {
 				return
 			}
-			err = h.Append(history.Entry{Op: ch.Op, Obj: ch.Obj})
+			// The changes already waiting go with this one: one write.
+			batch = append(batch[:0], ch)
+			for more := true; more && len(batch) < historyBatch; {
+				select {
+				case ch, ok := <-sub.C():
+					if ok {
+						batch = append(batch, ch)
+					}
+					more = ok
+				default:
+					more = false
+				}
+			}
+			err = appendChanges(h, batch)
 		case <-sub.Overflowed():
 			err = snapshot(sub.Resync())
 		}
@@ -90,6 +105,22 @@ func (l *learner) record(ctx context.Context, w *watch.Watcher) {
 			return
 		}
 	}
+}
+
+// historyBatch bounds how many waiting changes one write records.
+const historyBatch = 64
+
+// appendChanges records changes of the stream as the watcher encoded them.
+func appendChanges(h *history.Log, batch []watch.Change) error {
+	chs := make([]history.Change, len(batch))
+	for i, ch := range batch {
+		b, err := ch.Encoded()
+		if err != nil {
+			return fmt.Errorf("history: encode %s %v: %w", ch.Op, history.Key(ch.Obj), err)
+		}
+		chs[i] = history.Change{Op: ch.Op, Obj: b}
+	}
+	return h.AppendChanges(0, chs)
 }
 
 // forgetHistory deletes the learner's history and step snapshots with

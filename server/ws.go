@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/kubelab/kubelab/watch"
@@ -138,7 +139,10 @@ func (c *wsConn) stream() {
 	var changes <-chan watch.Change
 	var overflow <-chan struct{}
 	for {
-		var msg any
+		var (
+			msg any
+			raw []byte // msg already encoded
+		)
 		select {
 		case <-c.done:
 			return
@@ -157,14 +161,31 @@ func (c *wsConn) stream() {
 				continue
 			}
 			seq++
-			msg = objMsg{Type: ch.Op, Seq: seq, Obj: ch.Obj}
+			if b, err := ch.Encoded(); err == nil {
+				raw = changeMessage(ch.Op, seq, b)
+			} else {
+				msg = objMsg{Type: ch.Op, Seq: seq, Obj: ch.Obj}
+			}
 		case <-overflow:
 			// The page fell behind: drop the backlog, send the state anew.
 			seq++
 			msg = boundedSnapshot(seq, sub.Resync())
 		}
-		if !c.writeJSON(msg) {
+		if raw != nil && !c.write(raw) || raw == nil && !c.writeJSON(msg) {
 			return
 		}
 	}
+}
+
+// changeMessage is an objMsg written around its object's JSON, which the
+// watcher encoded once for every page and the history.
+func changeMessage(op string, seq uint64, obj []byte) []byte {
+	b := make([]byte, 0, len(obj)+48)
+	b = append(b, `{"type":`...)
+	b = strconv.AppendQuote(b, op)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, `,"obj":`...)
+	b = append(b, obj...)
+	return append(b, '}')
 }

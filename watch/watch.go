@@ -6,6 +6,7 @@ package watch
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"sync"
@@ -33,6 +34,17 @@ type Change struct {
 	// Op is "upsert" or "delete".
 	Op  string
 	Obj Obj
+	// JSON is Obj encoded, once for every subscriber (the page streams
+	// and the history recorder send or keep these bytes as they are).
+	JSON []byte
+}
+
+// Encoded returns the change's object as JSON.
+func (c Change) Encoded() ([]byte, error) {
+	if c.JSON != nil {
+		return c.JSON, nil
+	}
+	return json.Marshal(c.Obj)
 }
 
 // watched are the kinds a sandbox's watcher follows.
@@ -227,6 +239,11 @@ func (w *Watcher) apply(kind string, obj any, typ string, initial bool) {
 	}
 	n := Normalize(kind, u)
 	key := kind + "/" + u.GetNamespace() + "/" + u.GetName()
+	sent := n
+	if !streamed[kind] {
+		sent = Obj{"kind": kind, "namespace": u.GetNamespace(), "name": u.GetName()}
+	}
+	raw, _ := json.Marshal(sent) // nil on an error: Encoded tries again
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.version++
@@ -250,15 +267,12 @@ func (w *Watcher) apply(kind string, obj any, typ string, initial bool) {
 	} else if streamed[kind] {
 		w.objs[key] = n
 	}
-	if !streamed[kind] {
-		n = Obj{"kind": kind, "namespace": u.GetNamespace(), "name": u.GetName()}
-	}
 	for s := range w.subs {
 		if s.overflow {
 			continue
 		}
 		select {
-		case s.c <- Change{Op: op, Obj: n}:
+		case s.c <- Change{Op: op, Obj: sent, JSON: raw}:
 		default:
 			s.overflow = true
 			select {

@@ -7,11 +7,16 @@ import (
 	"strconv"
 )
 
-// recordingFrames matches the stacks of the history recording: each
+// historyFrames matches the stacks of the history recording: each
 // learner's recorder goroutine (the stream's changes appended to the
-// history log) and the snapshots kept at the start of each lab step (whose
-// lists run on goroutines of package snapshot).
-const recordingFrames = `kubelab/server\.\(\*learner\)\.(record|keepStepSnapshot|takeStepSnapshot)$|kubelab/sandbox/snapshot\.`
+// history log). The stream encodes each change once for the pages and the
+// recorder (in package watch): that is the stream's cost, not counted here.
+const historyFrames = `kubelab/server\.\(\*learner\)\.record$`
+
+// stepSnapshotFrames matches the stacks of the snapshots kept at the start
+// of each lab step, for a rewind (their lists run on goroutines of package
+// snapshot).
+const stepSnapshotFrames = `kubelab/server\.\(\*learner\)\.(keepStepSnapshot|takeStepSnapshot)$|kubelab/sandbox/snapshot\.`
 
 // profileShare reads a CPU profile of the server and returns the CPU
 // seconds of all its samples and of those whose stack passes through

@@ -81,6 +81,18 @@ type Client struct {
 	mu          sync.Mutex
 	kinds       []resource
 	kindsSource string
+
+	// read keeps the learner's objects the last snapshot read in full,
+	// by key with their resource version: the next snapshot reads again
+	// only those whose version changed (a step's snapshot mostly finds
+	// the learner's objects as the step before left them).
+	read map[string]readObj
+}
+
+// readObj is an object as the API server sent it, at one resource version.
+type readObj struct {
+	rv  string
+	obj map[string]any
 }
 
 // New returns a client for the cluster of cfg. A non-empty namespace
@@ -280,6 +292,10 @@ const listers = 8
 // list returns the learner's objects of every kind, by key.
 func (c *Client) list(ctx context.Context, rs []resource) (map[string]Item, error) {
 	out := map[string]Item{}
+	c.mu.Lock()
+	prev := c.read
+	c.mu.Unlock()
+	read := &reads{prev: prev, next: map[string]readObj{}}
 	var (
 		mu    sync.Mutex
 		first error
@@ -291,7 +307,7 @@ func (c *Client) list(ctx context.Context, rs []resource) (map[string]Item, erro
 		go func() {
 			defer wg.Done()
 			for res := range next {
-				items, err := c.listOne(ctx, res)
+				items, err := c.listOne(ctx, res, read)
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err
@@ -311,7 +327,34 @@ func (c *Client) list(ctx context.Context, rs []resource) (map[string]Item, erro
 	if first != nil {
 		return nil, first
 	}
+	c.mu.Lock()
+	c.read = read.next
+	c.mu.Unlock()
 	return out, nil
+}
+
+// reads are the objects one snapshot read in full (next), and those the
+// snapshot before read (prev, not changed).
+type reads struct {
+	prev map[string]readObj
+	mu   sync.Mutex
+	next map[string]readObj
+}
+
+// known returns the object of key if the last snapshot read it at version rv.
+func (r *reads) known(key, rv string) (map[string]any, bool) {
+	o, ok := r.prev[key]
+	if !ok || rv == "" || o.rv != rv {
+		return nil, false
+	}
+	r.keep(key, o)
+	return o.obj, true
+}
+
+func (r *reads) keep(key string, o readObj) {
+	r.mu.Lock()
+	r.next[key] = o
+	r.mu.Unlock()
 }
 
 // getEach is how many of a kind's objects in one namespace are always
@@ -325,9 +368,9 @@ const getEach = 4
 // full only the namespaces that hold some of the learner's: most objects
 // of a sandbox (its system namespaces, the Pods and ReplicaSets that
 // controllers own) are never decoded.
-func (c *Client) listOne(ctx context.Context, res resource) ([]Item, error) {
+func (c *Client) listOne(ctx context.Context, res resource, read *reads) ([]Item, error) {
 	if c.fullLists {
-		return c.listAll(ctx, res, c.namespace)
+		return c.listAll(ctx, res, c.namespace, read)
 	}
 	var (
 		ml  *metav1.PartialObjectMetadataList
@@ -346,14 +389,23 @@ func (c *Client) listOne(ctx context.Context, res resource) ([]Item, error) {
 	if err != nil {
 		// A kind served without metadata-only lists (some aggregated
 		// APIs): read it whole.
-		return c.listAll(ctx, res, c.namespace)
+		return c.listAll(ctx, res, c.namespace, read)
 	}
 	byNS, total := map[string][]string{}, map[string]int{}
-	var order []string
+	var (
+		order []string
+		out   []Item
+	)
 	for i := range ml.Items {
 		m := &ml.Items[i]
 		total[m.Namespace]++
 		if !own(res, m) {
+			continue
+		}
+		item := Item{Resource: res.String(), Namespaced: res.namespaced}
+		if o, ok := read.known(item.keyOf(m.Namespace, m.Name), m.ResourceVersion); ok {
+			item.Object = o // unchanged since the last snapshot read it
+			out = append(out, item)
 			continue
 		}
 		if _, ok := byNS[m.Namespace]; !ok {
@@ -361,9 +413,8 @@ func (c *Client) listOne(ctx context.Context, res resource) ([]Item, error) {
 		}
 		byNS[m.Namespace] = append(byNS[m.Namespace], m.Name)
 	}
-	var out []Item
 	for _, ns := range order {
-		items, err := c.readOwn(ctx, res, ns, byNS[ns], total[ns])
+		items, err := c.readOwn(ctx, res, ns, byNS[ns], total[ns], read)
 		if err != nil {
 			return nil, err
 		}
@@ -375,9 +426,9 @@ func (c *Client) listOne(ctx context.Context, res resource) ([]Item, error) {
 // readOwn reads in full the learner's objects of one kind in one
 // namespace ("" for a cluster-scoped kind), given their names and how many
 // objects of that kind the namespace holds.
-func (c *Client) readOwn(ctx context.Context, res resource, ns string, names []string, total int) ([]Item, error) {
+func (c *Client) readOwn(ctx context.Context, res resource, ns string, names []string, total int, read *reads) ([]Item, error) {
 	if len(names) > getEach && 2*len(names) >= total {
-		return c.listAll(ctx, res, ns)
+		return c.listAll(ctx, res, ns, read)
 	}
 	var out []Item
 	for _, name := range names {
@@ -389,15 +440,27 @@ func (c *Client) readOwn(ctx context.Context, res resource, ns string, names []s
 			return nil, fmt.Errorf("snapshot: get %s %s/%s: %w", res, ns, name, err)
 		}
 		if own(res, u) {
-			out = append(out, Item{Resource: res.String(), Namespaced: res.namespaced, Object: u.Object})
+			out = append(out, read.item(res, u))
 		}
 	}
 	return out, nil
 }
 
+// keyOf is the key of the item's resource's object ns/name.
+func (it Item) keyOf(ns, name string) string {
+	return it.Resource + "|" + ns + "|" + name
+}
+
+// item is the learner's object u, kept for the next snapshot.
+func (r *reads) item(res resource, u *unstructured.Unstructured) Item {
+	it := Item{Resource: res.String(), Namespaced: res.namespaced, Object: u.Object}
+	r.keep(it.keyOf(u.GetNamespace(), u.GetName()), readObj{rv: u.GetResourceVersion(), obj: u.Object})
+	return it
+}
+
 // listAll lists a kind in one namespace ("" for all) and keeps the
 // learner's objects.
-func (c *Client) listAll(ctx context.Context, res resource, ns string) ([]Item, error) {
+func (c *Client) listAll(ctx context.Context, res resource, ns string, read *reads) ([]Item, error) {
 	l, err := c.in(res, ns).List(ctx, metav1.ListOptions{})
 	if skippable(err) {
 		return nil, nil
@@ -408,7 +471,7 @@ func (c *Client) listAll(ctx context.Context, res resource, ns string) ([]Item, 
 	var out []Item
 	for i := range l.Items {
 		if u := &l.Items[i]; own(res, u) {
-			out = append(out, Item{Resource: res.String(), Namespaced: res.namespaced, Object: u.Object})
+			out = append(out, read.item(res, u))
 		}
 	}
 	return out, nil

@@ -77,6 +77,40 @@ func TestRestoreGivesBackTheSnapshot(t *testing.T) {
 	k("patch", "configmap", "settings", "-p", `{"data":{"mode":"green"}}`)
 	k("create", "namespace", "scratch")
 
+	// A snapshot now, by the same client (which reads again only the
+	// objects whose version changed), shows every change.
+	mid, err := cl.Take(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]map[string]any{}
+	for _, it := range mid.Items {
+		byKey[it.Key()] = it.Object
+	}
+	field := func(key string, path ...string) any {
+		var v any = byKey[key]
+		for _, p := range path {
+			m, _ := v.(map[string]any)
+			v = m[p]
+		}
+		return v
+	}
+	if got := field("/v1/configmaps|default|settings", "data", "mode"); got != "green" {
+		t.Fatalf("the edited ConfigMap in the next snapshot: mode %v", got)
+	}
+	if got := field("apps/v1/deployments|default|web", "spec", "replicas"); got != int64(4) {
+		t.Fatalf("the scaled Deployment in the next snapshot: replicas %v (%T)", got, got)
+	}
+	if byKey["/v1/configmaps|default|keep"] != nil || byKey["/v1/services|default|web"] != nil ||
+		byKey["apps/v1/deployments|default|extra"] == nil || byKey["/v1/namespaces||scratch"] == nil {
+		t.Fatalf("the next snapshot's objects:\n%s", strings.Join(keys(mid), "\n"))
+	}
+	for _, it := range s0.Items {
+		if it.Key() == "/v1/secrets|team|token" && !reflect.DeepEqual(it.Object, byKey[it.Key()]) {
+			t.Fatalf("the unchanged Secret differs between two snapshots:\n%v\n%v", it.Object, byKey[it.Key()])
+		}
+	}
+
 	loaded, err := snapshot.Load(path)
 	if err != nil {
 		t.Fatal(err)
