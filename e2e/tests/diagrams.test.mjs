@@ -97,9 +97,14 @@ describe('diagrams on a lab page', { timeout: 15 * 60_000 }, () => {
     if (!fs.existsSync(shot('control-loop'))) fs.copyFileSync(shot('control-loop-sync'), shot('control-loop'))
   })
 
+  // the rolling update's interval, for the history test after it
+  const roll = { start: 0, end: 0 }
+
   t('rolling update: set image shows two ReplicaSets and revision 2', async () => {
     await showDiagram(page, 'rolling-update')
     await page.waitForFunction(() => document.querySelectorAll('#diagram .kl-rolling-update g.kl-rs').length === 1, null, { timeout: UI })
+    await page.waitForTimeout(1200) // a moment before the command, on the history's clock
+    roll.start = Date.now()
     const r = await runCommand(page, 'kubectl set image deployment/web nginx=nginx:1.25.2')
     assert.match(r.output, /deployment\.apps\/web image updated/, r.text)
     await page.waitForFunction(() => {
@@ -121,8 +126,79 @@ describe('diagrams on a lab page', { timeout: 15 * 60_000 }, () => {
       const n = rs.find(g => g.classList.contains('is-new')); const o = rs.find(g => g.classList.contains('is-old'))
       return n && o && /desired 3 · ready 3/.test(n.textContent) && /desired 0 · ready 0/.test(o.textContent)
     }, null, { timeout: 60_000 })
+    roll.end = Date.now()
     await page.waitForTimeout(600)
     await page.locator('#diagram').screenshot({ path: shot('rolling-update') })
+  })
+
+  t('history: the rolling update scrubbed back to its middle, compared before and after, replayed at 1/4x', async () => {
+    assert.ok(roll.start && roll.end, 'the rolling update ran')
+    await showDiagram(page, 'rolling-update')
+    await page.locator('[data-scrub="live"]').click() // the range up to now
+    await page.waitForFunction(end => +document.querySelector('#scrubber input[type="range"]').max >= end, roll.end, { timeout: UI })
+    // a moment of the rollout, as the server recorded it, where both ReplicaSets hold pods
+    const mid = await page.evaluate(async ({ start, end }) => {
+      // on the slider's steps (100 ms from its start), which a value set on it is rounded to
+      const min = +document.querySelector('#scrubber input[type="range"]').min
+      for (let at = min + Math.ceil((start - min) / 100) * 100; at <= end; at += 100) {
+        const res = await fetch(`/api/history?at=${at}`, { headers: { Accept: 'application/json' } })
+        const rs = (await res.json()).objects.filter(o => o.kind === 'ReplicaSet' && o.namespace === 'default' && o.name.startsWith('web-'))
+        if (rs.length === 2 && rs.every(o => Number(o.replicas) > 0)) {
+          return { at, rs: rs.map(o => ({ image: (o.images || [])[0], desired: Number(o.replicas), ready: Number(o.readyReplicas ?? 0) })) }
+        }
+      }
+      return null
+    }, roll)
+    assert.ok(mid, 'the history holds a moment of the rollout with both ReplicaSets scaled up')
+    const scrubTo = at => page.evaluate(at => {
+      const input = document.querySelector('#scrubber input[type="range"]')
+      input.value = String(at)
+      input.dispatchEvent(new Event('input', { bubbles: true }))
+    }, at)
+    await scrubTo(mid.at)
+    await page.waitForFunction(at => document.querySelector('#diagram')?.dataset.moment === String(at), mid.at, { timeout: UI })
+    // the diagram draws both ReplicaSets as they were then: image, desired and ready of each
+    await page.waitForFunction(want => {
+      const rs = [...document.querySelectorAll('#diagram .kl-rolling-update g.kl-rs')].map(g => g.textContent)
+      return rs.length === 2 && want.every(w => rs.some(t => t.includes(w.image) && t.includes(`desired ${w.desired} · ready ${w.ready}`)))
+    }, mid.rs, { timeout: UI })
+    const drawn = await page.evaluate(() => [...document.querySelectorAll('#diagram .kl-rolling-update g.kl-rs')].map(g => g.textContent))
+    figure(`rolling update scrubbed to its middle: ${JSON.stringify(mid.rs)}`)
+    assert.ok(drawn.some(t => /nginx:1\.25\.1/.test(t) && /revision 1/.test(t)) && drawn.some(t => /nginx:1\.25\.2/.test(t) && /revision 2/.test(t)), drawn.join('\n'))
+    await page.waitForTimeout(300)
+    await page.locator('#diagram').screenshot({ path: shot('history-rolling-middle') })
+
+    // before and after: from the moment before the command to now
+    const before = await page.evaluate(at => { // the slider's step at or before the command
+      const min = +document.querySelector('#scrubber input[type="range"]').min
+      return min + Math.floor((at - min) / 100) * 100
+    }, roll.start)
+    await scrubTo(before)
+    await page.waitForFunction(at => document.querySelector('#diagram')?.dataset.moment === String(at), before, { timeout: UI })
+    // before the command: one ReplicaSet (the diagram redraws on the next frame)
+    await page.waitForFunction(() => document.querySelectorAll('#diagram .kl-rolling-update g.kl-rs').length === 1, null, { timeout: UI })
+    await page.locator('[data-scrub="compare"]').click()
+    await page.waitForFunction(() => /~ Deployment default\/web/.test(document.querySelector('#scrubber .kl-scrub-diff')?.textContent || ''), null, { timeout: UI })
+    const diff = await page.locator('#scrubber .kl-scrub-diff').textContent()
+    assert.match(diff, /\+ ReplicaSet default\/web-/, diff)
+    assert.match(diff, /images\[0\]: nginx:1\.25\.1 → nginx:1\.25\.2/, 'the Deployment\'s image, before and after: ' + diff)
+    await page.locator('#scrubber').screenshot({ path: shot('history-rolling-compare') })
+
+    // replayed at 1/4x from before the command: the moment moves a quarter as fast as the clock
+    await page.locator('#scrubber .kl-scrub-row select:not([data-scrub])').selectOption('0.25')
+    await page.locator('[data-scrub="play"]').click()
+    await page.waitForFunction(() => document.querySelector('#diagram')?.dataset.moment, null, { timeout: UI })
+    const m0 = Number(await page.evaluate(() => document.querySelector('#diagram').dataset.moment)); const w0 = Date.now()
+    await page.waitForTimeout(3000)
+    const m1 = Number(await page.evaluate(() => document.querySelector('#diagram').dataset.moment)); const w1 = Date.now()
+    const rate = (m1 - m0) / (w1 - w0)
+    figure(`replay at 1/4x: the moment moved ${m1 - m0} ms in ${w1 - w0} ms of the clock (${rate.toFixed(2)}x)`)
+    assert.ok(rate > 0.15 && rate < 0.3, `replay rate ${rate}`)
+    await page.locator('#scrubber').screenshot({ path: shot('history-replay') })
+    await page.locator('[data-scrub="play"]').click() // pause
+    await page.locator('#scrubber .kl-scrub-row select:not([data-scrub])').selectOption('1')
+    await page.locator('[data-scrub="live"]').click()
+    await page.waitForFunction(() => !document.querySelector('#diagram')?.dataset.moment, null, { timeout: UI })
   })
 
   t('why pending: a pod requesting 64 CPUs is explained as insufficient CPU', async () => {
