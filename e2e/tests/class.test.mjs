@@ -254,9 +254,28 @@ describe('class mode: two students and their instructor', { timeout: 20 * 60_000
     await page.waitForFunction(() => /3 nodes/.test(document.querySelector('#diagram svg > title')?.textContent || ''), null, { timeout: UI })
     assert.match(await page.locator('#console-log').textContent(), /kubectl create namespace my-ns/)
     // a pod the student creates appears on the instructor's map
+    const beforeRun = Date.now()
     await runCommand(s.page, 'kubectl run web --image=nginx:1.25.1')
-    await page.waitForFunction(() => [...document.querySelectorAll('#diagram g.kl-chip title')].some(t => t.textContent.startsWith('default/web')), null, { timeout: 60_000 })
+    const webChip = () => [...document.querySelectorAll('#diagram g.kl-chip:not(.kl-leave) title')].some(t => t.textContent.startsWith('default/web'))
+    await page.waitForFunction(webChip, null, { timeout: 60_000 })
     await page.screenshot({ path: shot('student-map'), fullPage: true })
+    // the student's history, scrubbed back to before the pod (read-only: no rewind there), then live
+    await page.locator('[data-scrub="live"]').click()
+    await page.waitForFunction(at => +document.querySelector('#scrubber input[type="range"]')?.max > at, beforeRun, { timeout: UI })
+    const past = await page.evaluate(at => {
+      const input = document.querySelector('#scrubber input[type="range"]')
+      const v = +input.min + Math.floor((at - +input.min) / 100) * 100
+      input.value = String(v)
+      input.dispatchEvent(new Event('input', { bubbles: true }))
+      return v
+    }, beforeRun)
+    await page.waitForFunction(at => document.querySelector('#diagram')?.dataset.moment === String(at), past, { timeout: UI })
+    await page.waitForFunction(() => document.querySelectorAll('#diagram g.kl-node').length >= 1 &&
+      ![...document.querySelectorAll('#diagram g.kl-chip:not(.kl-leave) title')].some(t => t.textContent.startsWith('default/web')), null, { timeout: UI })
+    assert.equal(await page.locator('.kl-rewind, [data-rewind-ask]').count(), 0, 'an instructor cannot rewind a student')
+    await page.screenshot({ path: shot('student-history'), fullPage: true })
+    await page.locator('[data-scrub="live"]').click()
+    await page.waitForFunction(webChip, null, { timeout: UI })
     // the hint reaches the student's page at once
     await page.locator('#hint-text').fill('Use -n my-ns to look inside the namespace.')
     await Promise.all([page.waitForURL(/done=hint/), page.locator('#hint-form button[type="submit"]').click()])
