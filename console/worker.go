@@ -316,6 +316,37 @@ func (r *Runner) workers() bool {
 	return !r.OneShot && !r.closed
 }
 
+// Prepare starts a worker for kubeconfig ahead of its first command, unless
+// one is idle already, so that the first command a learner types does not
+// wait for a kubelab process to start (about 0.15 CPU-seconds, more on a
+// machine busy with a class arriving). A command that comes while the
+// worker is still starting waits for it rather than starting another. The
+// worker is stopped like any idle one when no command comes. It does
+// nothing for a Runner with OneShot.
+func (r *Runner) Prepare(kubeconfig string) error {
+	if !r.workers() {
+		return nil
+	}
+	cmd, _, err := r.command(kubeconfig, nil)
+	if err != nil {
+		return fmt.Errorf("console: prepare: %w", err)
+	}
+	key := cmd.Args[2] // bin kubectl --kubeconfig=...
+	r.mu.Lock()
+	idle := len(r.idle[key])
+	r.mu.Unlock()
+	if idle > 0 {
+		return nil
+	}
+	w, err := startWorker(key, cmd)
+	if err != nil {
+		return fmt.Errorf("console: prepare: %w", err)
+	}
+	w.served-- // it served nothing: putWorker counts one
+	r.putWorker(w)
+	return nil
+}
+
 // runOnAWorker runs cmd's arguments on an idle worker of its kubeconfig,
 // or on a new one, and writes the output to out. A worker that was idle
 // and turns out gone is replaced once.

@@ -171,3 +171,46 @@ func (r *Runner) idleKey(t *testing.T, kc string) string {
 	}
 	return cmd.Args[2]
 }
+
+// TestPrepareStartsTheWorkerOfTheFirstCommand checks that Prepare starts
+// one worker ahead of a kubeconfig's first command, which then runs on it,
+// and starts none when one is idle or with OneShot.
+func TestPrepareStartsTheWorkerOfTheFirstCommand(t *testing.T) {
+	r, kc := fakeRunner(t)
+	defer r.Close()
+	if err := r.Prepare(kc); err != nil {
+		t.Fatal(err)
+	}
+	idlePids := func() []int {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		var pids []int
+		for _, ws := range r.idle {
+			for _, w := range ws {
+				pids = append(pids, w.cmd.Process.Pid)
+			}
+		}
+		return pids
+	}
+	prepared := idlePids()
+	if len(prepared) != 1 {
+		t.Fatalf("after Prepare: idle workers %v, want one", prepared)
+	}
+	if err := r.Prepare(kc); err != nil {
+		t.Fatal(err)
+	}
+	if again := idlePids(); len(again) != 1 {
+		t.Fatalf("a second Prepare with a worker idle: idle workers %v", again)
+	}
+	if pid := pidOf(t, r, kc); pid != prepared[0] {
+		t.Fatalf("the first command ran in process %d, not the prepared worker %d", pid, prepared[0])
+	}
+	one, kc2 := fakeRunner(t)
+	one.OneShot = true
+	if err := one.Prepare(kc2); err != nil || len(one.idle) != 0 {
+		t.Fatalf("OneShot: Prepare %v, idle %v", err, one.idle)
+	}
+	if err := r.Prepare(""); err == nil {
+		t.Fatal("Prepare without a kubeconfig succeeded")
+	}
+}

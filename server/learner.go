@@ -137,6 +137,11 @@ func (l *learner) provision() {
 	_, _ = l.s.cfg.Store.UpsertSandbox(context.Background(), store.Sandbox{UserID: l.user.ID, Name: l.name,
 		Backend: l.s.cfg.Provider.Name(), State: store.SandboxReady})
 	l.broadcastState()
+	// The console's kubectl process starts now, while the learner reads
+	// the page, not when the first command comes.
+	if err := l.s.cfg.Console.Prepare(box.Kubeconfig); err != nil {
+		l.s.log.Warn("console", "learner", l.name, "err", err)
+	}
 	w := l.syncWatch(wctx, box)
 	release()
 	l.mu.Lock()

@@ -243,7 +243,12 @@ func (w *Watcher) apply(kind string, obj any, typ string, initial bool) {
 	if !streamed[kind] {
 		sent = Obj{"kind": kind, "namespace": u.GetNamespace(), "name": u.GetName()}
 	}
-	raw, _ := json.Marshal(sent) // nil on an error: Encoded tries again
+	var raw []byte // nil: Encoded encodes it when asked
+	if !initial {
+		// The initial list goes to subscribers as a snapshot, not
+		// as changes: only later changes are encoded here.
+		raw, _ = json.Marshal(sent)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.version++

@@ -668,12 +668,20 @@ func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s 
 	if fill != nil {
 		fill.run(postAs, s, finishFill)
 	}
+	firstCommand := true
 	for _, st := range lab.Steps {
 		stepStart := time.Now()
 		for _, a := range st.Solution {
 			switch {
 			case a.Kubectl != "":
+				t0 := time.Now()
 				out, err := post("/api/console", map[string]string{"command": a.Kubectl})
+				if firstCommand {
+					// also counted apart: the learner's first command
+					// meets a sandbox and a console that just started
+					s.add("first console latency", time.Since(t0))
+					firstCommand = false
+				}
 				if err != nil {
 					s.fail("console", err)
 				} else if code, _ := out["exitCode"].(float64); code != 0 {

@@ -273,9 +273,11 @@ describe('class mode: two students and their instructor', { timeout: 20 * 60_000
     await page.waitForFunction(() => document.querySelectorAll('#diagram g.kl-node').length >= 1 &&
       ![...document.querySelectorAll('#diagram g.kl-chip:not(.kl-leave) title')].some(t => t.textContent.startsWith('default/web')), null, { timeout: UI })
     assert.equal(await page.locator('.kl-rewind, [data-rewind-ask]').count(), 0, 'an instructor cannot rewind a student')
+    assert.equal(await page.locator('#dash-conn').isVisible(), false, 'no "Live" badge beside a recorded moment')
     await page.screenshot({ path: shot('student-history'), fullPage: true })
     await page.locator('[data-scrub="live"]').click()
     await page.waitForFunction(webChip, null, { timeout: UI })
+    await page.locator('#dash-conn[data-state="open"]').waitFor()
     // the hint reaches the student's page at once
     await page.locator('#hint-text').fill('Use -n my-ns to look inside the namespace.')
     await Promise.all([page.waitForURL(/done=hint/), page.locator('#hint-form button[type="submit"]').click()])
