@@ -97,10 +97,11 @@ func main() {
 	flag.Var(&serverArgs, "server-arg", "an extra `kubelab serve` flag (repeatable; e.g. -server-arg=--console-workers=false)")
 	course := flag.Bool("course", false, "fill each learner's sandbox with every lab's reference solution before the measured part")
 	serverLog := flag.String("server-log", "", "write the server's output to this file")
+	think := flag.Duration("think", 0, "how long each learner reads the lab page before its first command")
 	settle := flag.Duration("settle", 5*time.Second, "with -warm, how long to wait after the warm sandboxes are ready (longer than -freeze-after: they are all frozen when the class arrives)")
 	flag.Parse()
 	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive, cpuProfile: *cpuProfile,
-		freezeAfter: *freezeAfter, settle: *settle, serverArgs: serverArgs, serverLog: *serverLog, course: *course}
+		freezeAfter: *freezeAfter, settle: *settle, serverArgs: serverArgs, serverLog: *serverLog, course: *course, think: *think}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -185,6 +186,7 @@ type options struct {
 	serverArgs     []string
 	serverLog      string
 	course         bool
+	think          time.Duration
 }
 
 // isSandbox reports whether pid is a sandbox process (`kubelab sandbox up`),
@@ -445,7 +447,7 @@ func run(o options) error {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			learner(base, class.JoinCode, i, lab, duration, s, arrivals.Done, fill)
+			learner(base, class.JoinCode, i, lab, duration, o.think, s, arrivals.Done, fill)
 		}(i)
 		if o.arrive > 0 {
 			time.Sleep(o.arrive / time.Duration(max(n-1, 1)))
@@ -546,7 +548,7 @@ func (f *courseFill) run(post func(metric, path string, body any) (map[string]an
 	<-f.all
 }
 
-func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s *sample, arrived func(), fill *courseFill) {
+func learner(base, code string, i int, lab *labs.Lab, duration, think time.Duration, s *sample, arrived func(), fill *courseFill) {
 	var once sync.Once
 	arrivedOnce := func() { once.Do(arrived) }
 	defer arrivedOnce()
@@ -668,6 +670,7 @@ func learner(base, code string, i int, lab *labs.Lab, duration time.Duration, s 
 	if fill != nil {
 		fill.run(postAs, s, finishFill)
 	}
+	time.Sleep(think) // the learner reads the step before typing
 	firstCommand := true
 	for _, st := range lab.Steps {
 		stepStart := time.Now()
