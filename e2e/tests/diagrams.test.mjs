@@ -193,7 +193,8 @@ describe('diagrams on a lab page', { timeout: 15 * 60_000 }, () => {
     const m1 = Number(await page.evaluate(() => document.querySelector('#diagram').dataset.moment)); const w1 = Date.now()
     const rate = (m1 - m0) / (w1 - w0)
     figure(`replay at 1/4x: the moment moved ${m1 - m0} ms in ${w1 - w0} ms of the clock (${rate.toFixed(2)}x)`)
-    assert.ok(rate > 0.15 && rate < 0.3, `replay rate ${rate}`)
+    // a quarter of the clock, or less where a loaded machine delays the page's timer; not 1/2x or 1x
+    assert.ok(rate > 0.08 && rate < 0.3, `replay rate ${rate}`)
     await page.locator('#scrubber').screenshot({ path: shot('history-replay') })
     await page.locator('[data-scrub="play"]').click() // pause
     await page.locator('#scrubber .kl-scrub-row select:not([data-scrub])').selectOption('1')
