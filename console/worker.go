@@ -342,7 +342,6 @@ func (r *Runner) Prepare(kubeconfig string) error {
 	if err != nil {
 		return fmt.Errorf("console: prepare: %w", err)
 	}
-	w.served-- // it served nothing: putWorker counts one
 	r.putWorker(w)
 	return nil
 }
@@ -371,6 +370,7 @@ func (r *Runner) runOnAWorker(ctx context.Context, cmd *exec.Cmd, timeout time.D
 			return res, canceled, err
 		}
 		if kept {
+			w.served++
 			r.putWorker(w)
 		}
 		return res, canceled, nil
@@ -395,7 +395,6 @@ func (r *Runner) takeWorker(kubeconfig string) *worker {
 
 // putWorker keeps w for the kubeconfig's next command, or stops it.
 func (r *Runner) putWorker(w *worker) {
-	w.served++
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed || w.served >= maxWorkerCommands || len(r.idle[w.kubeconfig]) >= maxIdleWorkers || !w.alive() {

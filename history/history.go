@@ -168,17 +168,22 @@ func (l *Log) Append(e Entry) error {
 		return fmt.Errorf("history: %w", err)
 	}
 	b = append(b, '\n')
+	return l.write(b, []line{{at: e.At, op: e.Op, raw: b[:len(b)-1]}})
+}
+
+// write appends buf, the lines' bytes each followed by a newline, to the
+// file with one write, and keeps the lines as written, so that a moment
+// reads the same before and after a restart (JSON numbers either way).
+func (l *Log) write(buf []byte, lines []line) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.appender == nil {
 		return errors.New("history: log closed")
 	}
-	if _, err := l.appender.Write(b); err != nil {
+	if _, err := l.appender.Write(buf); err != nil {
 		return fmt.Errorf("history: append: %w", err)
 	}
-	// Kept as written, so a moment reads the same before and after a
-	// restart (JSON numbers either way).
-	l.entries = append(l.entries, line{at: e.At, op: e.Op, raw: b[:len(b)-1]})
+	l.entries = append(l.entries, lines...)
 	if len(l.entries) > l.max {
 		return l.compactLocked()
 	}
@@ -208,13 +213,14 @@ func (l *Log) AppendChanges(at int64, chs []Change) error {
 		n += len(ch.Obj) + 48
 	}
 	buf := make([]byte, 0, n)
-	ends := make([]int, len(chs))
+	lines := make([]line, len(chs))
 	for i, ch := range chs {
 		// The stream's encoder wrote it: a cheap check of its shape,
 		// not a second scan of every byte.
 		if o := ch.Obj; len(o) < 2 || o[0] != '{' || o[len(o)-1] != '}' || ch.Op == "" {
 			return fmt.Errorf("history: change %d (%q) is not an encoded object", i, ch.Op)
 		}
+		start := len(buf)
 		buf = append(buf, `{"t":`...)
 		buf = strconv.AppendInt(buf, at, 10)
 		buf = append(buf, `,"op":`...)
@@ -222,26 +228,10 @@ func (l *Log) AppendChanges(at int64, chs []Change) error {
 		buf = append(buf, `,"obj":`...)
 		buf = append(buf, ch.Obj...)
 		buf = append(buf, '}')
-		ends[i] = len(buf)
+		lines[i] = line{at: at, op: ch.Op, raw: buf[start:len(buf):len(buf)]}
 		buf = append(buf, '\n')
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.appender == nil {
-		return errors.New("history: log closed")
-	}
-	if _, err := l.appender.Write(buf); err != nil {
-		return fmt.Errorf("history: append: %w", err)
-	}
-	start := 0
-	for i, ch := range chs {
-		l.entries = append(l.entries, line{at: at, op: ch.Op, raw: buf[start:ends[i]:ends[i]]})
-		start = ends[i] + 1
-	}
-	if len(l.entries) > l.max {
-		return l.compactLocked()
-	}
-	return nil
+	return l.write(buf, lines)
 }
 
 // compactLocked folds the oldest half of the entries into the base and

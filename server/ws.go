@@ -102,12 +102,6 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	c.serveStream()
 }
 
-type objMsg struct {
-	Type string    `json:"type"`
-	Seq  uint64    `json:"seq"`
-	Obj  watch.Obj `json:"obj,omitempty"`
-}
-
 type snapshotMsg struct {
 	Type    string      `json:"type"`
 	Seq     uint64      `json:"seq"`
@@ -161,24 +155,31 @@ func (c *wsConn) stream() {
 				continue
 			}
 			seq++
-			if b, err := ch.Encoded(); err == nil {
-				raw = changeMessage(ch.Op, seq, b)
-			} else {
-				msg = objMsg{Type: ch.Op, Seq: seq, Obj: ch.Obj}
+			b, err := ch.Encoded()
+			if err != nil {
+				return // as a message that cannot be encoded ended the stream before
 			}
+			raw = changeMessage(ch.Op, seq, b)
 		case <-overflow:
 			// The page fell behind: drop the backlog, send the state anew.
 			seq++
 			msg = boundedSnapshot(seq, sub.Resync())
 		}
-		if raw != nil && !c.write(raw) || raw == nil && !c.writeJSON(msg) {
+		var sent bool
+		if raw != nil {
+			sent = c.write(raw)
+		} else {
+			sent = c.writeJSON(msg)
+		}
+		if !sent {
 			return
 		}
 	}
 }
 
-// changeMessage is an objMsg written around its object's JSON, which the
-// watcher encoded once for every page and the history.
+// changeMessage is a change's message, {"type": op, "seq": seq, "obj": ...}
+// (docs/stream.md), written around its object's JSON, which the watcher
+// encoded once for every page and the history.
 func changeMessage(op string, seq uint64, obj []byte) []byte {
 	b := make([]byte, 0, len(obj)+48)
 	b = append(b, `{"type":`...)

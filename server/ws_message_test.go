@@ -7,6 +7,13 @@ import (
 	"github.com/kubelab/kubelab/watch"
 )
 
+// objMsg is a change's message as the page reads it (docs/stream.md).
+type objMsg struct {
+	Type string    `json:"type"`
+	Seq  uint64    `json:"seq"`
+	Obj  watch.Obj `json:"obj,omitempty"`
+}
+
 // A change's message written around the watcher's encoding is the message
 // the page got when it was encoded whole.
 func TestChangeMessageIsTheEncodedObjMsg(t *testing.T) {

@@ -63,7 +63,7 @@ type Snapshot struct {
 // Key identifies an item: resource, namespace and name.
 func (it Item) Key() string {
 	u := unstructured.Unstructured{Object: it.Object}
-	return it.Resource + "|" + u.GetNamespace() + "|" + u.GetName()
+	return it.keyOf(u.GetNamespace(), u.GetName())
 }
 
 // Client reaches one cluster.
