@@ -5,17 +5,19 @@
 //
 // Inside a sandbox all components share one process, where a profile at
 // 100 samples a second holds about one sample of the scheduler per 10
-// pods. So this benchmark starts one embedded sandbox and, next to it, two
+// pods. So this benchmark starts one embedded sandbox and, next to it, three
 // kube-schedulers of its own, each in a process of its own, built from the
 // same code and profile as the sandbox's (controlplane.StartScheduler):
-// one with the decision recorder, one without; their process CPU time
-// (getrusage) is exact. Each takes the pods that name it
+// one with the decision recorder sending its records in batches (the way
+// of a scheduler in a process of its own), one with the recorder sending
+// one request per record, one without; their process CPU time (getrusage)
+// is exact. Each takes the pods that name it
 // (spec.schedulerName) and watches the whole cluster, as the sandbox's
 // scheduler does. The recorder counts its own CPU time on its threads'
 // clocks (schedrecord.Spent), in those processes and in the sandbox's own
-// scheduler, which takes a third set of pods and whose records go to the
+// scheduler, which takes a fourth set of pods and whose records go to the
 // API server in its process (the product's way; the benchmark's own
-// recording scheduler writes over TLS, which costs it more).
+// recording schedulers write over TLS, which costs them more).
 //
 // Each round scales a Deployment of the given size for each scheduler in
 // turn (the order alternating) and reads the CPU times from the moment of
@@ -56,6 +58,7 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", "", "with -scheduler: the cluster")
 	name := flag.String("name", "", "with -scheduler: the scheduler's name")
 	record := flag.Bool("record", false, "with -scheduler: record its decisions")
+	batch := flag.Bool("batch", false, "with -scheduler -record: send the records in batches")
 	dir := flag.String("dir", "", "with -scheduler: where to write its configuration")
 	bin := flag.String("bin", "bin/kubelab", "the kubelab binary whose sandbox is used")
 	rounds := flag.Int("rounds", 5, "rounds; each schedules -pods pods per scheduler")
@@ -63,7 +66,7 @@ func main() {
 	profiles := flag.String("cpuprofile", "", "write each scheduler's CPU profile (1000 samples a second) into this directory")
 	flag.Parse()
 	if *child {
-		if err := runScheduler(*kubeconfig, *name, *dir, *record, *profiles); err != nil {
+		if err := runScheduler(*kubeconfig, *name, *dir, *record, *batch, *profiles); err != nil {
 			fail(err)
 		}
 		return
@@ -81,7 +84,7 @@ func fail(err error) {
 // runScheduler runs one scheduler and answers each line "cpu" on stdin
 // with the process's CPU time and the recorder's (schedrecord.Spent) in
 // microseconds, until stdin ends.
-func runScheduler(kubeconfig, name, dir string, record bool, profiles string) error {
+func runScheduler(kubeconfig, name, dir string, record, batch bool, profiles string) error {
 	if profiles != "" {
 		f, err := os.Create(filepath.Join(profiles, name+".pb.gz"))
 		if err != nil {
@@ -103,6 +106,7 @@ func runScheduler(kubeconfig, name, dir string, record bool, profiles string) er
 			return fmt.Errorf("kubeconfig: %w", err)
 		}
 		spec.Records = rc
+		spec.BatchRecords = batch
 	}
 	errc := make(chan error, 1)
 	if err := controlplane.StartScheduler(ctx, spec, errc); err != nil {
@@ -138,7 +142,7 @@ type scheduler struct {
 	pods     int
 }
 
-func startScheduler(work, kubeconfig, name string, record bool, profiles string) (*scheduler, error) {
+func startScheduler(work, kubeconfig, name string, record, batch bool, profiles string) (*scheduler, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -150,6 +154,9 @@ func startScheduler(work, kubeconfig, name string, record bool, profiles string)
 	args := []string{"-scheduler", "-kubeconfig", kubeconfig, "-name", name, "-dir", dir}
 	if record {
 		args = append(args, "-record")
+	}
+	if batch {
+		args = append(args, "-batch")
 	}
 	if profiles != "" {
 		args = append(args, "-cpuprofile", profiles)
@@ -254,10 +261,10 @@ func run(bin string, rounds, pods int, profiles string) error {
 	}
 	var scheds []*scheduler
 	for _, v := range []struct {
-		name   string
-		record bool
-	}{{"bench-record", true}, {"bench-plain", false}} {
-		s, err := startScheduler(work, kubeconfig, v.name, v.record, profiles)
+		name          string
+		record, batch bool
+	}{{"bench-record", true, true}, {"bench-record-each", true, false}, {"bench-plain", false, false}} {
+		s, err := startScheduler(work, kubeconfig, v.name, v.record, v.batch, profiles)
 		if err != nil {
 			return err
 		}
@@ -282,7 +289,7 @@ func run(bin string, rounds, pods int, profiles string) error {
 	for r := 1; r <= rounds; r++ {
 		order := scheds
 		if r%2 == 0 {
-			order = []*scheduler{scheds[2], scheds[1], scheds[0]}
+			order = []*scheduler{scheds[3], scheds[2], scheds[1], scheds[0]}
 		}
 		for _, s := range order {
 			cpu, rec, wall, err := round(ctx, client, s, pods)
@@ -297,10 +304,15 @@ func run(bin string, rounds, pods int, profiles string) error {
 		}
 	}
 	per := func(d time.Duration, s *scheduler) float64 { return ms(d) / float64(s.pods) }
-	rec, plain := scheds[0], scheds[1]
+	rec, each, plain := scheds[0], scheds[1], scheds[2]
 	fmt.Printf("plain scheduler: %.3f ms CPU per scheduled pod (its own process)\n", per(plain.cpu, plain))
-	fmt.Printf("recording scheduler, records over TLS: %.3f ms CPU per pod, %+.1f %%; its recorder %.3f ms per pod (%.1f %% of plain)\n",
-		per(rec.cpu, rec), (per(rec.cpu, rec)/per(plain.cpu, plain)-1)*100, per(rec.rec, rec), per(rec.rec, rec)/per(plain.cpu, plain)*100)
+	for _, v := range []struct {
+		s    *scheduler
+		what string
+	}{{rec, "records over TLS in batches"}, {each, "records over TLS one request each"}} {
+		fmt.Printf("recording scheduler, %s: %.3f ms CPU per pod, %+.1f %%; its recorder %.3f ms per pod (%.1f %% of plain)\n", v.what,
+			per(v.s.cpu, v.s), (per(v.s.cpu, v.s)/per(plain.cpu, plain)-1)*100, per(v.s.rec, v.s), per(v.s.rec, v.s)/per(plain.cpu, plain)*100)
+	}
 	fmt.Printf("the sandbox's recorder, records in-process: %.3f ms CPU per pod (%.1f %% of the plain scheduler)\n",
 		per(own.rec, own), per(own.rec, own)/per(plain.cpu, plain)*100)
 	fmt.Printf("load average %s\n", loadAverage())

@@ -358,8 +358,16 @@ egressSelections:
 		return fmt.Errorf("controlplane: apiserver informer name: %w", err)
 	}
 	completed.InformerName = name
+	// Schedulers in processes of their own send their decision records in
+	// batches (schedrecord.NewBatchWriter): the API server stores each as
+	// the sandbox's own scheduler does, in-process.
+	records, err := schedrecord.NewWriter(c.InProcessConfig())
+	if err != nil {
+		return fmt.Errorf("controlplane: scheduling records: %w", err)
+	}
+	paths := map[string]http.Handler{schedrecord.BatchPath: schedrecord.BatchHandler(records)}
 	go func() {
-		if err := runAPIServer(ctx, completed, tuning.OpenAPIV2, c.api.set); err != nil && ctx.Err() == nil {
+		if err := runAPIServer(ctx, completed, tuning.OpenAPIV2, paths, c.api.set); err != nil && ctx.Err() == nil {
 			c.errc <- fmt.Errorf("kube-apiserver: %w", err)
 		}
 	}()
@@ -370,8 +378,10 @@ egressSelections:
 // openAPIV2 the built-in and aggregator servers build no OpenAPI v2
 // document (about 10 MB of live heap per sandbox; docs/performance.md). OpenAPI v3, which
 // kubectl reads, is served as usual. built receives the server's handler
-// chain and loopback token before the server runs.
-func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions, openAPIV2 bool, built func(http.Handler, string)) error {
+// chain and loopback token before the server runs. paths are served
+// besides the API, behind the same authentication and authorization (as
+// non-resource URLs).
+func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions, openAPIV2 bool, paths map[string]http.Handler, built func(http.Handler, string)) error {
 	config, err := apiserverapp.NewConfig(opts)
 	if err != nil {
 		return err
@@ -389,6 +399,9 @@ func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions, o
 	server, err := apiserverapp.CreateServerChain(completed)
 	if err != nil {
 		return err
+	}
+	for path, h := range paths {
+		server.GenericAPIServer.Handler.NonGoRestfulMux.Handle(path, h)
 	}
 	built(server.GenericAPIServer.Handler, completed.Aggregator.GenericConfig.LoopbackClientConfig.BearerToken)
 	prepared, err := server.PrepareRun()
@@ -490,6 +503,10 @@ type SchedulerSpec struct {
 	// Records, when set, adds the decision recorder, whose writes go
 	// through this config; nil runs the stock profile.
 	Records *rest.Config
+	// BatchRecords sends the records in batches to the sandbox API
+	// server's batch endpoint (schedrecord.NewBatchWriter), for a
+	// scheduler in a process of its own; otherwise each is its own write.
+	BatchRecords bool
 }
 
 // ComponentLabel is the CPU profiles' label that names the component whose
@@ -544,7 +561,11 @@ func startScheduler(ctx context.Context, spec SchedulerSpec, errc chan<- error) 
 	var setupOpts []schedulerapp.Option
 	var writer *schedrecord.Writer
 	if spec.Records != nil {
-		if writer, err = schedrecord.NewWriter(spec.Records); err != nil {
+		newWriter := schedrecord.NewWriter
+		if spec.BatchRecords {
+			newWriter = schedrecord.NewBatchWriter
+		}
+		if writer, err = newWriter(spec.Records); err != nil {
 			return fmt.Errorf("controlplane: scheduling records: %w", err)
 		}
 		setupOpts = append(setupOpts, schedulerapp.WithPlugin(schedrecord.Name, schedrecord.Factory(writer.Put)))

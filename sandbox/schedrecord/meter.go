@@ -19,7 +19,8 @@ var Spent Meter
 // to its thread would make that sure, at the price of a thread hand-off at
 // each wait: measured, it cost the scheduler more than the recorder.) A
 // piece that ends on another thread (the goroutine was preempted and
-// moved) is not counted, only counted as moved.
+// moved) is not counted, only counted as moved; one moved away and back
+// counts only its time on its first thread.
 type Meter struct {
 	nanos atomic.Int64
 	spans atomic.Int64
@@ -48,13 +49,22 @@ type span struct {
 }
 
 // start starts counting a piece of work that will not block; end stops.
+// The thread is read before and after its clock, at both ends: a
+// goroutine moved between two of these reads would pair one thread's
+// clock with another's, so such a piece is not counted.
 func (m *Meter) start() span {
-	return span{m: m, tid: unix.Gettid(), at: threadNanos()}
+	tid := unix.Gettid()
+	at := threadNanos()
+	if unix.Gettid() != tid {
+		tid = -1
+	}
+	return span{m: m, tid: tid, at: at}
 }
 
 func (s span) end() {
+	tid := unix.Gettid()
 	now := threadNanos()
-	if unix.Gettid() != s.tid {
+	if s.tid < 0 || tid != s.tid || unix.Gettid() != s.tid || now < s.at {
 		s.m.moved.Add(1)
 		return
 	}

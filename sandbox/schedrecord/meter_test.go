@@ -1,6 +1,7 @@
 package schedrecord
 
 import (
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +19,11 @@ func processCPU(t *testing.T) time.Duration {
 // whole test process used meanwhile, give or take the runtime's own
 // threads), and not the time it waits.
 func TestMeterCountsCPUNotWaits(t *testing.T) {
+	// On its own thread throughout: a goroutine moved to another thread
+	// and back meanwhile would leave part of its work on the other
+	// thread's clock (a piece that ends elsewhere is dropped instead).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	var m Meter
 	p0 := processCPU(t)
 	sp := m.start()

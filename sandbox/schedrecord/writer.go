@@ -50,8 +50,11 @@ type Writer struct {
 	// sends one request at a time).
 	http *http.Client
 	base string
-	kick chan struct{}
-	seed maphash.Seed
+	// batch, when set, is the URL of the API server's batch endpoint
+	// (BatchPath): each round's records go in one request (NewBatchWriter).
+	batch string
+	kick  chan struct{}
+	seed  maphash.Seed
 
 	mu      sync.Mutex
 	pending map[string]*Decision
@@ -83,6 +86,27 @@ func NewWriter(cfg *rest.Config) (*Writer, error) {
 		pending: map[string]*Decision{}, spare: map[string]*Decision{}, last: map[string]written{}}, nil
 }
 
+// NewBatchWriter returns a writer that sends its records in batches, one
+// request per round of the writer (at most BatchLinger after the first
+// decision of the round), to the embedded API server's batch endpoint
+// (BatchPath), which stores each record as NewWriter's writer would. It is
+// for a scheduler that runs in a process of its own: over the network
+// each request costs the scheduler about as much CPU as recording the
+// decision, so one request per pod would add a fifth to the scheduler's
+// CPU (docs/scheduler.md).
+func NewBatchWriter(cfg *rest.Config) (*Writer, error) {
+	w, err := NewWriter(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w.batch = strings.TrimSuffix(cfg.Host, "/") + BatchPath
+	return w, nil
+}
+
+// BatchLinger is how long a batch writer waits, after a decision arrives,
+// for the other decisions of the same burst.
+const BatchLinger = 50 * time.Millisecond
+
 // Put queues a decision; it never blocks.
 func (w *Writer) Put(d *Decision) {
 	w.mu.Lock()
@@ -108,26 +132,48 @@ func (w *Writer) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-w.kick:
+			if w.batch != "" {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(BatchLinger):
+				}
+			}
 		case <-retry.C:
 		}
 		w.mu.Lock()
 		batch := w.pending
 		w.pending, w.spare = w.spare, nil
 		w.mu.Unlock()
+		again := func(key string, d *Decision, err error) {
+			klog.FromContext(ctx).Info("scheduling record not written, will retry", "pod", key, "err", err)
+			w.mu.Lock()
+			if _, newer := w.pending[key]; !newer {
+				w.pending[key] = d
+			}
+			w.mu.Unlock()
+		}
 		failed := false
-		for key, d := range batch {
-			var err error
-			if buf, err = w.write(ctx, key, d, buf[:0]); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				klog.FromContext(ctx).Info("scheduling record not written, will retry", "pod", key, "err", err)
-				w.mu.Lock()
-				if _, newer := w.pending[key]; !newer {
-					w.pending[key] = d
-				}
-				w.mu.Unlock()
+		if w.batch != "" {
+			var failures map[string]error
+			buf, failures = w.writeBatch(ctx, batch, buf[:0])
+			if ctx.Err() != nil {
+				return
+			}
+			for key, err := range failures {
+				again(key, batch[key], err)
 				failed = true
+			}
+		} else {
+			for key, d := range batch {
+				var err error
+				if buf, err = w.write(ctx, key, d, buf[:0]); err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					again(key, d, err)
+					failed = true
+				}
 			}
 		}
 		clear(batch)
@@ -148,37 +194,75 @@ func (w *Writer) Run(ctx context.Context) {
 // Its own work (not the requests' waits, nor the reads of retarget, which
 // only a pod that could not be placed needs) is counted in Spent.
 func (w *Writer) write(ctx context.Context, key string, d *Decision, buf []byte) ([]byte, error) {
-	sp := Spent.start()
 	// The patch's head, then the decision: the same bytes serve the
 	// fingerprint (the decision without its time) and the request.
 	buf = append(buf, patchHead...)
+	buf, fp, fresh, err := w.encode(ctx, key, d, buf)
+	if err != nil || !fresh {
+		return buf, err
+	}
+	if buf, err = w.store(ctx, d.Namespace, d.Pod, d.UID, buf); err != nil {
+		return buf, err
+	}
+	w.remember(key, fp, d.UID)
+	return buf, nil
+}
+
+// encode appends d's encoding to buf. fresh is false when it equals the
+// record last written for the pod (only the time differs): then nothing
+// is to be written. A decision with suggestions is pointed at the object
+// a learner edits first (retarget).
+func (w *Writer) encode(ctx context.Context, key string, d *Decision, buf []byte) (out []byte, fp uint64, fresh bool, err error) {
+	sp := Spent.start()
 	head := len(buf)
 	buf, at, err := appendDecision(buf, d)
 	if err != nil {
-		return buf, fmt.Errorf("schedrecord: encode %s: %w", key, err)
+		sp.end()
+		return buf, 0, false, fmt.Errorf("schedrecord: encode %s: %w", key, err)
 	}
-	fp := w.fingerprint(buf[head:head+at[0]], buf[head+at[1]:])
+	fp = w.fingerprint(buf[head:head+at[0]], buf[head+at[1]:])
 	w.mu.Lock()
 	last, known := w.last[key]
 	w.mu.Unlock()
 	sp.end()
 	if known && last.fingerprint == fp && last.uid == d.UID {
-		return buf, nil
+		return buf, fp, false, nil
 	}
 	if w.retarget(ctx, d) {
 		if buf, _, err = appendDecision(buf[:head], d); err != nil {
-			return buf, fmt.Errorf("schedrecord: encode %s: %w", key, err)
+			return buf, fp, false, fmt.Errorf("schedrecord: encode %s: %w", key, err)
 		}
 	}
-	sp = Spent.start()
-	owner, err := json.Marshal([]metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: d.Pod, UID: types.UID(d.UID)}})
+	return buf, fp, true, nil
+}
+
+// remember notes the record written for key.
+func (w *Writer) remember(key string, fp uint64, uid string) {
+	w.mu.Lock()
+	if len(w.last) >= maxRemembered {
+		clear(w.last)
+	}
+	w.last[key] = written{fingerprint: fp, uid: uid}
+	w.mu.Unlock()
+}
+
+// store writes one encoded decision as the record of the pod ns/pod: buf
+// holds patchHead, then the decision. A record this writer wrote before
+// is patched; another is created, or patched when it exists already.
+func (w *Writer) store(ctx context.Context, ns, pod, uid string, buf []byte) ([]byte, error) {
+	key := ns + "/" + pod
+	w.mu.Lock()
+	_, known := w.last[key]
+	w.mu.Unlock()
+	sp := Spent.start()
+	owner, err := json.Marshal([]metav1.OwnerReference{{APIVersion: "v1", Kind: "Pod", Name: pod, UID: types.UID(uid)}})
 	sp.end()
 	if err != nil {
 		return buf, fmt.Errorf("schedrecord: encode %s: %w", key, err)
 	}
-	decision := buf[head:len(buf):len(buf)]
+	decision := buf[len(patchHead):len(buf):len(buf)]
 	if !known {
-		err = w.create(ctx, d, owner, decision)
+		err = w.create(ctx, ns, pod, owner, decision)
 	}
 	if known || apierrors.IsAlreadyExists(err) {
 		// Replace the decision and the owner (the record may be left by an
@@ -188,22 +272,16 @@ func (w *Writer) write(ctx context.Context, key string, d *Decision, buf []byte)
 		buf = append(buf, owner...)
 		buf = append(buf, "}]"...)
 		sp.end()
-		err = w.send(ctx, http.MethodPatch, w.base+url.PathEscape(d.Namespace)+"/"+Resource+"/"+url.PathEscape(d.Pod)+query,
+		err = w.send(ctx, http.MethodPatch, w.base+url.PathEscape(ns)+"/"+Resource+"/"+url.PathEscape(pod)+query,
 			string(types.JSONPatchType), buf)
 		if known && apierrors.IsNotFound(err) {
 			// Removed meanwhile (by the garbage collector, or by hand).
-			err = w.create(ctx, d, owner, decision)
+			err = w.create(ctx, ns, pod, owner, decision)
 		}
 	}
 	if err != nil {
 		return buf, fmt.Errorf("schedrecord: write %s: %w", key, err)
 	}
-	w.mu.Lock()
-	if len(w.last) >= maxRemembered {
-		clear(w.last)
-	}
-	w.last[key] = written{fingerprint: fp, uid: d.UID}
-	w.mu.Unlock()
 	return buf, nil
 }
 
@@ -215,20 +293,20 @@ const (
 )
 
 // create posts a new record holding the encoded decision.
-func (w *Writer) create(ctx context.Context, d *Decision, owner, decision []byte) error {
+func (w *Writer) create(ctx context.Context, ns, pod string, owner, decision []byte) error {
 	sp := Spent.start()
-	body := make([]byte, 0, len(decision)+len(owner)+len(d.Pod)+160)
+	body := make([]byte, 0, len(decision)+len(owner)+len(pod)+160)
 	body = append(body, `{"apiVersion":"`+Group+"/"+Version+`","kind":"`+Kind+`","metadata":{"name":`...)
-	body = appendString(body, d.Pod)
+	body = appendString(body, pod)
 	body = append(body, `,"ownerReferences":`...)
 	body = append(body, owner...)
 	body = append(body, `},"decision":`...)
 	body = append(body, decision...)
 	body = append(body, '}')
 	sp.end()
-	err := w.send(ctx, http.MethodPost, w.base+url.PathEscape(d.Namespace)+"/"+Resource+query, "application/json", body)
+	err := w.send(ctx, http.MethodPost, w.base+url.PathEscape(ns)+"/"+Resource+query, "application/json", body)
 	if err != nil {
-		return fmt.Errorf("schedrecord: create %s/%s: %w", d.Namespace, d.Pod, err)
+		return fmt.Errorf("schedrecord: create %s/%s: %w", ns, pod, err)
 	}
 	return nil
 }
