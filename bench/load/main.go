@@ -16,7 +16,10 @@
 // window (by default one every 200 ms). With -freeze-after shorter than
 // -settle, every warm sandbox waits frozen when the class arrives, as it
 // does when a class comes minutes after it was opened, so that runs
-// compare (otherwise it depends on how long the warm-up took).
+// compare (otherwise it depends on how long the warm-up took). -think and
+// -pace make each learner read before the first command and between the
+// later actions, as people do; without them the learners act at the
+// machine's pace, a load no class of people makes.
 //
 // The arrival (first join to the last learner's sandbox ready) is reported
 // apart: the CPU the server and the sandbox processes used in it, and the
@@ -98,10 +101,11 @@ func main() {
 	course := flag.Bool("course", false, "fill each learner's sandbox with every lab's reference solution before the measured part")
 	serverLog := flag.String("server-log", "", "write the server's output to this file")
 	think := flag.Duration("think", 0, "how long each learner reads the lab page before its first command")
+	pace := flag.Duration("pace", 0, "how long each learner reads between two actions after the first, as a person does (0: at once, the machine's pace; the typing after the lab goes at most once a second)")
 	settle := flag.Duration("settle", 5*time.Second, "with -warm, how long to wait after the warm sandboxes are ready (longer than -freeze-after: they are all frozen when the class arrives)")
 	flag.Parse()
 	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive, cpuProfile: *cpuProfile,
-		freezeAfter: *freezeAfter, settle: *settle, serverArgs: serverArgs, serverLog: *serverLog, course: *course, think: *think}
+		freezeAfter: *freezeAfter, settle: *settle, serverArgs: serverArgs, serverLog: *serverLog, course: *course, think: *think, pace: *pace}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -187,6 +191,7 @@ type options struct {
 	serverLog      string
 	course         bool
 	think          time.Duration
+	pace           time.Duration
 }
 
 // isSandbox reports whether pid is a sandbox process (`kubelab sandbox up`),
@@ -447,7 +452,7 @@ func run(o options) error {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			learner(base, class.JoinCode, i, lab, duration, o.think, s, arrivals.Done, fill)
+			learner(base, class.JoinCode, i, lab, duration, o.think, o.pace, s, arrivals.Done, fill)
 		}(i)
 		if o.arrive > 0 {
 			time.Sleep(o.arrive / time.Duration(max(n-1, 1)))
@@ -548,7 +553,7 @@ func (f *courseFill) run(post func(metric, path string, body any) (map[string]an
 	<-f.all
 }
 
-func learner(base, code string, i int, lab *labs.Lab, duration, think time.Duration, s *sample, arrived func(), fill *courseFill) {
+func learner(base, code string, i int, lab *labs.Lab, duration, think, pace time.Duration, s *sample, arrived func(), fill *courseFill) {
 	var once sync.Once
 	arrivedOnce := func() { once.Do(arrived) }
 	defer arrivedOnce()
@@ -671,10 +676,16 @@ func learner(base, code string, i int, lab *labs.Lab, duration, think time.Durat
 		fill.run(postAs, s, finishFill)
 	}
 	time.Sleep(think) // the learner reads the step before typing
-	firstCommand := true
+	firstCommand, firstAction := true, true
 	for _, st := range lab.Steps {
 		stepStart := time.Now()
+		var read time.Duration // the learner's reading in the step, not the server's
 		for _, a := range st.Solution {
+			if !firstAction {
+				time.Sleep(pace) // the learner reads the output and the next step
+				read += pace
+			}
+			firstAction = false
 			switch {
 			case a.Kubectl != "":
 				t0 := time.Now()
@@ -712,7 +723,7 @@ func learner(base, code string, i int, lab *labs.Lab, duration, think time.Durat
 			at, ok := verdicts[st.ID]
 			mu.Unlock()
 			if ok {
-				s.add("step verdict after action", at.Sub(stepStart))
+				s.add("step verdict after action", at.Sub(stepStart)-read)
 				break
 			}
 			time.Sleep(50 * time.Millisecond)
@@ -730,7 +741,7 @@ func learner(base, code string, i int, lab *labs.Lab, duration, think time.Durat
 		if _, err := post("/api/console", map[string]string{"command": "kubectl get pods -A"}); err != nil {
 			s.fail("console", err)
 		}
-		time.Sleep(time.Second)
+		time.Sleep(max(time.Second, pace))
 	}
 }
 
