@@ -240,6 +240,10 @@ func TestScenarios(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for _, s := range lane {
+					// The lane's scenario before, and the package's other
+					// tests, may still be removing pods from this node: an
+					// m5.large takes 29, which a scenario may need.
+					waitNodeEmpty(t, s.Node, 2*time.Minute)
 					run(t, s)
 				}
 			}()
@@ -657,6 +661,30 @@ func describeNamespace(e *env) string {
 
 // waitScenarioNamespacesGone waits until no scenario namespace (sc-*) is
 // left, or says how many were after limit.
+// waitNodeEmpty waits until node holds no pod outside kube-system, or
+// limit passes (then it says how many are left, and the scenario's own
+// checks tell whether they were in its way).
+func waitNodeEmpty(t *testing.T, node string, limit time.Duration) {
+	t.Helper()
+	left := 0
+	for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(time.Second) {
+		list, err := shared.Client.CoreV1().Pods("").List(context.Background(), metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
+		if err != nil {
+			continue
+		}
+		left = 0
+		for _, p := range list.Items {
+			if p.Namespace != "kube-system" {
+				left++
+			}
+		}
+		if left == 0 {
+			return
+		}
+	}
+	t.Logf("%d pods still on %s after %s", left, node, limit)
+}
+
 func waitScenarioNamespacesGone(t *testing.T, limit time.Duration) {
 	t.Helper()
 	left := 0

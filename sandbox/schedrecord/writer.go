@@ -92,7 +92,7 @@ func NewWriter(cfg *rest.Config) (*Writer, error) {
 // (BatchPath), which stores each record as NewWriter's writer would. It is
 // for a scheduler that runs in a process of its own: over the network
 // each request costs the scheduler about as much CPU as recording the
-// decision, so one request per pod would add a fifth to the scheduler's
+// decision, so one request per pod would add about a third to the scheduler's
 // CPU (docs/scheduler.md).
 func NewBatchWriter(cfg *rest.Config) (*Writer, error) {
 	w, err := NewWriter(cfg)
