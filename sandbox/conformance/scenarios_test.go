@@ -661,47 +661,62 @@ func describeNamespace(e *env) string {
 
 // waitScenarioNamespacesGone waits until no scenario namespace (sc-*) is
 // left, or says how many were after limit.
-// waitNodeEmpty waits until node holds no pod outside kube-system, or
-// limit passes (then it says how many are left, and the scenario's own
-// checks tell whether they were in its way).
-func waitNodeEmpty(t *testing.T, node string, limit time.Duration) {
-	t.Helper()
-	left := 0
-	for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(time.Second) {
-		list, err := shared.Client.CoreV1().Pods("").List(context.Background(), metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
-		if err != nil {
-			continue
-		}
-		left = 0
-		for _, p := range list.Items {
-			if p.Namespace != "kube-system" {
-				left++
-			}
-		}
-		if left == 0 {
-			return
-		}
-	}
-	t.Logf("%d pods still on %s after %s", left, node, limit)
-}
-
 func waitScenarioNamespacesGone(t *testing.T, limit time.Duration) {
 	t.Helper()
+	left := waitNone(limit, func() (int, error) {
+		list, err := shared.Client.CoreV1().Namespaces().List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, ns := range list.Items {
+			if strings.HasPrefix(ns.Name, "sc-") {
+				n++
+			}
+		}
+		return n, nil
+	})
+	if left > 0 {
+		t.Logf("%d scenario namespaces still terminating after %s", left, limit)
+	}
+}
+
+// waitNodeEmpty waits until node holds no pod outside kube-system, or
+// says how many are left after limit (the scenario's own checks then tell
+// whether they were in its way).
+func waitNodeEmpty(t *testing.T, node string, limit time.Duration) {
+	t.Helper()
+	left := waitNone(limit, func() (int, error) {
+		list, err := shared.Client.CoreV1().Pods("").List(context.Background(), metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, p := range list.Items {
+			if p.Namespace != "kube-system" {
+				n++
+			}
+		}
+		return n, nil
+	})
+	if left > 0 {
+		t.Logf("%d pods still on %s after %s", left, node, limit)
+	}
+}
+
+// waitNone asks count every second until it answers none, or limit
+// passes; it returns the last count (a failed read counts as unknown, and
+// the count before it stands).
+func waitNone(limit time.Duration, count func() (int, error)) int {
 	left := 0
 	for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(time.Second) {
-		list, err := shared.Client.CoreV1().Namespaces().List(context.Background(), metav1.ListOptions{})
+		n, err := count()
 		if err != nil {
 			continue
 		}
-		left = 0
-		for _, ns := range list.Items {
-			if strings.HasPrefix(ns.Name, "sc-") {
-				left++
-			}
-		}
-		if left == 0 {
-			return
+		if left = n; left == 0 {
+			return 0
 		}
 	}
-	t.Logf("%d scenario namespaces still terminating after %s", left, limit)
+	return left
 }
