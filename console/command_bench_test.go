@@ -82,17 +82,23 @@ func childrenCPU(b *testing.B) time.Duration {
 func workersAnonMiB(r *Runner) float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	kb := 0
+	total := 0.0
 	for _, list := range r.idle {
 		for _, w := range list {
-			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", w.cmd.Process.Pid))
-			for _, l := range strings.Split(string(b), "\n") {
-				if f := strings.Fields(l); len(f) > 1 && f[0] == "RssAnon:" {
-					n, _ := strconv.Atoi(f[1])
-					kb += n
-				}
-			}
+			total += anonMiBOf(w.cmd.Process.Pid)
 		}
 	}
-	return float64(kb) / 1024
+	return total
+}
+
+// anonMiBOf is the anonymous memory of process pid.
+func anonMiBOf(pid int) float64 {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == "RssAnon:" {
+			n, _ := strconv.Atoi(f[1])
+			return float64(n) / 1024
+		}
+	}
+	return 0
 }

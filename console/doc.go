@@ -6,7 +6,9 @@
 // against the sandbox's kubeconfig with a clean environment, a time limit
 // and an output cap. A sandbox's commands run one after another in a
 // kubectl worker process kept for its kubeconfig (worker.go), so that a
-// command costs kubectl's work and not the start of a kubelab process.
+// command costs kubectl's work and not the start of a kubelab process. For
+// a class that arrives at once, workers are started ahead as spares and
+// bound to a sandbox when it needs one (spare.go).
 //
 // Typical use:
 //

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -413,5 +414,46 @@ func TestIntegrationWorkerMemoryStaysFlat(t *testing.T) {
 	t.Logf("worker's anonymous memory: %.1f MiB after 10 commands, %.1f MiB after 90", before, after)
 	if before == 0 || after-before > 20 {
 		t.Fatalf("worker's anonymous memory went from %.1f to %.1f MiB in 80 commands", before, after)
+	}
+}
+
+// TestIntegrationSpareWorkerRunsKubectl checks that kubectl runs on a spare
+// worker bound to a sandbox as on a worker started for it: its discovery
+// cache goes to the sandbox's home, and nothing to the directory the spare
+// was started in.
+func TestIntegrationSpareWorkerRunsKubectl(t *testing.T) {
+	r := realRunner(t)
+	defer r.Close()
+	kc := sandboxKubeconfig(t)
+	r.SetSpares(1)
+	waitSpares(t, r, 1)
+	spare := sparePids(r)[0]
+	t.Logf("a spare worker waiting: %.1f MiB anonymous memory", anonMiBOf(spare))
+	if res := console(t, r, "kubectl api-versions"); res.ExitCode != 0 || !strings.Contains(res.Output, "apps/v1") {
+		t.Fatalf("result %+v", res)
+	}
+	r.mu.Lock()
+	var served []int
+	for _, w := range r.idle[r.idleKey(t, kc)] {
+		served = append(served, w.cmd.Process.Pid)
+	}
+	r.mu.Unlock()
+	if len(served) != 1 || served[0] != spare {
+		t.Fatalf("the command's worker %v, want the spare %d", served, spare)
+	}
+	home, err := r.Home(kc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(home, "cache", "discovery")); err != nil {
+		out, _ := exec.Command("find", filepath.Dir(home)).CombinedOutput()
+		t.Fatalf("no discovery cache in the sandbox's home %s: %v\n%s", home, err, out)
+	}
+	base, err := r.basePath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "cache")); err == nil {
+		t.Fatalf("the spare wrote a cache in %s, where it was started", base)
 	}
 }

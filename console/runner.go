@@ -59,6 +59,7 @@ type Runner struct {
 	idle    map[string][]*worker // by the --kubeconfig argument
 	reaping bool
 	closed  bool
+	spare   spares
 }
 
 // Result is what one kubectl run gave.
@@ -180,7 +181,15 @@ func (r *Runner) command(kubeconfig string, argv []string) (*exec.Cmd, string, e
 	args = append(args, argv...)
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = home
-	cmd.Env = []string{
+	cmd.Env = environment(home)
+	return cmd, home, nil
+}
+
+// environment is kubectl's whole environment with home as its home
+// directory: no PATH (so nothing else can be run), caches in home, plain
+// output, no kuberc.
+func environment(home string) []string {
+	return []string{
 		"HOME=" + home,
 		"PATH=",
 		"KUBECACHEDIR=" + filepath.Join(home, "cache"),
@@ -188,7 +197,6 @@ func (r *Runner) command(kubeconfig string, argv []string) (*exec.Cmd, string, e
 		"TERM=dumb",
 		"KUBECTL_KUBERC=false",
 	}
-	return cmd, home, nil
 }
 
 // binary is the absolute path of the kubelab executable.
@@ -223,14 +231,8 @@ func (r *Runner) Home(kubeconfig string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	base := filepath.Dir(dir)
-	if r.HomeDir != "" {
-		if err := os.MkdirAll(base, 0o700); err != nil {
-			return "", fmt.Errorf("console home directory: %w", err)
-		}
-	}
-	if err := privateDir(base); err != nil {
-		return "", fmt.Errorf("console home directory: %w", err)
+	if _, err := r.homeBase(); err != nil {
+		return "", err
 	}
 	if err := privateDir(dir); err != nil {
 		return "", fmt.Errorf("console home directory: %w", err)
@@ -256,16 +258,44 @@ func (r *Runner) homePath(kubeconfig string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("kubeconfig %q: %w", kubeconfig, err)
 	}
+	base, err := r.basePath()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(kc))
+	return filepath.Join(base, hex.EncodeToString(sum[:8])), nil
+}
+
+// basePath is the absolute path of the directory that holds the sandboxes'
+// home directories.
+func (r *Runner) basePath() (string, error) {
 	base := r.HomeDir
 	if base == "" {
 		base = filepath.Join(os.TempDir(), fmt.Sprintf("kubelab-console-%d", os.Getuid()))
 	}
-	base, err = filepath.Abs(base)
+	base, err := filepath.Abs(base)
 	if err != nil {
 		return "", fmt.Errorf("console home directory: %w", err)
 	}
-	sum := sha256.Sum256([]byte(kc))
-	return filepath.Join(base, hex.EncodeToString(sum[:8])), nil
+	return base, nil
+}
+
+// homeBase returns the directory of the sandboxes' home directories,
+// making it if needed, and checks that it is private.
+func (r *Runner) homeBase() (string, error) {
+	base, err := r.basePath()
+	if err != nil {
+		return "", err
+	}
+	if r.HomeDir != "" {
+		if err := os.MkdirAll(base, 0o700); err != nil {
+			return "", fmt.Errorf("console home directory: %w", err)
+		}
+	}
+	if err := privateDir(base); err != nil {
+		return "", fmt.Errorf("console home directory: %w", err)
+	}
+	return base, nil
 }
 
 // privateDir makes dir with mode 0700 if it does not exist, and checks that

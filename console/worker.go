@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,15 +52,50 @@ const maxWorkerCommands = 500
 // commands of the same sandbox at once, from two tabs, get two workers).
 const maxIdleWorkers = 2
 
-// request is one command sent to a worker.
+// request is one command sent to a worker, or the binding of a spare
+// worker to a sandbox.
 type request struct {
 	// Args are kubectl's arguments after the word kubectl.
-	Args []string `json:"args"`
+	Args []string `json:"args,omitempty"`
+	// Bind, when set, gives a spare worker the environment and directory
+	// of the sandbox it will serve, in place of a command.
+	Bind *binding `json:"bind,omitempty"`
 	// End is the nonce of the command's end mark.
 	End string `json:"end"`
 }
 
+// binding is what a spare worker takes on when it is given to a sandbox:
+// the environment and working directory a worker started for that sandbox
+// would have had.
+type binding struct {
+	Env []string `json:"env"`
+	Dir string   `json:"dir"`
+}
+
+// apply replaces the process's environment and working directory.
+func (b *binding) apply() error {
+	os.Clearenv()
+	for _, kv := range b.Env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("bad environment entry %q", kv)
+		}
+		if err := os.Setenv(k, v); err != nil {
+			return fmt.Errorf("environment: %w", err)
+		}
+	}
+	if err := os.Chdir(b.Dir); err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	return nil
+}
+
 const endPrefix = "\x00kubelab-end:"
+
+// boundMark is all a worker writes when it has taken on a sandbox's
+// environment (request.Bind): a worker that does not know the request
+// would run kubectl with no arguments, which prints its help.
+const boundMark = "\x00kubelab-bound\x00"
 
 // workerState is what Exit needs of the command a worker runs.
 var workerState struct {
@@ -108,7 +144,21 @@ func ServeWorker(run func(args []string) int) int {
 			fmt.Fprintln(os.Stderr, "kubelab: kubectl-worker:", err)
 			return 2
 		}
-		code, ok := serveOne(run, req.Args)
+		var code int
+		var ok bool
+		if req.Bind != nil {
+			// A spare worker given to a sandbox. A worker that cannot
+			// take on the sandbox's environment serves nothing.
+			if err := req.Bind.apply(); err != nil {
+				fmt.Fprintln(os.Stderr, "kubelab: kubectl-worker: bind:", err)
+				code = 2
+			} else {
+				fmt.Fprint(os.Stdout, boundMark)
+				ok = true
+			}
+		} else {
+			code, ok = serveOne(run, req.Args)
+		}
 		// A command that left a process behind, or failed inside, ends the
 		// worker: the Runner kills its process group.
 		ok = ok && !hasChildren()
@@ -227,13 +277,14 @@ func (w *worker) exitCode() int {
 
 // runOnWorker runs one command on w and writes its output to out. kept is
 // true when w may serve again.
-func runOnWorker(ctx context.Context, w *worker, args []string, timeout time.Duration, out io.Writer) (res Result, canceled, kept bool, err error) {
+func runOnWorker(ctx context.Context, w *worker, req request, timeout time.Duration, out io.Writer) (res Result, canceled, kept bool, err error) {
 	var nonce [12]byte
 	if _, err := rand.Read(nonce[:]); err != nil {
 		return res, false, false, fmt.Errorf("nonce: %w", err)
 	}
 	end := hex.EncodeToString(nonce[:])
-	line, err := json.Marshal(request{Args: args, End: end})
+	req.End = end
+	line, err := json.Marshal(req)
 	if err != nil {
 		return res, false, false, err
 	}
@@ -316,13 +367,13 @@ func (r *Runner) workers() bool {
 	return !r.OneShot && !r.closed
 }
 
-// Prepare starts a worker for kubeconfig ahead of its first command, unless
-// one is idle already, so that the first command a learner types does not
-// wait for a kubelab process to start (about 0.15 CPU-seconds, more on a
-// machine busy with a class arriving). A command that comes while the
-// worker is still starting waits for it rather than starting another. The
-// worker is stopped like any idle one when no command comes. It does
-// nothing for a Runner with OneShot.
+// Prepare gives kubeconfig a worker ahead of its first command (a spare
+// bound to it, or one started), unless one is idle already, so that the
+// first command a learner types does not wait for a kubelab process to
+// start (about 0.15 CPU-seconds, more on a machine busy with a class
+// arriving). A command that comes while the worker is still starting waits
+// for it rather than starting another. The worker is stopped like any idle
+// one when no command comes. It does nothing for a Runner with OneShot.
 func (r *Runner) Prepare(kubeconfig string) error {
 	if !r.workers() {
 		return nil
@@ -338,7 +389,7 @@ func (r *Runner) Prepare(kubeconfig string) error {
 	if idle > 0 {
 		return nil
 	}
-	w, err := startWorker(key, cmd)
+	w, err := r.newWorker(key, cmd)
 	if err != nil {
 		return fmt.Errorf("console: prepare: %w", err)
 	}
@@ -357,11 +408,11 @@ func (r *Runner) runOnAWorker(ctx context.Context, cmd *exec.Cmd, timeout time.D
 		fresh := w == nil
 		if fresh {
 			var err error
-			if w, err = startWorker(key, cmd); err != nil {
+			if w, err = r.newWorker(key, cmd); err != nil {
 				return Result{}, false, err
 			}
 		}
-		res, canceled, kept, err := runOnWorker(ctx, w, args, timeout, out)
+		res, canceled, kept, err := runOnWorker(ctx, w, request{Args: args}, timeout, out)
 		if err != nil {
 			w.stop()
 			if !fresh && attempt == 0 {
@@ -474,6 +525,8 @@ func (r *Runner) stopWorkers(kubeconfig string) {
 func (r *Runner) Close() {
 	r.mu.Lock()
 	r.closed = true
+	r.spare.target = 0
+	r.trimSparesLocked()
 	r.mu.Unlock()
 	r.stopWorkers("")
 }

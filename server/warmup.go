@@ -10,7 +10,8 @@ import (
 // which the instructor sets, less the students who joined), plus the
 // --pool for everyone else. The backend never exceeds --max-sandboxes and
 // freezes warm sandboxes while they wait, so they cost memory, not CPU; a
-// student who joins gets one thawed in milliseconds.
+// student who joins gets one thawed in milliseconds, and a console worker
+// started ahead for it (console.Runner.SetSpares).
 
 // warmEvery is how often the warm target is checked besides after joins,
 // seat changes and class closes.
@@ -48,6 +49,9 @@ func (s *Server) warmLoop(ctx context.Context) {
 			if s.cfg.Provider.SetWarmPool(target) && target != last {
 				s.log.Info("warm sandboxes", "target", target, "expected", n)
 			}
+			// A console worker waits ready for each learner expected, so
+			// that an arrival binds one instead of starting a process.
+			s.cfg.Console.SetSpares(target)
 			last = target
 		}
 		select {

@@ -2,12 +2,15 @@ package server
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kubelab/kubelab/console"
 	"github.com/kubelab/kubelab/internal/testcluster"
 	"github.com/kubelab/kubelab/sandbox"
 	"github.com/kubelab/kubelab/sandbox/embedded"
@@ -19,7 +22,8 @@ import (
 // frozen), the dashboard counts them, a student who joins gets one at
 // once, a second student takes the last one and nothing starts to replace
 // it (the class expects nobody more), and the server never runs more than
-// three.
+// three. A console worker waits for each expected student as well, and
+// each student's console takes one.
 func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 	dir := t.TempDir()
 	backend, err := embedded.New(embedded.Options{Dir: filepath.Join(dir, "sandboxes"), Binary: testcluster.Binary(t),
@@ -29,7 +33,9 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = backend.Close(context.Background()) })
 	prov := sandbox.NewProvider(backend)
-	e := newClassEnv(t, func(c *Config) { c.Provider, c.ClassSeats, c.MaxSandboxes = prov, 2, 3 })
+	runner := &console.Runner{Binary: testcluster.Binary(t), HomeDir: filepath.Join(dir, "homes")}
+	defer runner.Close()
+	e := newClassEnv(t, func(c *Config) { c.Provider, c.ClassSeats, c.MaxSandboxes, c.Console = prov, 2, 3, runner })
 	most := testcluster.MostPIDs(filepath.Join(dir, "sandboxes"), 100*time.Millisecond)
 	defer most()
 	in := e.instructor("Kim", "kim@example.com", "correct horse battery")
@@ -44,6 +50,13 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 			t.Fatalf("warm sandboxes for a class of 2 seats: %d ready, %d starting", ready, starting)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	// A console worker waits for each of them too.
+	for runner.Spares() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d spare console workers for a class of 2 seats, want 2", runner.Spares())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if page := in.get("/class/" + strconv.FormatInt(c.ID, 10)).body; !strings.Contains(page, "대기 중인 클러스터 2개") {
 		i := strings.Index(page, "warm-sandboxes")
@@ -86,6 +99,14 @@ func TestClassWarmsSandboxesForItsSeats(t *testing.T) {
 	if ready, starting := prov.WarmStatus(); ready != 0 || starting != 0 {
 		t.Fatalf("both seats taken: %d warm ready, %d starting; want none", ready, starting)
 	}
+	// Each student's console took a spare worker, and none replaced them.
+	if n := runner.Spares(); n != 0 {
+		t.Fatalf("both seats taken: %d spare console workers, want none", n)
+	}
+	pageSandbox(t, bo) // thawed again if it froze meanwhile (the test holds no page)
+	if r := bo.postJSON("/api/console", `{"command":"kubectl get ns default"}`); r.code != 200 || !strings.Contains(r.body, "Active") {
+		t.Fatalf("the second student's console: %d %s", r.code, r.body)
+	}
 	if n := most(); n > 3 {
 		t.Fatalf("%d sandbox processes ran at once; --max-sandboxes is 3", n)
 	}
@@ -106,4 +127,22 @@ func pageSandbox(t *testing.T, a *actor) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// postJSON posts body as JSON, as the page does.
+func (a *actor) postJSON(path, body string) reply {
+	a.e.t.Helper()
+	req, err := http.NewRequest("POST", a.e.ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		a.e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		a.e.t.Fatalf("%s POST %s: %v", a.name, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{code: resp.StatusCode, body: string(b)}
 }

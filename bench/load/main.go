@@ -102,10 +102,13 @@ func main() {
 	serverLog := flag.String("server-log", "", "write the server's output to this file")
 	think := flag.Duration("think", 0, "how long each learner reads the lab page before its first command")
 	pace := flag.Duration("pace", 0, "how long each learner reads between two actions after the first, as a person does (0: at once, the machine's pace; the typing after the lab goes at most once a second)")
+	arrivalProfile := flag.String("arrival-profile", "", "profile every sandbox's CPU for -arrival-window from the first join, merge the profiles into this file, and print the window's CPU by process kind")
+	arrivalWindow := flag.Duration("arrival-window", 20*time.Second, "the window of -arrival-profile")
 	settle := flag.Duration("settle", 5*time.Second, "with -warm, how long to wait after the warm sandboxes are ready (longer than -freeze-after: they are all frozen when the class arrives)")
 	flag.Parse()
 	o := options{n: *n, duration: *duration, bin: *bin, pool: *pool, seats: *seats, warm: *warm, warmTimeout: *warmTimeout, arrive: *arrive, cpuProfile: *cpuProfile,
-		freezeAfter: *freezeAfter, settle: *settle, serverArgs: serverArgs, serverLog: *serverLog, course: *course, think: *think, pace: *pace}
+		freezeAfter: *freezeAfter, settle: *settle, serverArgs: serverArgs, serverLog: *serverLog, course: *course, think: *think, pace: *pace,
+		arrivalProfile: *arrivalProfile, arrivalWindow: *arrivalWindow}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
@@ -192,6 +195,8 @@ type options struct {
 	course         bool
 	think          time.Duration
 	pace           time.Duration
+	arrivalProfile string
+	arrivalWindow  time.Duration
 }
 
 // isSandbox reports whether pid is a sandbox process (`kubelab sandbox up`),
@@ -432,6 +437,12 @@ func run(o options) error {
 			}
 		}
 	}()
+	profiled := make(chan error, 1)
+	if o.arrivalProfile != "" {
+		go func() { profiled <- profileArrival(bin, srv.Process.Pid, o.arrivalWindow, o.arrivalProfile) }()
+	} else {
+		profiled <- nil
+	}
 	var fill *courseFill
 	if o.course {
 		fill = &courseFill{all: make(chan struct{})}
@@ -461,6 +472,9 @@ func run(o options) error {
 		}
 	}
 	wg.Wait()
+	if err := <-profiled; err != nil {
+		fmt.Println(err)
+	}
 	elapsed := time.Since(started)
 	cpu := float64(cpuTicks(srv.Process.Pid)-cpu0) / 100 / elapsed.Seconds() * 100
 	treeCPU := float64(treeTicks(srv.Process.Pid)-tree0) / 100 / elapsed.Seconds() * 100
