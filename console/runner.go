@@ -54,6 +54,10 @@ type Runner struct {
 	// WorkerIdle is how long a worker with nothing to do is kept; zero
 	// means DefaultWorkerIdle.
 	WorkerIdle time.Duration
+	// SpareTrimAfter is how long spare workers beyond the count of
+	// SetSpares wait before they are stopped; zero means
+	// DefaultSpareTrimAfter.
+	SpareTrimAfter time.Duration
 
 	mu      sync.Mutex
 	idle    map[string][]*worker // by the --kubeconfig argument

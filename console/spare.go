@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"slices"
 	"time"
 )
 
@@ -21,18 +22,26 @@ import (
 // bindTimeout bounds the binding of a spare worker.
 const bindTimeout = 10 * time.Second
 
+// DefaultSpareTrimAfter is how long spare workers beyond the count wait
+// before they are stopped when Runner.SpareTrimAfter is zero.
+const DefaultSpareTrimAfter = time.Minute
+
 // spares is the Runner's pool of unbound workers.
 type spares struct {
-	workers []*worker
-	target  int
-	filling bool
+	workers  []*worker
+	target   int
+	filling  bool
+	trimming bool
 }
 
 // SetSpares asks the Runner to keep n spare workers, started ahead one at
-// a time in the background; spares beyond n are stopped. Each spare bound
-// to a sandbox lowers the target by one until the next SetSpares, so that
-// one taken by an arriving learner is not replaced while the caller's count
-// still includes that learner. It does nothing for a Runner with OneShot.
+// a time in the background. Each spare bound to a sandbox lowers the
+// target by one until the next SetSpares, so that one taken by an arriving
+// learner is not replaced while the caller's count still includes that
+// learner. Spares beyond n are stopped only if they are still beyond the
+// count SpareTrimAfter later: a count that comes just before the learner
+// it left out takes their spare must not stop another one. It does nothing
+// for a Runner with OneShot.
 func (r *Runner) SetSpares(n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -40,7 +49,19 @@ func (r *Runner) SetSpares(n int) {
 		return
 	}
 	r.spare.target = max(n, 0)
-	r.trimSparesLocked()
+	if len(r.spare.workers) > r.spare.target && !r.spare.trimming {
+		r.spare.trimming = true
+		after := r.SpareTrimAfter
+		if after <= 0 {
+			after = DefaultSpareTrimAfter
+		}
+		time.AfterFunc(after, func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.spare.trimming = false
+			r.trimSparesLocked()
+		})
+	}
 	if len(r.spare.workers) < r.spare.target && !r.spare.filling {
 		r.spare.filling = true
 		go r.fillSpares()
@@ -80,7 +101,13 @@ func (r *Runner) trimSparesLocked() {
 func (r *Runner) fillSpares() {
 	for {
 		r.mu.Lock()
-		r.trimSparesLocked()
+		r.spare.workers = slices.DeleteFunc(r.spare.workers, func(w *worker) bool {
+			if !w.alive() {
+				w.stop()
+				return true
+			}
+			return false
+		})
 		if r.closed || len(r.spare.workers) >= r.spare.target {
 			r.spare.filling = false
 			r.mu.Unlock()

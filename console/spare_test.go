@@ -35,7 +35,7 @@ func sparePids(r *Runner) []int {
 // started ahead, that a sandbox's first command runs on one with exactly
 // the environment and directory of a worker started for that sandbox, that
 // a spare taken is not replaced until the next SetSpares, and that
-// lowering the count stops the spares beyond it.
+// lowering the count stops the spares beyond it, after SpareTrimAfter.
 func TestSpareWorkerServesTheSandboxItIsBoundTo(t *testing.T) {
 	r, kc := fakeRunner(t)
 	defer r.Close()
@@ -62,11 +62,20 @@ func TestSpareWorkerServesTheSandboxItIsBoundTo(t *testing.T) {
 
 	r.SetSpares(3)
 	waitSpares(t, r, 3)
+	// A count that is lower for a moment stops nothing.
+	r.SpareTrimAfter = 300 * time.Millisecond
 	kept := sparePids(r)
-	r.SetSpares(1)
-	if n := r.Spares(); n != 1 {
-		t.Fatalf("%d spare workers after SetSpares(1)", n)
+	r.SetSpares(2)
+	r.SetSpares(3)
+	time.Sleep(600 * time.Millisecond)
+	if now := sparePids(r); !slices.Equal(now, kept) {
+		t.Fatalf("spare workers %v after a count of 2 taken back at once, want the same %v", now, kept)
 	}
+	r.SetSpares(1)
+	if n := r.Spares(); n != 3 {
+		t.Fatalf("%d spare workers just after SetSpares(1), want 3 until SpareTrimAfter", n)
+	}
+	waitSpares(t, r, 1)
 	for _, p := range kept {
 		if !slices.Contains(sparePids(r), p) {
 			deadline := time.Now().Add(5 * time.Second)
