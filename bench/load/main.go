@@ -506,7 +506,7 @@ func run(o options) error {
 	}
 	fmt.Printf("errors: %d\nserver process: peak RSS %d MiB, CPU %.1f%% of one core on average\nmachine: peak memory used by kubelab and its sandboxes %d MiB (%d MiB per learner)\n",
 		errs, peakRSS, cpu, peakUsed, peakUsed/max(n, 1))
-	fmt.Printf("server and sandboxes: peak anonymous memory %.0f MiB (%d sandbox processes, %.0f MiB per learner), CPU %.1f%% of one core on average (with the console's kubectl and the processes that ended)\n",
+	fmt.Printf("server and sandboxes: peak anonymous memory %.0f MiB (%d processes below the server: sandboxes and console workers; %.0f MiB per learner), CPU %.1f%% of one core on average (with the console's kubectl and the processes that ended)\n",
 		peakAnon, peakProcs, peakAnon/float64(max(n, 1)), treeCPU)
 	if o.cpuProfile != "" {
 		// The profile is written when the server stops.
