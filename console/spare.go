@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"slices"
 	"time"
 )
 
@@ -59,7 +58,7 @@ func (r *Runner) SetSpares(n int) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			r.spare.trimming = false
-			r.trimSparesLocked()
+			r.trimSparesLocked(r.spare.target)
 		})
 	}
 	if len(r.spare.workers) < r.spare.target && !r.spare.filling {
@@ -81,12 +80,12 @@ func (r *Runner) Spares() int {
 	return n
 }
 
-// trimSparesLocked drops the spares that ended and stops those beyond the
-// target. r.mu is held.
-func (r *Runner) trimSparesLocked() {
+// trimSparesLocked drops the spares that ended and stops those beyond
+// limit. r.mu is held.
+func (r *Runner) trimSparesLocked(limit int) {
 	kept := r.spare.workers[:0]
 	for _, w := range r.spare.workers {
-		if !w.alive() || len(kept) >= r.spare.target {
+		if !w.alive() || len(kept) >= limit {
 			w.stop()
 			continue
 		}
@@ -101,13 +100,7 @@ func (r *Runner) trimSparesLocked() {
 func (r *Runner) fillSpares() {
 	for {
 		r.mu.Lock()
-		r.spare.workers = slices.DeleteFunc(r.spare.workers, func(w *worker) bool {
-			if !w.alive() {
-				w.stop()
-				return true
-			}
-			return false
-		})
+		r.trimSparesLocked(len(r.spare.workers)) // the ended ones only
 		if r.closed || len(r.spare.workers) >= r.spare.target {
 			r.spare.filling = false
 			r.mu.Unlock()

@@ -526,7 +526,7 @@ func (r *Runner) Close() {
 	r.mu.Lock()
 	r.closed = true
 	r.spare.target = 0
-	r.trimSparesLocked()
+	r.trimSparesLocked(0)
 	r.mu.Unlock()
 	r.stopWorkers("")
 }

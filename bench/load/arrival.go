@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kubelab/kubelab/console"
+	"github.com/kubelab/kubelab/sandbox/procstats"
 )
 
 // processKind names what a process below the server is, read from its
@@ -19,10 +20,10 @@ import (
 // one-shot kubectl).
 func processKind(pid int) string {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	switch s := string(b); {
-	case strings.Contains(s, "sandbox\x00up\x00"):
+	switch {
+	case isSandbox(pid):
 		return "sandboxes"
-	case strings.Contains(s, "\x00kubectl-worker"):
+	case strings.Contains(string(b), "\x00"+console.WorkerArg):
 		return "console workers"
 	default:
 		return "other children"
@@ -78,7 +79,7 @@ func profileArrival(bin string, server int, window time.Duration, out string) er
 		go func() {
 			defer wg.Done()
 			f := filepath.Join(tmp, fmt.Sprintf("%d.pprof", pid))
-			if err := fetchProfile(filepath.Join(dir, "stats.sock"), window, f); err != nil {
+			if err := fetchProfile(dir, window, f); err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Sprintf("sandbox %d: %v", pid, err))
 				mu.Unlock()
@@ -113,13 +114,14 @@ func profileArrival(bin string, server int, window time.Duration, out string) er
 	return nil
 }
 
-// fetchProfile asks the sandbox answering on sock for a CPU profile of
-// window and writes it to file.
-func fetchProfile(sock string, window time.Duration, file string) error {
-	c := http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		var d net.Dialer
-		return d.DialContext(ctx, "unix", sock)
-	}}, Timeout: window + time.Minute}
+// fetchProfile asks the sandbox in dir, on its stats socket, for a CPU
+// profile of window and writes it to file.
+func fetchProfile(dir string, window time.Duration, file string) error {
+	c, err := procstats.Client(dir)
+	if err != nil {
+		return err
+	}
+	c.Timeout = window + time.Minute
 	resp, err := c.Get(fmt.Sprintf("http://sandbox/debug/pprof/profile?seconds=%d", int(window.Seconds())))
 	if err != nil {
 		return err

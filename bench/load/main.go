@@ -57,6 +57,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/kubelab/kubelab/labs"
+	"github.com/kubelab/kubelab/sandbox/procstats"
 	"github.com/kubelab/kubelab/store"
 )
 
@@ -286,13 +287,9 @@ func treeTicks(pid int) int {
 func readySandboxes(pid int) int {
 	n := 0
 	for _, c := range descendants(pid) {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c))
-		args := strings.Split(string(b), "\x00")
-		for i, a := range args {
-			if a == "--dir" && i+1 < len(args) {
-				if _, err := os.Stat(filepath.Join(args[i+1], "stats.addr")); err == nil {
-					n++
-				}
+		if dir := sandboxDir(c); dir != "" {
+			if _, err := os.Stat(filepath.Join(dir, procstats.SocketFile)); err == nil {
+				n++
 			}
 		}
 	}
