@@ -49,6 +49,27 @@ type figures struct {
 	fullAnon, fullIdle, fullGC, fullHeap     float64
 	thaw                                     []float64
 	fillErrors                               int
+	// templateWall and templateCPU are the template's build, made once
+	// per server run (0: started from scratch).
+	templateWall, templateCPU float64
+}
+
+// hasTemplate reports whether bin can make templates (`sandbox template`).
+func hasTemplate(bin string) bool {
+	out, err := exec.Command(bin, "sandbox", "template", "--help").CombinedOutput()
+	return err == nil && strings.Contains(string(out), "--dir")
+}
+
+// makeTemplate runs `sandbox template` into dir, as the server does before
+// its first new sandbox; it returns the wall time and CPU it took.
+func makeTemplate(bin, dir string) (wall, cpu float64, err error) {
+	began := time.Now()
+	cmd := exec.Command(bin, "sandbox", "template", "--dir", dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return 0, 0, fmt.Errorf("sandbox template: %w: %s", err, out)
+	}
+	st := cmd.ProcessState
+	return time.Since(began).Seconds(), (st.UserTime() + st.SystemTime()).Seconds(), nil
 }
 
 func main() {
@@ -62,6 +83,7 @@ func main() {
 	thaws := flag.Int("thaws", 50, "freeze/thaw cycles for the thaw latency")
 	corpus := flag.String("corpus", "../shared/corpus/k8s-docs-examples", "documentation examples to fill the sandbox with ('' = none)")
 	coldOnly := flag.Bool("cold-only", false, "measure cold starts and resumes only")
+	useTemplate := flag.Bool("template", true, "start new sandboxes as the server does: from a template (`sandbox template`), for a binary that has it")
 	flag.Parse()
 	vs := []variant{{"new", *newBin, strings.Fields(*newArgs)}}
 	if *oldBin != "" {
@@ -76,6 +98,16 @@ func main() {
 	for _, v := range vs {
 		f := &figures{}
 		res[v.name] = f
+		if *useTemplate && hasTemplate(v.bin) {
+			tdir := filepath.Join(work, v.name+"-template")
+			wall, cpu, err := makeTemplate(v.bin, tdir)
+			if err != nil {
+				fail(err)
+			}
+			f.templateWall, f.templateCPU = wall, cpu
+			v.args = append(v.args, "--template", tdir)
+			fmt.Fprintf(os.Stderr, "%s: template made in %.2fs, %.2f CPU-s\n", v.name, wall, cpu)
+		}
 		for i := 0; i < *starts; i++ {
 			dir := filepath.Join(work, fmt.Sprintf("%s-cold%d", v.name, i))
 			p, err := start(v, dir)
@@ -296,6 +328,8 @@ func report(vs []variant, res map[string]*figures) {
 		fmt.Printf("| new/old ")
 	}
 	fmt.Println("|")
+	row("template, made once per server (s)", func(f *figures) float64 { return f.templateWall }, "s")
+	row("template CPU (CPU-s)", func(f *figures) float64 { return f.templateCPU }, "s")
 	row("cold start to ready, median (s)", func(f *figures) float64 { return pct(f.coldWall, .5) }, "s")
 	row("cold start CPU, median (CPU-s)", func(f *figures) float64 { return pct(f.coldCPU, .5) }, "s")
 	row("resume to ready, median (s)", func(f *figures) float64 { return pct(f.resumeWall, .5) }, "s")

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,7 +25,7 @@ import (
 
 func sandboxCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "sandbox", Short: "Run and manage sandbox clusters"}
-	cmd.AddCommand(sandboxUpCommand())
+	cmd.AddCommand(sandboxUpCommand(), sandboxTemplateCommand())
 	return cmd
 }
 
@@ -42,7 +43,7 @@ func sandboxUpCommand() *cobra.Command {
 	var dir, topology string
 	var asJSON bool
 	var port, quota, gogc, procs, nice int
-	var memLimit string
+	var memLimit, startProfile, template string
 	var nodeGrace, tolerate time.Duration
 	var tuning controlplane.Tuning
 	cmd := &cobra.Command{
@@ -55,7 +56,10 @@ func sandboxUpCommand() *cobra.Command {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return fmt.Errorf("sandbox up: %w", err)
 			}
-			applyGCSettings(gogc, memLimit)
+			// The start allocates a heap from nothing, which a low GOGC
+			// collects over and over: it runs at startGOGC, and at gogc
+			// once ready.
+			applyGCSettings(max(gogc, startGOGC), memLimit)
 			if nice > 0 {
 				lowerPriority(nice)
 			}
@@ -66,17 +70,28 @@ func sandboxUpCommand() *cobra.Command {
 				return fmt.Errorf("sandbox up: log: %w", err)
 			}
 			defer logf.Close()
+			stopProfile := func() {}
+			if startProfile != "" {
+				stop, err := profileCPU(startProfile)
+				if err != nil {
+					return err
+				}
+				stopProfile = sync.OnceFunc(stop)
+				defer stopProfile()
+			}
 			say := func(s statusLine) {
 				if asJSON {
 					_ = json.NewEncoder(os.Stdout).Encode(s)
 				}
 			}
 			inst, err := instance.Start(ctx, instance.Options{Dir: dir, Topology: topology, APIPort: port, Log: logf,
-				ObjectQuota: quota, NodeGracePeriod: nodeGrace, EvictionToleration: tolerate, Tuning: tuning})
+				ObjectQuota: quota, NodeGracePeriod: nodeGrace, EvictionToleration: tolerate, Tuning: tuning, Template: template})
 			if err != nil {
 				say(statusLine{Event: "failed", Error: err.Error()})
 				return err
 			}
+			stopProfile()
+			applyGCSettings(gogc, memLimit)
 			clock := inst.ControlPlane.Clock
 			if err := procstats.Serve(ctx, dir, func() map[string]any {
 				paused, stops := clock.Paused()
@@ -124,17 +139,59 @@ func sandboxUpCommand() *cobra.Command {
 	cmd.Flags().StringArrayVar(&tuning.ControllerManagerArgs, "controller-manager-arg", nil, "an extra kube-controller-manager flag (repeatable; for measurements)")
 	cmd.Flags().Uint64Var(&tuning.EtcdSnapshotCount, "etcd-snapshot-count", 0, "raft entries etcd keeps in memory before a snapshot (for measurements)")
 	cmd.Flags().BoolVar(&tuning.OpenAPIV2, "openapi-v2", false, "also serve the OpenAPI v2 document (for measurements)")
+	cmd.Flags().StringVar(&startProfile, "start-cpuprofile", "", "write a CPU profile of the start, until ready, to this file (for measurements)")
 	cmd.Flags().BoolVar(&tuning.NoSchedulingRecords, "no-scheduling-records", false, "run the scheduler without recording its decisions (for measurements)")
-	for _, f := range []string{"procs", "apiserver-arg", "controller-manager-arg", "etcd-snapshot-count", "openapi-v2", "no-scheduling-records"} {
+	for _, f := range []string{"procs", "apiserver-arg", "controller-manager-arg", "etcd-snapshot-count", "openapi-v2", "no-scheduling-records", "start-cpuprofile"} {
 		_ = cmd.Flags().MarkHidden(f)
 	}
+	cmd.Flags().StringVar(&template, "template", "", "a directory made by `kubelab sandbox template`: a new sandbox starts from a copy of its bootstrapped etcd (ignored on resume, or if DIR is not a template)")
 	cmd.Flags().IntVar(&nice, "nice", 0, "run this much below the normal CPU priority (the kubelab server passes its --sandbox-nice)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print status as JSON lines (used by the kubelab server)")
 	return cmd
 }
 
+func sandboxTemplateCommand() *cobra.Command {
+	var dir string
+	var nice int
+	cmd := &cobra.Command{
+		Use:    "template --dir DIR",
+		Short:  "Bootstrap a control plane into DIR and stop: new sandboxes started with --template DIR begin from a copy of it",
+		Hidden: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dir == "" {
+				return fmt.Errorf("--dir is required")
+			}
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return fmt.Errorf("sandbox template: %w", err)
+			}
+			applyGCSettings(startGOGC, "")
+			if nice > 0 {
+				lowerPriority(nice)
+			}
+			logf, err := os.OpenFile(filepath.Join(dir, "sandbox.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			if err != nil {
+				return fmt.Errorf("sandbox template: log: %w", err)
+			}
+			defer logf.Close()
+			ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer cancel()
+			if err := controlplane.MakeTemplate(ctx, dir, logf); err != nil {
+				return fmt.Errorf("sandbox template: %w", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "directory to make the template in")
+	cmd.Flags().IntVar(&nice, "nice", 0, "run this much below the normal CPU priority")
+	return cmd
+}
+
 // defaultGOGC is the sandbox process's GOGC (docs/performance.md: why).
 const defaultGOGC = 50
+
+// startGOGC is the sandbox process's GOGC until it is ready: 0.86× the
+// start's CPU of GOGC 50 (docs/performance.md, "Start and resume").
+const startGOGC = 200
 
 // applyGCSettings sets the garbage collector of a sandbox process. The
 // environment (GOGC, GOMEMLIMIT) wins over the flags, as it does for any

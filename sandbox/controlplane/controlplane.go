@@ -80,6 +80,15 @@ type Config struct {
 	// objects of each listed resource the sandbox, or one namespace, may
 	// hold (package objectlimit); empty limits set none.
 	ObjectLimits objectlimit.Limits
+	// Template is a directory made by MakeTemplate: a sandbox whose
+	// etcd does not exist yet starts with a copy of the template's, so
+	// that its API server finds the cluster's bootstrap (RBAC, priority
+	// classes, system namespaces) in place (see bootstrap.go). Empty, or
+	// not a template: the cluster is bootstrapped from scratch.
+	Template string
+	// bootstrapOnly starts etcd and the API server only, and returns once
+	// the API server has bootstrapped the cluster (MakeTemplate).
+	bootstrapOnly bool
 }
 
 // Tuning adjusts the components beyond the sandbox's defaults, to measure
@@ -120,6 +129,8 @@ type ControlPlane struct {
 	recordsReady chan error
 	// api is the API server's handler, for in-process clients.
 	api apiHandler
+	// apiStopped is closed when the API server has stopped.
+	apiStopped chan struct{}
 }
 
 // Errors returns a channel that receives the first component failure.
@@ -179,12 +190,21 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 		AdminKubeconfig: filepath.Join(dir, "kubeconfig"),
 		Clock:           pauseclock.New(nil),
 		errc:            make(chan error, 4),
+		apiStopped:      make(chan struct{}),
 
 		evictionToleration: cfg.EvictionToleration,
 	}
 	if cp.evictionToleration <= 0 {
 		cp.evictionToleration = 30 * time.Second
 	}
+	if cfg.Template != "" && IsTemplate(cfg.Template) {
+		if _, err := os.Stat(filepath.Join(dir, "etcd")); errors.Is(err, os.ErrNotExist) {
+			if err := copyTemplate(cfg.Template, dir); err != nil {
+				fmt.Fprintln(cfg.Log, err, "(bootstrapping from scratch)")
+			}
+		}
+	}
+	boot := bootstrapped(dir)
 	etcdURL, err := cp.startEtcd(filepath.Join(dir, "etcd"), cfg.EtcdQuotaBytes, cfg.Tuning.EtcdSnapshotCount)
 	if err != nil {
 		return nil, err
@@ -195,13 +215,22 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 			return nil, err
 		}
 	}
-	if err := cp.startAPIServer(ctx, dir, port, etcdURL, cfg.EgressProxy, cfg.Tuning, cfg.ObjectLimits); err != nil {
+	if err := cp.startAPIServer(ctx, dir, port, etcdURL, cfg.EgressProxy, cfg.Tuning, cfg.ObjectLimits, boot); err != nil {
 		cp.Close()
 		return nil, err
 	}
 	if err := cp.waitReady(ctx); err != nil {
 		cp.Close()
 		return nil, err
+	}
+	if boot {
+		cp.runBootstrapHooks(ctx)
+	} else if err := markBootstrapped(dir); err != nil {
+		cp.Close()
+		return nil, err
+	}
+	if cfg.bootstrapOnly {
+		return cp, nil
 	}
 	if err := cp.startControllerManager(ctx, dir, cfg.Tuning.ControllerManagerArgs); err != nil {
 		cp.Close()
@@ -245,6 +274,11 @@ func (c *ControlPlane) startEtcd(dir string, quota int64, snapshotCount uint64) 
 	ec.Dir = dir
 	ec.LogLevel = "error"
 	ec.UnsafeNoFsync = true
+	// A single member elects itself once its election timeout passes,
+	// after one to ElectionMs/TickMs ticks (etcd fast-forwards the rest):
+	// up to a second by default, up to half a second here. The tick, and
+	// so etcd's idle wake-ups, stays at its default.
+	ec.ElectionMs = 500
 	if snapshotCount > 0 {
 		ec.SnapshotCount = snapshotCount
 	}
@@ -264,13 +298,21 @@ func (c *ControlPlane) startEtcd(dir string, quota int64, snapshotCount uint64) 
 	if err != nil {
 		return "", fmt.Errorf("controlplane: start etcd in %s: %w", dir, err)
 	}
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-time.After(30 * time.Second):
-		e.Close()
-		return "", errors.New("controlplane: etcd not ready after 30s")
-	}
+	// The API server is built while etcd elects itself (up to half a
+	// second): it connects once etcd is ready, and /readyz, which Start
+	// waits for, includes etcd.
 	c.etcd = e
+	go func() {
+		select {
+		case <-e.Server.ReadyNotify():
+		case <-e.Server.StopNotify():
+		case <-time.After(30 * time.Second):
+			select {
+			case c.errc <- errors.New("controlplane: etcd not ready after 30s"):
+			default:
+			}
+		}
+	}()
 	go func() {
 		if err, ok := <-e.Err(); ok && err != nil {
 			c.errc <- fmt.Errorf("etcd: %w", err)
@@ -279,7 +321,7 @@ func (c *ControlPlane) startEtcd(dir string, quota int64, snapshotCount uint64) 
 	return cu.String(), nil
 }
 
-func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string, tuning Tuning, limits objectlimit.Limits) error {
+func (c *ControlPlane) startAPIServer(ctx context.Context, dir string, port int, etcdURL, egressProxy string, tuning Tuning, limits objectlimit.Limits, bootstrapped bool) error {
 	s := apiserveroptions.NewServerRunOptions()
 	admissionPlugins := "NodeRestriction"
 	if !limits.Empty() {
@@ -367,24 +409,29 @@ egressSelections:
 	}
 	paths := map[string]http.Handler{schedrecord.BatchPath: schedrecord.BatchHandler(records)}
 	go func() {
-		if err := runAPIServer(ctx, completed, tuning.OpenAPIV2, paths, c.api.set); err != nil && ctx.Err() == nil {
+		defer close(c.apiStopped)
+		if err := runAPIServer(ctx, completed, tuning.OpenAPIV2, bootstrapped, paths, c.api.set); err != nil && ctx.Err() == nil {
 			c.errc <- fmt.Errorf("kube-apiserver: %w", err)
 		}
 	}()
 	return nil
 }
 
-// runAPIServer is kube-apiserver's own Run with one change: without
+// runAPIServer is kube-apiserver's own Run with two changes: without
 // openAPIV2 the built-in and aggregator servers build no OpenAPI v2
 // document (about 10 MB of live heap per sandbox; docs/performance.md). OpenAPI v3, which
-// kubectl reads, is served as usual. built receives the server's handler
+// kubectl reads, is served as usual. On a bootstrapped etcd, the
+// bootstrap hooks do not hold /readyz (bootstrap.go). built receives the server's handler
 // chain and loopback token before the server runs. paths are served
 // besides the API, behind the same authentication and authorization (as
 // non-resource URLs).
-func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions, openAPIV2 bool, paths map[string]http.Handler, built func(http.Handler, string)) error {
+func runAPIServer(ctx context.Context, opts apiserveroptions.CompletedOptions, openAPIV2, bootstrapped bool, paths map[string]http.Handler, built func(http.Handler, string)) error {
 	config, err := apiserverapp.NewConfig(opts)
 	if err != nil {
 		return err
+	}
+	if bootstrapped {
+		config.KubeAPIs.ControlPlane.Generic.DisabledPostStartHooks.Insert(gatingBootstrapHooks...)
 	}
 	if !openAPIV2 {
 		// The extensions server keeps its own: it derives the published

@@ -83,6 +83,9 @@ type Backend struct {
 	// notifiers are told of freezes, stops and failures.
 	notifiers []func(name string, state sandbox.State)
 	stopJan   context.CancelFunc
+	// template is the bootstrapped control plane new sandboxes start
+	// from (template.go).
+	template templateState
 }
 
 type child struct {
@@ -268,6 +271,7 @@ func (b *Backend) startLocked(id string, evict bool) (*child, error) {
 		return nil, fmt.Errorf("embedded: %w", err)
 	}
 	args := append([]string{"sandbox", "up", "--json", "--dir", dir}, b.opts.Args...)
+	args = append(args, b.templateArgsLocked(dir)...)
 	cmd := exec.Command(b.opts.Binary, args...)
 	cmd.SysProcAttr = childAttrs()
 	cmd.Env = os.Environ()
@@ -325,8 +329,10 @@ func (b *Backend) watch(c *child, stdout io.Reader) {
 					Ready: time.Duration(s.Seconds * float64(time.Second))}
 			}
 			markReady()
+			b.buildTemplateIfWantedLocked()
 		case "failed":
 			c.state, c.message, c.since = sandbox.StateFailed, s.Error, time.Now()
+			b.buildTemplateIfWantedLocked()
 		}
 		b.mu.Unlock()
 	}
@@ -359,6 +365,7 @@ func (b *Backend) watch(c *child, stdout io.Reader) {
 			break
 		}
 	}
+	b.buildTemplateIfWantedLocked()
 	name, st := b.nameOfLocked(c.id), c.state
 	b.mu.Unlock()
 	markReady()
@@ -742,6 +749,7 @@ func (b *Backend) Close(ctx context.Context) error {
 		go func() { defer wg.Done(); stopChild(ctx, c) }()
 	}
 	wg.Wait()
+	b.stopTemplateBuild()
 	for _, c := range warm {
 		_ = os.RemoveAll(c.dir)
 	}

@@ -45,6 +45,9 @@ type Options struct {
 	EvictionToleration time.Duration
 	// Tuning adjusts the control plane's components (docs/performance.md).
 	Tuning controlplane.Tuning
+	// Template is controlplane.Config.Template: a new sandbox's etcd
+	// starts as a copy of the template's.
+	Template string
 }
 
 // Instance is a running sandbox.
@@ -107,7 +110,7 @@ func Start(ctx context.Context, o Options) (*Instance, error) {
 	}
 	cp, err := controlplane.Start(ctx, controlplane.Config{Dir: o.Dir, APIPort: o.APIPort, EgressProxy: sock, Log: o.Log,
 		NodeGracePeriod: o.NodeGracePeriod, EvictionToleration: o.EvictionToleration, Tuning: o.Tuning,
-		ObjectLimits: objectLimits(quota)})
+		ObjectLimits: objectLimits(quota), Template: o.Template})
 	if err != nil {
 		kl.Close()
 		return nil, err
