@@ -351,6 +351,12 @@ func report(vs []variant, res map[string]*figures) {
 		}
 		return pct(f.thaw, .5)
 	}, "ms")
+	row("thaw to first answer, p90 (ms)", func(f *figures) float64 {
+		if len(f.thaw) == 0 {
+			return -1
+		}
+		return pct(f.thaw, .9)
+	}, "ms")
 	row("thaw to first answer, p99 (ms)", func(f *figures) float64 {
 		if len(f.thaw) == 0 {
 			return -1
