@@ -130,7 +130,12 @@ func MakeTemplate(ctx context.Context, dir string, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer cp.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			cp.Close()
+		}
+	}()
 	client, err := kubernetes.NewForConfig(cp.ClientConfig("admin"))
 	if err != nil {
 		return fmt.Errorf("controlplane: template: %w", err)
@@ -152,7 +157,6 @@ func MakeTemplate(ctx context.Context, dir string, log io.Writer) error {
 		return errors.New("controlplane: template: the API server did not stop within 30s")
 	}
 	kv := v3client.New(cp.etcd.Server)
-	defer kv.Close()
 	for _, key := range templateKeys {
 		opts := []clientv3.OpOption{}
 		if strings.HasSuffix(key, "-") {
@@ -162,7 +166,11 @@ func MakeTemplate(ctx context.Context, dir string, log io.Writer) error {
 			return fmt.Errorf("controlplane: template: delete %s: %w", key, err)
 		}
 	}
-	return nil
+	// Only a complete template, its etcd closed, is marked as one.
+	kv.Close()
+	cp.Close()
+	closed = true
+	return markBootstrapped(dir)
 }
 
 // copyTemplate makes dir's etcd a copy of the template's, and marks dir

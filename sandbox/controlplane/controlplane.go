@@ -223,14 +223,14 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 		cp.Close()
 		return nil, err
 	}
+	if cfg.bootstrapOnly {
+		return cp, nil // MakeTemplate marks the template once complete
+	}
 	if boot {
 		cp.runBootstrapHooks(ctx)
 	} else if err := markBootstrapped(dir); err != nil {
 		cp.Close()
 		return nil, err
-	}
-	if cfg.bootstrapOnly {
-		return cp, nil
 	}
 	if err := cp.startControllerManager(ctx, dir, cfg.Tuning.ControllerManagerArgs); err != nil {
 		cp.Close()
