@@ -65,9 +65,9 @@ func sandboxUpCommand() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			logf, err := os.OpenFile(filepath.Join(dir, "sandbox.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			logf, err := openSandboxLog(dir)
 			if err != nil {
-				return fmt.Errorf("sandbox up: log: %w", err)
+				return fmt.Errorf("sandbox up: %w", err)
 			}
 			defer logf.Close()
 			stopProfile := func() {}
@@ -168,9 +168,9 @@ func sandboxTemplateCommand() *cobra.Command {
 			if nice > 0 {
 				lowerPriority(nice)
 			}
-			logf, err := os.OpenFile(filepath.Join(dir, "sandbox.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			logf, err := openSandboxLog(dir)
 			if err != nil {
-				return fmt.Errorf("sandbox template: log: %w", err)
+				return fmt.Errorf("sandbox template: %w", err)
 			}
 			defer logf.Close()
 			ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -184,6 +184,16 @@ func sandboxTemplateCommand() *cobra.Command {
 	cmd.Flags().StringVar(&dir, "dir", "", "directory to make the template in")
 	cmd.Flags().IntVar(&nice, "nice", 0, "run this much below the normal CPU priority")
 	return cmd
+}
+
+// openSandboxLog opens dir's sandbox.log, where the components' logs go,
+// for appending.
+func openSandboxLog(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "sandbox.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("log: %w", err)
+	}
+	return f, nil
 }
 
 // defaultGOGC is the sandbox process's GOGC (docs/performance.md: why).

@@ -95,9 +95,6 @@ func (c *ControlPlane) runBootstrapHooks(ctx context.Context) {
 	}
 }
 
-// IsTemplate reports whether dir holds a template made by MakeTemplate.
-func IsTemplate(dir string) bool { return dir != "" && bootstrapped(dir) }
-
 // templateKeys are the etcd keys a template leaves out: they belong to the
 // API server that made it. The first holds the client CA of the
 // template's own PKI (the API server of a sandbox merges its CA into

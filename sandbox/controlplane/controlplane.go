@@ -197,7 +197,7 @@ func Start(ctx context.Context, cfg Config) (*ControlPlane, error) {
 	if cp.evictionToleration <= 0 {
 		cp.evictionToleration = 30 * time.Second
 	}
-	if cfg.Template != "" && IsTemplate(cfg.Template) {
+	if cfg.Template != "" && bootstrapped(cfg.Template) { // a complete template
 		if _, err := os.Stat(filepath.Join(dir, "etcd")); errors.Is(err, os.ErrNotExist) {
 			if err := copyTemplate(cfg.Template, dir); err != nil {
 				fmt.Fprintln(cfg.Log, err, "(bootstrapping from scratch)")

@@ -2,8 +2,6 @@ package embedded
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -84,7 +82,7 @@ func (b *Backend) stopTemplateBuild() {
 }
 
 // buildTemplate runs `kubelab sandbox template` into a directory of its
-// own and moves it into place once complete; its output goes to
+// own and moves it into place once complete; a failure is written to
 // Options.Dir/template.log.
 func (b *Backend) buildTemplate(ctx context.Context) {
 	err := b.runTemplateBuild(ctx)
@@ -101,9 +99,10 @@ func (b *Backend) buildTemplate(ctx context.Context) {
 }
 
 func (b *Backend) runTemplateBuild(ctx context.Context) error {
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	tmp := filepath.Join(b.opts.Dir, templateName+"-"+hex.EncodeToString(suffix))
+	tmp, err := os.MkdirTemp(b.opts.Dir, templateName+"-")
+	if err != nil {
+		return fmt.Errorf("embedded: make the sandbox template: %w", err)
+	}
 	args := []string{"sandbox", "template", "--dir", tmp}
 	for i, a := range b.opts.Args {
 		// The template runs at the sandboxes' priority.
